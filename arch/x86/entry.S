@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Exception, event and NMI entry for a 64-bit PV kernel.
+ *
+ * Xen bounces every trap to us as: [rsp] = rcx, [rsp+8] = r11, then the
+ * error code (for vectors that have one), rip, cs, rflags, rsp, ss.  The
+ * saved rflags.IF mirrors the event mask before the trap.  A PV kernel
+ * runs in ring 3 and cannot iretq to restore the event mask, so every
+ * return goes through HYPERVISOR_iret, which wants on the stack:
+ * rax, r11, rcx, flags, rip, cs, rflags, rsp, ss.
+ */
+#include <xen/xen.h>
+
+#define VEC_EVENT    0x100
+#define VEC_FAILSAFE 0x101
+
+    .text
+
+.macro TRAP_NOERR vec
+    .globl arch_trap_\vec
+arch_trap_\vec:
+    pop     %rcx
+    pop     %r11
+    pushq   $0
+    pushq   $\vec
+    jmp     trap_common
+.endm
+
+.macro TRAP_ERR vec
+    .globl arch_trap_\vec
+arch_trap_\vec:
+    pop     %rcx
+    pop     %r11
+    pushq   $\vec
+    jmp     trap_common
+.endm
+
+    TRAP_NOERR 0
+    TRAP_NOERR 1
+    TRAP_NOERR 2
+    TRAP_NOERR 3
+    TRAP_NOERR 4
+    TRAP_NOERR 5
+    TRAP_NOERR 6
+    TRAP_NOERR 7
+    TRAP_ERR   8
+    TRAP_NOERR 9
+    TRAP_ERR   10
+    TRAP_ERR   11
+    TRAP_ERR   12
+    TRAP_ERR   13
+    TRAP_ERR   14
+    TRAP_NOERR 15
+    TRAP_NOERR 16
+    TRAP_ERR   17
+    TRAP_NOERR 18
+    TRAP_NOERR 19
+    TRAP_NOERR 20
+    TRAP_ERR   21
+
+    .globl arch_event_entry
+arch_event_entry:
+    pop     %rcx
+    pop     %r11
+    pushq   $0
+    pushq   $VEC_EVENT
+    jmp     trap_common
+
+    .globl arch_nmi_entry
+arch_nmi_entry:
+    jmp     arch_trap_2
+
+    /* Failsafe: Xen could not load our segment state; it also pushed ds/es/fs/gs. */
+    .globl arch_failsafe_entry
+arch_failsafe_entry:
+    pop     %rcx
+    pop     %r11
+    add     $32, %rsp
+    pushq   $0
+    pushq   $VEC_FAILSAFE
+    jmp     trap_common
+
+trap_common:
+    push    %rdi
+    push    %rsi
+    push    %rdx
+    push    %rcx
+    push    %rax
+    push    %r8
+    push    %r9
+    push    %r10
+    push    %r11
+    push    %rbx
+    push    %rbp
+    push    %r12
+    push    %r13
+    push    %r14
+    push    %r15
+    cld
+    mov     %rsp, %rdi
+    call    arch_trap_dispatch
+    pop     %r15
+    pop     %r14
+    pop     %r13
+    pop     %r12
+    pop     %rbp
+    pop     %rbx
+    pop     %r11
+    pop     %r10
+    pop     %r9
+    pop     %r8
+    pop     %rax
+    pop     %rcx
+    pop     %rdx
+    pop     %rsi
+    pop     %rdi
+    add     $16, %rsp               /* vector, error */
+    .globl arch_iret
+arch_iret:
+    pushq   $0                      /* flags: not returning from a syscall */
+    push    %rcx
+    push    %r11
+    push    %rax
+    mov     $__HYPERVISOR_iret, %eax
+    syscall
+    ud2
+
+    /* A secondary vCPU starts here: rdi = arg, rsi = fn (set by VCPUOP_initialise). */
+    .globl arch_ap_entry
+arch_ap_entry:
+    cld
+    xor     %ebp, %ebp
+    call    *%rsi
+    ud2
+
+    /* arch_context_switch(unsigned long *save_sp, unsigned long new_sp) */
+    .globl arch_context_switch
+arch_context_switch:
+    push    %rbp
+    push    %rbx
+    push    %r12
+    push    %r13
+    push    %r14
+    push    %r15
+    mov     %rsp, (%rdi)
+    mov     %rsi, %rsp
+    pop     %r15
+    pop     %r14
+    pop     %r13
+    pop     %r12
+    pop     %rbx
+    pop     %rbp
+    ret
+
+    /* arch_run_on_stack(new_sp, fn, arg) */
+    .globl arch_run_on_stack
+arch_run_on_stack:
+    mov     %rdi, %rsp
+    xor     %ebp, %ebp
+    mov     %rdx, %rdi
+    call    *%rsi
+    ud2

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/* PV page tables: walker, linear map, VMAP area.  Page-table pages are read-only to us. */
+#include <arch/mm.h>
+#include <arch/hypercall.h>
+#include <arch/x86.h>
+#include <minipv/string.h>
+
+unsigned long *p2m;
+unsigned long nr_pages;
+unsigned long linear_pages;
+
+static uint64_t *l4;                   /* bootstrap L4, kept for life */
+static void *(*page_source)(void);
+static unsigned long *boot_next_pfn;   /* bump allocator used during arch_mm_init */
+static spinlock_t pt_lock = SPINLOCK_INIT;
+static unsigned long vmap_next = VMAP_BASE;
+
+#define PT_FLAGS (PTE_P | PTE_RW | PTE_US | PTE_A)
+#define LEAF_FLAGS (PTE_P | PTE_RW | PTE_A | PTE_D)
+
+static inline unsigned pt_index(unsigned long va, int level)
+{
+    return (va >> (PAGE_SHIFT + 9 * (level - 1))) & 511;
+}
+
+/* The table an entry points at, through the m2p and our linear map. */
+static uint64_t *entry_table(uint64_t e)
+{
+    unsigned long pfn = mfn_to_pfn((e & PTE_ADDR_MASK) >> PAGE_SHIFT);
+    if (pfn >= nr_pages)
+        return NULL;
+    return pfn_to_virt(pfn);
+}
+
+static int pt_write(uint64_t *entry, uint64_t val)
+{
+    struct mmu_update u = {
+        .ptr = virt_to_maddr(entry) | MMU_NORMAL_PT_UPDATE,
+        .val = val,
+    };
+    return (int)hypercall_mmu_update(&u, 1, NULL, DOMID_SELF);
+}
+
+int arch_set_page_ro(void *va, bool ro)
+{
+    uint64_t pte = ((uint64_t)virt_to_mfn(va) << PAGE_SHIFT) | PTE_P | PTE_A | PTE_D;
+    if (!ro)
+        pte |= PTE_RW;
+    /* Xen refuses to validate a page table while any writable mapping of it exists. */
+    return (int)hypercall_update_va_mapping((unsigned long)va, pte, UVMF_INVLPG | UVMF_ALL);
+}
+
+static void *new_table_page(void)
+{
+    void *p;
+    if (boot_next_pfn) {
+        p = pfn_to_virt((*boot_next_pfn)++);
+        memset(p, 0, PAGE_SIZE);
+    } else if (page_source) {
+        p = page_source();
+    } else {
+        return NULL;
+    }
+    if (p && arch_set_page_ro(p, true))
+        return NULL;
+    return p;
+}
+
+/* Walk to the L1 table covering va, creating missing levels. Caller holds pt_lock. */
+static uint64_t *ensure_l1(unsigned long va)
+{
+    uint64_t *t = l4;
+    for (int level = 4; level > 1; level--) {
+        uint64_t *e = &t[pt_index(va, level)];
+        if (!(*e & PTE_P)) {
+            void *page = new_table_page();
+            if (!page || pt_write(e, ((uint64_t)virt_to_mfn(page) << PAGE_SHIFT) | PT_FLAGS))
+                return NULL;
+        }
+        t = entry_table(*e);
+        if (!t)
+            return NULL;
+    }
+    return t;
+}
+
+uint64_t arch_pt_lookup(unsigned long va, int *level)
+{
+    uint64_t *t = l4;
+    for (int lv = 4; lv >= 1; lv--) {
+        uint64_t e = t[pt_index(va, lv)];
+        if (!(e & PTE_P) || lv == 1 || (e & 0x80 /* PSE */)) {
+            if (level)
+                *level = lv;
+            return e;
+        }
+        t = entry_table(e);
+        if (!t) {
+            if (level)
+                *level = lv;
+            return 0;
+        }
+    }
+    return 0;
+}
+
+int arch_mm_init(const struct start_info *si, unsigned long *next_free_pfn)
+{
+    p2m = (unsigned long *)si->mfn_list;
+    nr_pages = si->nr_pages;
+    l4 = (uint64_t *)si->pt_base;
+    linear_pages = MIN(nr_pages, LINEAR_MAX_PAGES);
+
+    boot_next_pfn = next_free_pfn;
+    /* Map every page the bootstrap left out, one L1 table (512 PTEs) per hypercall. */
+    static struct mmu_update batch[512];
+    unsigned n = 0;
+    int rc = 0;
+    for (unsigned long pfn = 0; pfn < linear_pages && !rc; pfn++) {
+        unsigned long va = (unsigned long)pfn_to_virt(pfn);
+        uint64_t *l1 = ensure_l1(va);
+        if (!l1) {
+            rc = -12; /* -ENOMEM */
+            break;
+        }
+        uint64_t *e = &l1[pt_index(va, 1)];
+        if (!(*e & PTE_P)) {
+            batch[n].ptr = virt_to_maddr(e) | MMU_NORMAL_PT_UPDATE;
+            batch[n].val = ((uint64_t)pfn_to_mfn(pfn) << PAGE_SHIFT) | LEAF_FLAGS;
+            n++;
+        }
+        if (n && (n == ARRAY_SIZE(batch) || pt_index(va, 1) == 511 || pfn + 1 == linear_pages)) {
+            rc = (int)hypercall_mmu_update(batch, n, NULL, DOMID_SELF);
+            n = 0;
+        }
+    }
+    boot_next_pfn = NULL;
+    return rc;
+}
+
+void arch_mm_set_page_source(void *(*alloc_page)(void))
+{
+    page_source = alloc_page;
+}
+
+int arch_map_page(unsigned long va, unsigned long mfn, unsigned long flags)
+{
+    spin_lock(&pt_lock);
+    uint64_t *l1 = ensure_l1(va);
+    spin_unlock(&pt_lock);
+    if (!l1)
+        return -12;
+    return (int)hypercall_update_va_mapping(va, ((uint64_t)mfn << PAGE_SHIFT) | flags,
+                                            UVMF_INVLPG | UVMF_LOCAL);
+}
+
+int arch_unmap_page(unsigned long va)
+{
+    /* Other vCPUs may hold the translation: flush everywhere. */
+    return (int)hypercall_update_va_mapping(va, 0, UVMF_INVLPG | UVMF_ALL);
+}
+
+unsigned long arch_vmap_reserve(unsigned long pages)
+{
+    unsigned long size = pages << PAGE_SHIFT;
+    unsigned long va = __atomic_fetch_add(&vmap_next, size, __ATOMIC_SEQ_CST);
+    if (va + size > VMAP_END || va + size < va)
+        return 0;
+    return va;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/* Trap table, callbacks and the first-level dispatcher. */
+#include <arch/traps.h>
+#include <arch/hypercall.h>
+
+static arch_trap_fn exception_handler;
+static arch_trap_fn event_handler;
+
+void arch_set_exception_handler(arch_trap_fn fn) { exception_handler = fn; }
+void arch_set_event_handler(arch_trap_fn fn) { event_handler = fn; }
+
+static const char *const vec_names[22] = {
+    "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+    "#BR bound range", "#UD invalid opcode", "#NM device not available",
+    "#DF double fault", "coprocessor overrun", "#TS invalid TSS",
+    "#NP segment not present", "#SS stack fault", "#GP general protection",
+    "#PF page fault", "reserved", "#MF x87 error", "#AC alignment check",
+    "#MC machine check", "#XM SIMD error", "#VE virtualization", "#CP control protection",
+};
+
+const char *arch_vector_name(unsigned vec)
+{
+    if (vec < ARRAY_SIZE(vec_names))
+        return vec_names[vec];
+    if (vec == VEC_EVENT)
+        return "event upcall";
+    if (vec == VEC_FAILSAFE)
+        return "failsafe callback";
+    return "unknown";
+}
+
+bool arch_vector_has_error(unsigned vec)
+{
+    return vec == 8 || (vec >= 10 && vec <= 14) || vec == 17 || vec == 21;
+}
+
+void arch_trap_dispatch(struct cpu_regs *regs);
+void arch_trap_dispatch(struct cpu_regs *regs)
+{
+    arch_trap_fn fn = regs->vector == VEC_EVENT ? event_handler : exception_handler;
+    if (!fn)
+        arch_hypercall_crash();
+    fn(regs);
+}
+
+#define T(n) extern char arch_trap_##n[];
+T(0) T(1) T(2) T(3) T(4) T(5) T(6) T(7) T(8) T(9) T(10) T(11) T(12) T(13) T(14)
+T(15) T(16) T(17) T(18) T(19) T(20) T(21)
+#undef T
+
+/*
+ * trap_info.flags: bits 0-1 are the DPL a software `int` needs (3 lets
+ * int3/into work from our ring-3 kernel); bit 2 masks events on entry
+ * like an interrupt gate, which #PF needs so an event cannot overwrite
+ * vcpu_info.arch.cr2 before the handler reads it.
+ */
+#define TI(v, f) { (v), (f), FLAT_KERNEL_CS, (unsigned long)arch_trap_##v }
+static const struct trap_info trap_table[] = {
+    TI(0, 0), TI(1, 0), TI(2, 0), TI(3, 3), TI(4, 3), TI(5, 0), TI(6, 0), TI(7, 0),
+    TI(8, 0), TI(9, 0), TI(10, 0), TI(11, 0), TI(12, 0), TI(13, 0), TI(14, 4),
+    TI(15, 0), TI(16, 0), TI(17, 0), TI(18, 0), TI(19, 0), TI(20, 0), TI(21, 0),
+    { 0, 0, 0, 0 },
+};
+
+static void register_callback(unsigned type, void *addr, unsigned flags)
+{
+    struct callback_register cb = {
+        .type = (uint16_t)type,
+        .flags = (uint16_t)flags,
+        .address = (unsigned long)addr,
+    };
+    /* Without working callbacks the domain cannot take events: stop now. */
+    if (hypercall_callback_op(CALLBACKOP_register, &cb))
+        arch_hypercall_crash();
+}
+
+void arch_traps_init_cpu(void)
+{
+    if (hypercall_set_trap_table(trap_table))
+        arch_hypercall_crash();
+    /* CALLBACKF_mask_events: the upcall runs with events masked, like an interrupt gate. */
+    register_callback(CALLBACKTYPE_event, arch_event_entry, CALLBACKF_mask_events);
+    register_callback(CALLBACKTYPE_failsafe, arch_failsafe_entry, CALLBACKF_mask_events);
+    register_callback(CALLBACKTYPE_nmi, arch_nmi_entry, 0);
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PV memory: the p2m (pfn -> mfn, from start_info), Xen's read-only m2p,
+ * and page tables that Xen validates.  Page-table pages stay mapped
+ * read-only; every update goes through mmu_update / update_va_mapping.
+ *
+ * Virtual layout (all in the top 2 GiB, reachable with -mcmodel=kernel):
+ *   KERNEL_VIRT_BASE + pfn * 4K   linear map of all our pseudo-physical pages
+ *                                 (the kernel image is pfn 0 onwards)
+ *   VMAP_BASE ..                  stacks with guard pages, shared_info, fixed maps
+ */
+#ifndef ARCH_MM_H
+#define ARCH_MM_H
+#include <minipv/compiler.h>
+#include <xen/xen.h>
+
+#include <arch/layout.h>
+#define LINEAR_MAX_PAGES (1UL << 18)            /* 1 GiB: L3 slot 510 */
+#define VMAP_BASE        0xffffffffc0000000UL   /* L3 slot 511 */
+#define VMAP_END         0xffffffffff000000UL
+
+/* Leaf flags we use; Xen forces _PAGE_USER for a 64-bit PV guest. */
+#define PTE_P   0x001UL
+#define PTE_RW  0x002UL
+#define PTE_US  0x004UL
+#define PTE_A   0x020UL
+#define PTE_D   0x040UL
+#define PTE_NX  (1UL << 63)
+#define PTE_ADDR_MASK 0x000ffffffffff000UL
+
+extern unsigned long *p2m;              /* start_info mfn_list */
+extern unsigned long nr_pages;          /* pages the p2m covers */
+extern unsigned long linear_pages;      /* pages we mapped (<= nr_pages) */
+
+static inline unsigned long pfn_to_mfn(unsigned long pfn) { return p2m[pfn]; }
+static inline unsigned long mfn_to_pfn(unsigned long mfn)
+{
+    return ((const unsigned long *)MACH2PHYS_VIRT_START)[mfn];
+}
+static inline void *pfn_to_virt(unsigned long pfn)
+{
+    return (void *)(KERNEL_VIRT_BASE + (pfn << PAGE_SHIFT));
+}
+static inline unsigned long virt_to_pfn(const void *va)
+{
+    return ((unsigned long)va - KERNEL_VIRT_BASE) >> PAGE_SHIFT;
+}
+static inline unsigned long virt_to_mfn(const void *va) { return pfn_to_mfn(virt_to_pfn(va)); }
+static inline uint64_t virt_to_maddr(const void *va)
+{
+    return ((uint64_t)virt_to_mfn(va) << PAGE_SHIFT) | ((unsigned long)va & ~PAGE_MASK);
+}
+
+/*
+ * Extend the bootstrap mapping so the linear map covers min(nr_pages,
+ * LINEAR_MAX_PAGES) pages, taking page-table pages from *next_free_pfn.
+ * Returns 0 or a negative Xen error.
+ */
+int arch_mm_init(const struct start_info *si, unsigned long *next_free_pfn);
+
+/* Page source for page-table pages needed after boot (set by the kernel's allocator). */
+void arch_mm_set_page_source(void *(*alloc_page)(void));
+
+/* Map/unmap one page at a VMAP address.  Returns 0 or a negative Xen error. */
+int arch_map_page(unsigned long va, unsigned long mfn, unsigned long flags);
+int arch_unmap_page(unsigned long va);
+/* Make a linear-map page read-only/writable again (page-table pages must be RO). */
+int arch_set_page_ro(void *va, bool ro);
+
+/* Reserve VMAP address space (page granular, never reused). */
+unsigned long arch_vmap_reserve(unsigned long pages);
+
+/* Walk the live page tables; returns the L1 entry value or 0, and level where it stopped. */
+uint64_t arch_pt_lookup(unsigned long va, int *level);
+
+#endif

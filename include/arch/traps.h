@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* Trap frames and the arch trap/event entry points. */
+#ifndef ARCH_TRAPS_H
+#define ARCH_TRAPS_H
+#include <minipv/compiler.h>
+
+/* Layout built by arch/x86/entry.S: GPRs, then vector/error, then the frame Xen bounced. */
+struct cpu_regs {
+    uint64_t r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8, rax, rcx, rdx, rsi, rdi;
+    uint64_t vector, error;
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+
+/* Pseudo vectors for the callbacks Xen uses besides the trap table. */
+#define VEC_EVENT     0x100
+#define VEC_FAILSAFE  0x101
+
+/*
+ * Upper layers install their handlers here (dependency inversion: arch never
+ * calls up).  An exception with no handler stops the domain with SHUTDOWN_crash.
+ */
+typedef void (*arch_trap_fn)(struct cpu_regs *regs);
+void arch_set_exception_handler(arch_trap_fn fn);  /* vectors 0-31 and failsafe */
+void arch_set_event_handler(arch_trap_fn fn);      /* the event upcall */
+
+/* Install the trap table and the event/failsafe/NMI callbacks on this vCPU. */
+void arch_traps_init_cpu(void);
+const char *arch_vector_name(unsigned vec);
+bool arch_vector_has_error(unsigned vec);
+
+/* entry.S */
+extern char arch_event_entry[], arch_failsafe_entry[], arch_nmi_entry[];
+extern char arch_ap_entry[];
+void arch_context_switch(unsigned long *save_sp, unsigned long new_sp);
+/* Start a fresh context: switch to new_sp and call fn(arg); never returns. */
+void __noreturn arch_run_on_stack(unsigned long new_sp, void (*fn)(void *), void *arg);
+
+#endif

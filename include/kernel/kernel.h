@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* Kernel-wide services: panic, assertions, symbols, the end-of-run path. */
+#ifndef KERNEL_KERNEL_H
+#define KERNEL_KERNEL_H
+#include <minipv/compiler.h>
+#include <kernel/printk.h>
+
+struct cpu_regs;
+
+void __noreturn panic(const char *fmt, ...) __printf(1, 2);
+void kernel_fault(struct cpu_regs *regs);
+void backtrace(unsigned long rip, unsigned long rbp);
+
+#define BUG_ON(c) do { if (unlikely(c)) panic("BUG_ON(%s) at %s:%d", #c, __FILE__, __LINE__); } while (0)
+#define ASSERT(c) BUG_ON(!(c))
+
+/* Symbol of an address: name and offset, or NULL. */
+const char *ksym_lookup(unsigned long addr, unsigned long *off);
+
+/* XTF-style result of the run; the most severe one reported wins. */
+enum test_result { RESULT_SUCCESS, RESULT_SKIP, RESULT_ERROR, RESULT_FAILURE };
+void result_report(enum test_result r, const char *why);
+enum test_result result_get(void);
+/* Print "Test result: X" and shut down as exit= says. */
+void __noreturn kernel_finish(void);
+/* Shut the domain down now with reason (SHUTDOWN_*). */
+void __noreturn kernel_shutdown(unsigned reason);
+
+extern char kernel_cmdline[];
+extern uint64_t boot_time_ns;
+
+#endif

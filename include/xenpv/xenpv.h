@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* The xen layer: console, shared_info/vcpu_info, time, event channels. */
+#ifndef XENPV_XENPV_H
+#define XENPV_XENPV_H
+#include <minipv/compiler.h>
+#include <minipv/percpu.h>
+#include <xen/xen.h>
+#include <xen/io/console.h>
+
+extern struct start_info *xen_start_info;
+extern struct shared_info *xen_shared_info;
+
+static inline bool xen_is_dom0(void)
+{
+    return xen_start_info->flags & SIF_INITDOMAIN;
+}
+
+/* ---- console (xen/console.c) ---- */
+void xen_console_init(struct start_info *si);
+/* Write all of buf; a domU waits for ring space with a bound and drops on timeout. */
+void xen_console_write(const char *buf, size_t len);
+/* Non-blocking read from the domU console ring; returns bytes read (0 for dom0). */
+size_t xen_console_read(char *buf, size_t max);
+extern uint64_t xen_console_dropped;
+
+/* ---- shared_info, vcpu_info (xen/shared_info.c) ---- */
+int xen_map_shared_info(void);
+/* Register pc->vi as vcpu pc->vcpu_id's vcpu_info.  Once per vCPU, cannot be undone. */
+int xen_register_vcpu_info(struct percpu *pc);
+/* Where each vCPU's vcpu_info went: machine address, or 0 if still in shared_info. */
+extern uint64_t xen_vcpu_info_maddr[NR_CPUS];
+
+/* ---- time (xen/time.c) ---- */
+uint64_t xen_system_time(void);      /* ns since boot, from this vCPU's vcpu_time_info */
+void xen_wallclock(uint64_t *sec, uint32_t *nsec);
+
+/* ---- events (xen/events.c) ---- */
+typedef void (*evtchn_handler_t)(uint32_t port, void *arg);
+void xen_events_init(void);
+int xen_bind_virq(unsigned virq, unsigned vcpu_id, evtchn_handler_t fn, void *arg, uint32_t *port);
+int xen_bind_ipi(unsigned vcpu_id, evtchn_handler_t fn, void *arg, uint32_t *port);
+int xen_bind_port(uint32_t port, evtchn_handler_t fn, void *arg);
+int xen_evtchn_close(uint32_t port);
+int xen_evtchn_send(uint32_t port);
+void xen_evtchn_mask(uint32_t port);
+void xen_evtchn_unmask(uint32_t port);
+void xen_upcall(void);               /* the event upcall body */
+
+/* Per-vCPU upcall mask: the PV interrupt flag. */
+static inline unsigned long irq_save(void)
+{
+    struct vcpu_info *vi = this_cpu()->vcpu_info;
+    unsigned long old = vi->evtchn_upcall_mask;
+    vi->evtchn_upcall_mask = 1;
+    barrier();
+    return old;
+}
+void xen_force_upcall(void);
+static inline void irq_restore(unsigned long flags)
+{
+    barrier();
+    struct vcpu_info *vi = this_cpu()->vcpu_info;
+    vi->evtchn_upcall_mask = (uint8_t)flags;
+    barrier();
+    /* An event that arrived while masked is only delivered on the next hypercall. */
+    if (!flags && READ_ONCE(vi->evtchn_upcall_pending))
+        xen_force_upcall();
+}
+static inline void irq_disable(void) { (void)irq_save(); }
+static inline void irq_enable(void) { irq_restore(0); }
+static inline bool irqs_disabled(void) { return this_cpu()->vcpu_info->evtchn_upcall_mask; }
+
+#endif

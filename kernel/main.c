@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/* Boot: checks, bring-up order, boot report, the chosen test suite, and the end of the run. */
+#include <kernel/kernel.h>
+#include <kernel/cmdline.h>
+#include <kernel/mm.h>
+#include <kernel/smp.h>
+#include <kernel/test.h>
+#include <arch/traps.h>
+#include <arch/mm.h>
+#include <arch/x86.h>
+#include <xenpv/xenpv.h>
+#include <xenpv/hypercall.h>
+#include <minipv/string.h>
+
+char kernel_cmdline[MAX_GUEST_CMDLINE];
+uint64_t boot_time_ns;
+
+static const char *const exit_names[] = { "auto", "poweroff", "reboot", "crash", NULL };
+enum { EXIT_AUTO, EXIT_POWEROFF, EXIT_REBOOT, EXIT_CRASH };
+static int exit_mode = EXIT_AUTO;
+KOPT_ENUM(exit, "exit", exit_mode, exit_names,
+          "end of run: auto (dom0 reboot, domU poweroff) | poweroff | reboot | crash");
+
+static char test_name[32] = "boot";
+KOPT_STR(test, "test", test_name, "guest suite to run (default: boot)");
+
+/* Until shared_info is mapped: masked events, zero time. */
+static struct vcpu_info early_vcpu_info = { .evtchn_upcall_mask = 1 };
+
+static void early_fail(const char *msg)
+{
+    /* Works for dom0 only, but a domU has nothing better this early. */
+    hypercall_console_io(CONSOLEIO_write, (unsigned)strlen(msg), msg);
+    hypercall_shutdown(SHUTDOWN_crash);
+    for (;;)
+        ;
+}
+
+static void event_upcall(struct cpu_regs *regs)
+{
+    (void)regs;
+    xen_upcall();
+}
+
+static void cmdline_warn(const char *msg)
+{
+    pr_warn("%s", msg);
+}
+
+void kernel_shutdown(unsigned reason)
+{
+    for (;;) {
+        hypercall_shutdown(reason);
+        /* dom0 poweroff may return when there is nothing to power off: stay stopped. */
+        hypercall_sched_op(SCHEDOP_block, NULL);
+    }
+}
+
+void kernel_finish(void)
+{
+    static const char *const names[] = { "SUCCESS", "SKIP", "ERROR", "FAILURE" };
+    enum test_result r = result_get();
+    smp_stop_others();
+    printk_raw("Test result: %s\n", names[r]);
+    unsigned reason = SHUTDOWN_poweroff;
+    switch (exit_mode) {
+    case EXIT_AUTO: reason = xen_is_dom0() ? SHUTDOWN_reboot : SHUTDOWN_poweroff; break;
+    case EXIT_POWEROFF: reason = SHUTDOWN_poweroff; break;
+    case EXIT_REBOOT: reason = SHUTDOWN_reboot; break;
+    case EXIT_CRASH: reason = SHUTDOWN_crash; break;
+    }
+    kernel_shutdown(reason);
+}
+
+static void report_xen(void)
+{
+    long ver = hypercall_xen_version(XENVER_version, NULL);
+    xen_extraversion_t extra = "";
+    xen_capabilities_info_t caps = "";
+    hypercall_xen_version(XENVER_extraversion, extra);
+    hypercall_xen_version(XENVER_capabilities, caps);
+    printk("Xen %ld.%ld%s, capabilities: %s", ver >> 16, ver & 0xffff, extra, caps);
+}
+
+static void report_start_info(const struct start_info *si)
+{
+    printk("start_info: magic '%.32s' %s, nr_pages %lu (%lu MiB), flags 0x%x",
+           si->magic, xen_is_dom0() ? "dom0" : "domU", si->nr_pages, si->nr_pages >> 8,
+           si->flags);
+    printk("start_info: shared_info mfn 0x%lx, pt_base %#lx (%lu frames), mfn_list %#lx",
+           si->shared_info >> PAGE_SHIFT, si->pt_base, si->nr_pt_frames, si->mfn_list);
+    if (xen_is_dom0())
+        printk("start_info: console via CONSOLEIO_write");
+    else
+        printk("start_info: console mfn 0x%lx evtchn %u, xenstore mfn 0x%lx evtchn %u",
+               (unsigned long)si->console.domU.mfn, si->console.domU.evtchn,
+               (unsigned long)si->store_mfn, si->store_evtchn);
+}
+
+static void report_memory(void)
+{
+    extern char _text[], _end[];
+    printk("memory: %lu pages (%lu MiB) mapped of %lu, image %p-%p, %lu pages free from pfn %lu",
+           mm_total_pages, mm_total_pages >> 8, nr_pages, (void *)_text, (void *)_end,
+           pages_free(), mm_first_free_pfn);
+    if (nr_pages > linear_pages)
+        pr_warn("memory: only the first %lu MiB of %lu MiB are used (linear map limit)",
+                linear_pages >> 8, nr_pages >> 8);
+}
+
+static void report_cmdline(void)
+{
+    printk("cmdline: '%s'", kernel_cmdline);
+    for (struct kopt *o = __start_minipv_opts; o < __stop_minipv_opts; o++) {
+        char v[64];
+        kopt_format(o, v, sizeof(v));
+        printk("option %s=%s%s", o->name, v, o->given ? "" : " (default)");
+    }
+}
+
+static void run_suite(void)
+{
+    for (const struct guest_suite *s = __start_minipv_suites; s < __stop_minipv_suites; s++) {
+        if (!strcmp(s->name, test_name)) {
+            printk("test: %s: %s", s->name, s->title);
+            s->run();
+            return;
+        }
+    }
+    pr_err("test: no suite named '%s'", test_name);
+    result_report(RESULT_ERROR, "unknown test= suite");
+}
+
+void kernel_start(struct start_info *si);
+void kernel_start(struct start_info *si)
+{
+    struct percpu *bsp = &percpu_area[0];
+    bsp->vcpu_info = &early_vcpu_info;
+    arch_set_percpu(bsp);
+
+    if (memcmp(si->magic, "xen-3.0-x86_64", 14))
+        early_fail("minipv: start_info magic is not xen-3.0-x86_64: not a 64-bit PV start\n");
+    xen_console_init(si);
+
+    arch_set_exception_handler(kernel_fault);
+    arch_set_event_handler(event_upcall);
+    arch_traps_init_cpu();
+
+    mm_init(si);
+    if (xen_map_shared_info())
+        panic("cannot map shared_info (mfn 0x%lx)", si->shared_info >> PAGE_SHIFT);
+    xen_events_init();
+
+    /* The id map first: everything below may name the boot vCPU. */
+    smp_init_boot_cpu(0);
+    boot_time_ns = xen_system_time();
+
+    strlcpy(kernel_cmdline, (const char *)si->cmd_line, sizeof(kernel_cmdline));
+    printk("minipv 0.1 booting");
+    int bad = cmdline_parse(kernel_cmdline, cmdline_warn);
+    report_xen();
+    report_start_info(si);
+    report_memory();
+    report_cmdline();
+    if (bad)
+        pr_warn("cmdline: %d word%s ignored", bad, bad == 1 ? "" : "s");
+
+    smp_bringup();
+    run_suite();
+    kernel_finish();
+}

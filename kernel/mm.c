@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Physical pages: a bitmap over the pfns Xen gave us past the bootstrap
+ * region (first fit, contiguous runs).  Heap: power-of-two size classes
+ * carved from pages, each object preceded by a 16-byte header.
+ */
+#include <kernel/mm.h>
+#include <kernel/kernel.h>
+#include <arch/mm.h>
+#include <arch/x86.h>
+#include <minipv/string.h>
+#include <xen/xen.h>
+
+unsigned long mm_first_free_pfn, mm_total_pages;
+static unsigned long *bitmap;           /* 1 = used; indexed by pfn */
+static unsigned long hint, nfree;
+static spinlock_t page_lock = SPINLOCK_INIT;
+
+static bool pfn_used(unsigned long pfn) { return bitmap[pfn / 64] & (1UL << (pfn % 64)); }
+static void pfn_mark(unsigned long pfn, bool used)
+{
+    if (used)
+        bitmap[pfn / 64] |= 1UL << (pfn % 64);
+    else
+        bitmap[pfn / 64] &= ~(1UL << (pfn % 64));
+}
+
+static void *page_source(void) { return page_alloc(1); }
+
+void mm_init(const struct start_info *si)
+{
+    /*
+     * Everything up to the bootstrap page tables is the image, p2m,
+     * start_info and (domU) xenstore/console pages; the bootstrap stack
+     * after the page tables was abandoned in head.S.
+     */
+    unsigned long next = virt_to_pfn((void *)si->pt_base) + si->nr_pt_frames;
+    int rc = arch_mm_init(si, &next);
+    if (rc)
+        panic("mm: extending the linear map failed: %d", rc);
+    mm_total_pages = linear_pages;
+    /* The bitmap itself takes the first free pages. */
+    unsigned long bm_pages = DIV_ROUND_UP(DIV_ROUND_UP(linear_pages, 64) * 8, PAGE_SIZE);
+    bitmap = pfn_to_virt(next);
+    memset(bitmap, 0, bm_pages * PAGE_SIZE);
+    next += bm_pages;
+    for (unsigned long pfn = 0; pfn < next; pfn++)
+        pfn_mark(pfn, true);
+    mm_first_free_pfn = hint = next;
+    nfree = linear_pages - next;
+    arch_mm_set_page_source(page_source);
+}
+
+void *page_alloc(unsigned long n)
+{
+    spin_lock(&page_lock);
+    for (int pass = 0; pass < 2; pass++) {
+        unsigned long start = pass ? mm_first_free_pfn : hint, run = 0;
+        for (unsigned long pfn = start; pfn < linear_pages; pfn++) {
+            run = pfn_used(pfn) ? 0 : run + 1;
+            if (run == n) {
+                unsigned long first = pfn + 1 - n;
+                for (unsigned long i = first; i <= pfn; i++)
+                    pfn_mark(i, true);
+                hint = pfn + 1;
+                nfree -= n;
+                spin_unlock(&page_lock);
+                void *p = pfn_to_virt(first);
+                memset(p, 0, n * PAGE_SIZE);
+                return p;
+            }
+        }
+    }
+    spin_unlock(&page_lock);
+    return NULL;
+}
+
+void page_free(void *p, unsigned long n)
+{
+    unsigned long pfn = virt_to_pfn(p);
+    spin_lock(&page_lock);
+    for (unsigned long i = 0; i < n; i++) {
+        BUG_ON(!pfn_used(pfn + i) || pfn + i < mm_first_free_pfn);
+        pfn_mark(pfn + i, false);
+    }
+    nfree += n;
+    if (pfn < hint)
+        hint = pfn;
+    spin_unlock(&page_lock);
+}
+
+unsigned long pages_free(void) { return nfree; }
+
+/* ---- heap ---- */
+#define HDR 16
+#define MIN_SHIFT 5                       /* 32-byte objects incl. header */
+#define MAX_SHIFT 11                      /* 2 KiB; larger goes to whole pages */
+struct free_obj { struct free_obj *next; };
+static struct free_obj *free_lists[MAX_SHIFT + 1];
+static spinlock_t heap_lock = SPINLOCK_INIT;
+
+void *kmalloc(size_t size)
+{
+    size_t need = size + HDR;
+    if (need > (1UL << MAX_SHIFT)) {
+        unsigned long pages = DIV_ROUND_UP(need, PAGE_SIZE);
+        uint64_t *h = page_alloc(pages);
+        if (!h)
+            return NULL;
+        h[0] = pages << PAGE_SHIFT;       /* page-sized: store byte count */
+        h[1] = 0x6b6d616c6c6f6321ULL;
+        return (char *)h + HDR;
+    }
+    unsigned shift = MIN_SHIFT;
+    while ((1UL << shift) < need)
+        shift++;
+    spin_lock(&heap_lock);
+    if (!free_lists[shift]) {
+        char *page = page_alloc(1);
+        if (!page) {
+            spin_unlock(&heap_lock);
+            return NULL;
+        }
+        for (size_t off = 0; off < PAGE_SIZE; off += 1UL << shift) {
+            struct free_obj *o = (struct free_obj *)(page + off);
+            o->next = free_lists[shift];
+            free_lists[shift] = o;
+        }
+    }
+    struct free_obj *o = free_lists[shift];
+    free_lists[shift] = o->next;
+    spin_unlock(&heap_lock);
+    uint64_t *h = (uint64_t *)o;
+    memset(h, 0, 1UL << shift);
+    h[0] = shift;
+    h[1] = 0x6b6d616c6c6f6321ULL;
+    return (char *)h + HDR;
+}
+
+void kfree(void *p)
+{
+    if (!p)
+        return;
+    uint64_t *h = (uint64_t *)((char *)p - HDR);
+    BUG_ON(h[1] != 0x6b6d616c6c6f6321ULL);  /* not ours, or freed twice */
+    h[1] = 0;
+    if (h[0] > MAX_SHIFT) {
+        page_free(h, h[0] >> PAGE_SHIFT);
+        return;
+    }
+    unsigned shift = (unsigned)h[0];
+    spin_lock(&heap_lock);
+    ((struct free_obj *)h)->next = free_lists[shift];
+    free_lists[shift] = (struct free_obj *)h;
+    spin_unlock(&heap_lock);
+}
+
+unsigned long stack_alloc(unsigned long pages)
+{
+    unsigned long va = arch_vmap_reserve(pages + 1);
+    if (!va)
+        return 0;
+    for (unsigned long i = 1; i <= pages; i++) {
+        void *pg = page_alloc(1);
+        if (!pg || arch_map_page(va + i * PAGE_SIZE, virt_to_mfn(pg),
+                                 PTE_P | PTE_RW | PTE_A | PTE_D | PTE_NX))
+            return 0;
+    }
+    return va + (pages + 1) * PAGE_SIZE;
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/* Fatal paths: exception dump, symbolised backtrace, panic (once), SHUTDOWN_crash. */
+#include <kernel/kernel.h>
+#include <arch/traps.h>
+#include <arch/mm.h>
+#include <arch/x86.h>
+#include <xenpv/xenpv.h>
+#include <xenpv/hypercall.h>
+#include <kernel/smp.h>
+
+/* Generated at link time by scripts/mksyms (sorted by address). */
+struct ksym { unsigned long addr; const char *name; };
+extern const struct ksym ksym_table[];
+extern const unsigned long ksym_count;
+
+const char *ksym_lookup(unsigned long addr, unsigned long *off)
+{
+    unsigned long lo = 0, hi = ksym_count;
+    if (!hi || addr < ksym_table[0].addr)
+        return NULL;
+    while (hi - lo > 1) {
+        unsigned long mid = (lo + hi) / 2;
+        if (ksym_table[mid].addr <= addr)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    extern char _etext[];
+    if (addr >= (unsigned long)_etext)
+        return NULL;
+    *off = addr - ksym_table[lo].addr;
+    return ksym_table[lo].name;
+}
+
+static void print_addr(const char *what, unsigned long addr)
+{
+    unsigned long off;
+    const char *name = ksym_lookup(addr, &off);
+    if (name)
+        printk_level(LOG_EMERG, "%s %016lx <%s+0x%lx>", what, addr, name, off);
+    else
+        printk_level(LOG_EMERG, "%s %016lx", what, addr);
+}
+
+void backtrace(unsigned long rip, unsigned long rbp)
+{
+    printk_level(LOG_EMERG, "Call trace:");
+    print_addr("  [<rip>]", rip);
+    /* Frame-pointer walk, bounded in depth and to kernel addresses. */
+    for (int depth = 0; depth < 32 && rbp; depth++) {
+        if (rbp < KERNEL_VIRT_BASE || (rbp & 7))
+            break;
+        unsigned long *frame = (unsigned long *)rbp;
+        unsigned long ret = frame[1];
+        if (ret < KERNEL_VIRT_BASE)
+            break;
+        print_addr("  [<ret>]", ret);
+        if (frame[0] <= rbp)
+            break;
+        rbp = frame[0];
+    }
+}
+
+static volatile int panicking = -1;
+
+/* First cpu in wins; a second panicking cpu parks itself so the report stays whole. */
+static void panic_enter(void)
+{
+    irq_disable();
+    int me = (int)smp_processor_id(), expect = -1;
+    if (!atomic_cas(&panicking, &expect, me)) {
+        if (panicking == me)
+            kernel_shutdown(SHUTDOWN_crash);    /* recursive panic: stop now */
+        for (unsigned long i = 0; i < 2000000000UL; i++)
+            cpu_relax();
+        kernel_shutdown(SHUTDOWN_crash);
+    }
+    smp_stop_others();
+}
+
+void panic(const char *fmt, ...)
+{
+    panic_enter();
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    printk_level(LOG_EMERG, "PANIC on cpu %u (vcpu %u): %s", smp_processor_id(),
+                 this_cpu()->vcpu_id, msg);
+    backtrace((unsigned long)__builtin_return_address(0), read_rbp());
+    kernel_shutdown(SHUTDOWN_crash);
+}
+
+void kernel_fault(struct cpu_regs *r)
+{
+    panic_enter();
+    unsigned vec = (unsigned)r->vector;
+    printk_level(LOG_EMERG, "FATAL TRAP: vector %u (%s), error 0x%llx, cpu %u (vcpu %u)",
+                 vec, arch_vector_name(vec), (unsigned long long)r->error, smp_processor_id(),
+                 this_cpu()->vcpu_id);
+    print_addr("RIP:", r->rip);
+    printk_level(LOG_EMERG, "CS: %04llx RFLAGS: %016llx RSP: %016llx SS: %04llx",
+                 (unsigned long long)r->cs, (unsigned long long)r->rflags,
+                 (unsigned long long)r->rsp, (unsigned long long)r->ss);
+    printk_level(LOG_EMERG, "RAX: %016llx RBX: %016llx RCX: %016llx",
+                 (unsigned long long)r->rax, (unsigned long long)r->rbx, (unsigned long long)r->rcx);
+    printk_level(LOG_EMERG, "RDX: %016llx RSI: %016llx RDI: %016llx",
+                 (unsigned long long)r->rdx, (unsigned long long)r->rsi, (unsigned long long)r->rdi);
+    printk_level(LOG_EMERG, "RBP: %016llx R8:  %016llx R9:  %016llx",
+                 (unsigned long long)r->rbp, (unsigned long long)r->r8, (unsigned long long)r->r9);
+    printk_level(LOG_EMERG, "R10: %016llx R11: %016llx R12: %016llx",
+                 (unsigned long long)r->r10, (unsigned long long)r->r11, (unsigned long long)r->r12);
+    printk_level(LOG_EMERG, "R13: %016llx R14: %016llx R15: %016llx",
+                 (unsigned long long)r->r13, (unsigned long long)r->r14, (unsigned long long)r->r15);
+    if (vec == 14) {
+        /* A PV guest cannot read %cr2: Xen stores it in vcpu_info. */
+        unsigned long cr2 = this_cpu()->vcpu_info->arch.cr2;
+        int level;
+        uint64_t pte = arch_pt_lookup(cr2, &level);
+        printk_level(LOG_EMERG, "CR2: %016lx (%s %s in %s mode; L%d entry %016llx)", cr2,
+                     r->error & 1 ? "protection violation" : "not-present",
+                     r->error & 2 ? "write" : "read", r->error & 4 ? "user" : "kernel",
+                     level, (unsigned long long)pte);
+    }
+    backtrace(r->rip, r->rbp);
+    kernel_shutdown(SHUTDOWN_crash);
+}

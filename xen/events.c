@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/* 2-level event channel ABI: upcall demux, binding, masking. */
+#include <xenpv/xenpv.h>
+#include <xenpv/hypercall.h>
+#include <arch/x86.h>
+
+#define NR_PORTS (sizeof(unsigned long) * 8 * sizeof(unsigned long) * 8)
+
+static struct {
+    evtchn_handler_t fn;
+    void *arg;
+} handlers[NR_PORTS];
+
+uint64_t xen_spurious_events;
+
+void xen_force_upcall(void)
+{
+    /* Any hypercall returns through Xen's pending-event check. */
+    hypercall_xen_version(XENVER_version, NULL);
+}
+
+void xen_upcall(void)
+{
+    struct percpu *pc = this_cpu();
+    struct vcpu_info *vi = pc->vcpu_info;
+    struct shared_info *s = xen_shared_info;
+
+    pc->upcall_count++;
+    do {
+        vi->evtchn_upcall_pending = 0;
+        unsigned long sel = atomic_xchg(&vi->evtchn_pending_sel, 0UL);
+        while (sel) {
+            unsigned w = (unsigned)__builtin_ctzl(sel);
+            sel &= sel - 1;
+            unsigned long pend = READ_ONCE(s->evtchn_pending[w]) & ~READ_ONCE(s->evtchn_mask[w]);
+            while (pend) {
+                unsigned b = (unsigned)__builtin_ctzl(pend);
+                pend &= pend - 1;
+                uint32_t port = w * 64 + b;
+                /* Clear before handling: an event raised during the handler is not lost. */
+                clear_bit(b, &s->evtchn_pending[w]);
+                if (handlers[port].fn)
+                    handlers[port].fn(port, handlers[port].arg);
+                else
+                    xen_spurious_events++;
+            }
+        }
+    } while (READ_ONCE(vi->evtchn_upcall_pending));
+}
+
+int xen_bind_port(uint32_t port, evtchn_handler_t fn, void *arg)
+{
+    if (port >= NR_PORTS)
+        return -22;
+    handlers[port].arg = arg;
+    barrier();
+    handlers[port].fn = fn;
+    xen_evtchn_unmask(port);
+    return 0;
+}
+
+int xen_bind_virq(unsigned virq, unsigned vcpu_id, evtchn_handler_t fn, void *arg, uint32_t *port)
+{
+    struct evtchn_bind_virq op = { .virq = virq, .vcpu = vcpu_id };
+    long rc = hypercall_event_channel_op(EVTCHNOP_bind_virq, &op);
+    if (rc)
+        return (int)rc;
+    *port = op.port;
+    return xen_bind_port(op.port, fn, arg);
+}
+
+int xen_bind_ipi(unsigned vcpu_id, evtchn_handler_t fn, void *arg, uint32_t *port)
+{
+    struct evtchn_bind_ipi op = { .vcpu = vcpu_id };
+    long rc = hypercall_event_channel_op(EVTCHNOP_bind_ipi, &op);
+    if (rc)
+        return (int)rc;
+    *port = op.port;
+    return xen_bind_port(op.port, fn, arg);
+}
+
+int xen_evtchn_close(uint32_t port)
+{
+    struct evtchn_close op = { .port = port };
+    xen_evtchn_mask(port);
+    if (port < NR_PORTS)
+        handlers[port].fn = NULL;
+    return (int)hypercall_event_channel_op(EVTCHNOP_close, &op);
+}
+
+int xen_evtchn_send(uint32_t port)
+{
+    struct evtchn_send op = { .port = port };
+    return (int)hypercall_event_channel_op(EVTCHNOP_send, &op);
+}
+
+void xen_evtchn_mask(uint32_t port)
+{
+    set_bit(port % 64, &xen_shared_info->evtchn_mask[port / 64]);
+}
+
+void xen_evtchn_unmask(uint32_t port)
+{
+    /* The hypercall re-raises a pending event on the port's bound vCPU. */
+    struct evtchn_unmask op = { .port = port };
+    hypercall_event_channel_op(EVTCHNOP_unmask, &op);
+}
+
+void xen_events_init(void)
+{
+    /* Mask everything until a handler is bound; Xen may hand us stale bits after kexec. */
+    for (unsigned i = 0; i < ARRAY_SIZE(xen_shared_info->evtchn_mask); i++)
+        xen_shared_info->evtchn_mask[i] = ~0UL;
+}
