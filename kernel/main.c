@@ -141,6 +141,10 @@ void kernel_start(struct start_info *si)
     if (memcmp(si->magic, "xen-3.0-x86_64", 14))
         early_fail("minipv: start_info magic is not xen-3.0-x86_64: not a 64-bit PV start\n");
     xen_console_init(si);
+    /* Options first: the cpu map, memory and smp all read them. */
+    strlcpy(kernel_cmdline, (const char *)si->cmd_line, sizeof(kernel_cmdline));
+    printk("minipv 0.1 booting");
+    int bad = cmdline_parse(kernel_cmdline, cmdline_warn);
 
     arch_set_exception_handler(kernel_fault);
     arch_set_event_handler(event_upcall);
@@ -155,9 +159,6 @@ void kernel_start(struct start_info *si)
     smp_init_boot_cpu(0);
     boot_time_ns = xen_system_time();
 
-    strlcpy(kernel_cmdline, (const char *)si->cmd_line, sizeof(kernel_cmdline));
-    printk("minipv 0.1 booting");
-    int bad = cmdline_parse(kernel_cmdline, cmdline_warn);
     report_xen();
     report_start_info(si);
     report_memory();

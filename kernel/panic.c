@@ -71,7 +71,8 @@ static void panic_enter(void)
     if (!atomic_cas(&panicking, &expect, me)) {
         if (panicking == me)
             kernel_shutdown(SHUTDOWN_crash);    /* recursive panic: stop now */
-        for (unsigned long i = 0; i < 2000000000UL; i++)
+        uint64_t until = xen_system_time() + 5000000000ULL;
+        while (xen_system_time() < until)
             cpu_relax();
         kernel_shutdown(SHUTDOWN_crash);
     }

@@ -10,8 +10,8 @@ uint64_t loglevel = 7;
 KOPT_UINT(loglevel, "loglevel", loglevel, 0, 8, "print messages below this level (0-8)");
 
 static volatile int lock_owner = -1;   /* cpu holding the console, -1 if free */
-/* A holder that died mid-line must not silence everyone: ~1 s of spinning, then take it. */
-#define LOCK_SPIN_LIMIT 100000000UL
+/* A holder that died mid-line must not silence everyone: after 1 s, take the lock. */
+#define LOCK_WAIT_NS 1000000000ULL
 
 static unsigned long console_lock(void)
 {
@@ -19,10 +19,16 @@ static unsigned long console_lock(void)
     int me = (int)smp_processor_id();
     if (lock_owner == me)
         return flags | 2;           /* nested (fault inside printk): write unlocked */
-    for (unsigned long i = 0; i < LOCK_SPIN_LIMIT; i++) {
+    uint64_t deadline = 0;
+    for (;;) {
         int expect = -1;
         if (atomic_cas(&lock_owner, &expect, me))
             return flags;
+        uint64_t now = xen_system_time();
+        if (!deadline)
+            deadline = now + LOCK_WAIT_NS;
+        else if (now > deadline)
+            break;
         cpu_relax();
     }
     atomic_store(&lock_owner, me);

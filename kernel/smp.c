@@ -112,6 +112,7 @@ void smp_init_boot_cpu(unsigned boot_vcpu)
         cpu_to_vcpu_map[k + 1] = (uint16_t)aps[order_index(k, m)];
     for (unsigned c = 0; c < nr_cpus; c++) {
         vcpu_to_cpu_map[cpu_to_vcpu_map[c]] = (uint16_t)(c + 1);
+        per_cpu(c)->self = per_cpu(c);      /* %gs:0, before the AP's first instruction */
         per_cpu(c)->cpu = c;
         per_cpu(c)->vcpu_id = cpu_to_vcpu_map[c];
         per_cpu(c)->state = CPU_OFFLINE;
@@ -128,6 +129,13 @@ void smp_init_boot_cpu(unsigned boot_vcpu)
 }
 
 /* ---- IPIs, cross-calls, timers ---- */
+
+struct cpumask ping_from[NR_CPUS], ping_seen[NR_CPUS];
+
+int smp_fail_vcpu(void)
+{
+    return opt_fail_vcpu < MAX_VCPU_ID ? (int)opt_fail_vcpu : -1;
+}
 
 struct call_data {
     void (*fn)(void *);
@@ -154,6 +162,14 @@ static void ipi_handler(uint32_t port, void *arg)
         /* A vCPU may take itself down; the domain's shutdown then finds it stopped. */
         for (;;)
             hypercall_vcpu_op(VCPUOP_down, pc->vcpu_id, NULL);
+    }
+    if (kinds & (1UL << IPI_PING)) {
+        for (unsigned w = 0; w < NR_CPUS / 64; w++) {
+            unsigned long b = atomic_xchg(&ping_from[pc->cpu].bits[w], 0UL);
+            /* Recorded by the cpu the IPI was meant for, or not at all. */
+            if (smp_processor_id() == pc->cpu)
+                atomic_or(&ping_seen[pc->cpu].bits[w], b);
+        }
     }
     /* IPI_RESCHED: the upcall return path checks need_resched. */
 }
@@ -274,10 +290,10 @@ static int cpu_events_init(struct percpu *pc)
 {
     /* Xen gives PV vCPUs a 10 ms periodic tick by default; we are tickless. */
     hypercall_vcpu_op(VCPUOP_stop_periodic_timer, pc->vcpu_id, NULL);
-    int rc = xen_bind_virq(VIRQ_TIMER, pc->vcpu_id, timer_handler, pc, &pc->timer_port);
+    int rc = xen_bind_virq(VIRQ_TIMER, pc, timer_handler, pc, &pc->timer_port);
     if (rc)
         return rc;
-    return xen_bind_ipi(pc->vcpu_id, ipi_handler, pc, &pc->ipi_port);
+    return xen_bind_ipi(pc, ipi_handler, pc, &pc->ipi_port);
 }
 
 /* ---- bring-up ---- */
@@ -495,8 +511,9 @@ void smp_stop_others(void)
     for_each_cpu(c, &cpu_online_mask)
         if (c != me)
             send_ipi(c, IPI_STOP);
-    /* Bounded: wait briefly for them to go down so output stays whole. */
-    for (unsigned long i = 0; i < 50000000UL && cpumask_weight(&cpu_online_mask) > 1; i++)
+    /* Bounded: wait up to 1 s (Xen time) for them to go down so output stays whole. */
+    uint64_t deadline = xen_system_time() + 1000000000ULL;
+    while (cpumask_weight(&cpu_online_mask) > 1 && xen_system_time() < deadline)
         cpu_relax();
 }
 

@@ -11,6 +11,13 @@ static struct {
     void *arg;
 } handlers[NR_PORTS];
 
+/*
+ * 2-level ABI: pending bits are shared by all vCPUs; Xen only sets the
+ * selector bit on the port's notify vCPU.  A vCPU scanning a word must take
+ * just its own ports, or it runs another cpu's IPI/timer handler.
+ */
+static unsigned long cpu_ports[NR_CPUS][NR_PORTS / 64];
+
 uint64_t xen_spurious_events;
 
 void xen_force_upcall(void)
@@ -32,7 +39,8 @@ void xen_upcall(void)
         while (sel) {
             unsigned w = (unsigned)__builtin_ctzl(sel);
             sel &= sel - 1;
-            unsigned long pend = READ_ONCE(s->evtchn_pending[w]) & ~READ_ONCE(s->evtchn_mask[w]);
+            unsigned long pend = READ_ONCE(s->evtchn_pending[w]) & ~READ_ONCE(s->evtchn_mask[w]) &
+                                 READ_ONCE(cpu_ports[pc->cpu][w]);
             while (pend) {
                 unsigned b = (unsigned)__builtin_ctzl(pend);
                 pend &= pend - 1;
@@ -48,43 +56,60 @@ void xen_upcall(void)
     } while (READ_ONCE(vi->evtchn_upcall_pending));
 }
 
-int xen_bind_port(uint32_t port, evtchn_handler_t fn, void *arg)
+/* Record that port is delivered to pc's vCPU (Xen already notifies it there). */
+static int attach(uint32_t port, struct percpu *pc, evtchn_handler_t fn, void *arg)
 {
     if (port >= NR_PORTS)
         return -22;
     handlers[port].arg = arg;
     barrier();
     handlers[port].fn = fn;
+    for (unsigned c = 0; c < NR_CPUS; c++)
+        clear_bit(port % 64, &cpu_ports[c][port / 64]);
+    set_bit(port % 64, &cpu_ports[pc->cpu][port / 64]);
     xen_evtchn_unmask(port);
     return 0;
 }
 
-int xen_bind_virq(unsigned virq, unsigned vcpu_id, evtchn_handler_t fn, void *arg, uint32_t *port)
+int xen_bind_port(uint32_t port, struct percpu *pc, evtchn_handler_t fn, void *arg)
 {
-    struct evtchn_bind_virq op = { .virq = virq, .vcpu = vcpu_id };
+    /* Interdomain ports notify vcpu 0 unless moved; move it to the cpu that wants it. */
+    struct evtchn_bind_vcpu op = { .port = port, .vcpu = pc->vcpu_id };
+    long rc = hypercall_event_channel_op(EVTCHNOP_bind_vcpu, &op);
+    if (rc)
+        return (int)rc;
+    return attach(port, pc, fn, arg);
+}
+
+int xen_bind_virq(unsigned virq, struct percpu *pc, evtchn_handler_t fn, void *arg, uint32_t *port)
+{
+    struct evtchn_bind_virq op = { .virq = virq, .vcpu = pc->vcpu_id };
     long rc = hypercall_event_channel_op(EVTCHNOP_bind_virq, &op);
     if (rc)
         return (int)rc;
     *port = op.port;
-    return xen_bind_port(op.port, fn, arg);
+    return attach(op.port, pc, fn, arg);
 }
 
-int xen_bind_ipi(unsigned vcpu_id, evtchn_handler_t fn, void *arg, uint32_t *port)
+int xen_bind_ipi(struct percpu *pc, evtchn_handler_t fn, void *arg, uint32_t *port)
 {
-    struct evtchn_bind_ipi op = { .vcpu = vcpu_id };
+    struct evtchn_bind_ipi op = { .vcpu = pc->vcpu_id };
     long rc = hypercall_event_channel_op(EVTCHNOP_bind_ipi, &op);
     if (rc)
         return (int)rc;
     *port = op.port;
-    return xen_bind_port(op.port, fn, arg);
+    return attach(op.port, pc, fn, arg);
 }
 
 int xen_evtchn_close(uint32_t port)
 {
     struct evtchn_close op = { .port = port };
     xen_evtchn_mask(port);
-    if (port < NR_PORTS)
+    if (port < NR_PORTS) {
         handlers[port].fn = NULL;
+        for (unsigned c = 0; c < NR_CPUS; c++)
+            clear_bit(port % 64, &cpu_ports[c][port / 64]);
+    }
     return (int)hypercall_event_channel_op(EVTCHNOP_close, &op);
 }
 

@@ -47,7 +47,11 @@ int call_on_cpu(unsigned cpu, void (*fn)(void *), void *arg);
 int call_on_all(void (*fn)(void *), void *arg);
 
 /* IPI kinds multiplexed on each cpu's one IPI channel. */
-enum ipi_kind { IPI_RESCHED, IPI_CALL, IPI_STOP, IPI_NR };
+enum ipi_kind { IPI_RESCHED, IPI_CALL, IPI_STOP, IPI_PING, IPI_NR };
+/* IPI_PING: the sender sets its bit in the target's ping_from; the handler moves it to ping_seen. */
+extern struct cpumask ping_from[NR_CPUS], ping_seen[NR_CPUS];
+/* The vcpu fail_vcpu= told bring-up to break, or -1. */
+int smp_fail_vcpu(void);
 void send_ipi(unsigned cpu, enum ipi_kind kind);
 
 /* Per-cpu singleshot timer: fires timer_handler on that cpu at deadline (Xen ns). */

@@ -37,9 +37,10 @@ void xen_wallclock(uint64_t *sec, uint32_t *nsec);
 /* ---- events (xen/events.c) ---- */
 typedef void (*evtchn_handler_t)(uint32_t port, void *arg);
 void xen_events_init(void);
-int xen_bind_virq(unsigned virq, unsigned vcpu_id, evtchn_handler_t fn, void *arg, uint32_t *port);
-int xen_bind_ipi(unsigned vcpu_id, evtchn_handler_t fn, void *arg, uint32_t *port);
-int xen_bind_port(uint32_t port, evtchn_handler_t fn, void *arg);
+/* Bind to pc's vCPU (pc->vcpu_id goes to Xen; the handler runs on that cpu only). */
+int xen_bind_virq(unsigned virq, struct percpu *pc, evtchn_handler_t fn, void *arg, uint32_t *port);
+int xen_bind_ipi(struct percpu *pc, evtchn_handler_t fn, void *arg, uint32_t *port);
+int xen_bind_port(uint32_t port, struct percpu *pc, evtchn_handler_t fn, void *arg);
 int xen_evtchn_close(uint32_t port);
 int xen_evtchn_send(uint32_t port);
 void xen_evtchn_mask(uint32_t port);

@@ -1,0 +1,25 @@
+#!/bin/sh
+# A deliberate fault gives a register dump, a symbolised backtrace and SHUTDOWN_crash.
+. "$(dirname "$0")/lib.sh"
+
+check_fault() {    # KIND VECTOR NAME
+    boot fault-$1 2 test=fault fault=$1
+    expect_outcome "fault=$1" 4
+    expect_line "fault=$1: trap line names vector and cpu" "FATAL TRAP: vector $2 \($3.*\), error 0x[0-9a-f]+, cpu 0 \(vcpu 0\)"
+    expect_line "fault=$1: RIP symbolised in fault_trigger" 'RIP: ffffffff[0-9a-f]{8} <fault_trigger\+0x[0-9a-f]+>'
+    expect_line "fault=$1: register dump" 'RAX: [0-9a-f]{16} RBX: [0-9a-f]{16} RCX: [0-9a-f]{16}'
+    expect_line "fault=$1: register dump R13-R15" 'R13: [0-9a-f]{16} R14: [0-9a-f]{16} R15: [0-9a-f]{16}'
+    expect_line "fault=$1: backtrace reaches the suite" '\[<ret>\] ffffffff[0-9a-f]{8} <fault_suite\+0x[0-9a-f]+>'
+    expect_line "fault=$1: backtrace reaches kernel_start" '\[<ret>\] ffffffff[0-9a-f]{8} <(run_suite|kernel_start)\+0x[0-9a-f]+>'
+    expect_line "fault=$1: Xen saw SHUTDOWN_crash" 'Hardware Dom0 crashed'
+    expect_no_line "fault=$1: no result line after a crash" '^Test result: '
+    expect_no_line "fault=$1: execution did not continue" 'fault raised'
+}
+
+check_fault pf 14 '#PF page fault'
+expect_line "fault=pf: CR2 from vcpu_info, write to not-present page" \
+    'CR2: 000000000dead000 \(not-present write in kernel mode'
+check_fault de 0 '#DE divide error'
+check_fault ud 6 '#UD invalid opcode'
+
+done_testing

@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: MIT
+# Shared helpers for the prove suites: TAP output and booting minipv under Xen.
+# Each .t sources this, calls boot/expect/..., and ends with `done_testing`.
+set -u
+cd "$(dirname "$0")/../.."
+LOGS=build/logs
+mkdir -p "$LOGS"
+T=0
+FAILS=0
+
+ok() {      # ok STATUS NAME [DIAG]: STATUS 0 = pass
+    T=$((T + 1))
+    if [ "$1" -eq 0 ]; then
+        echo "ok $T - $2"
+    else
+        echo "not ok $T - $2"
+        [ -n "${3:-}" ] && echo "$3" | sed 's/^/# /'
+        FAILS=$((FAILS + 1))
+    fi
+}
+
+done_testing() {
+    echo "1..$T"
+    [ "$FAILS" -eq 0 ]
+}
+
+# boot NAME VCPUS ARGS...: boot as dom0; sets LOG and OUTCOME (run-dom0.sh's exit status).
+boot() {
+    name=$1 vcpus=$2
+    shift 2
+    LOG=$LOGS/$name.log
+    sh scripts/run-dom0.sh --vcpus "$vcpus" --timeout "${BOOT_TIMEOUT:-240}" --log "$LOG" -- "$@" \
+        >/dev/null 2>&1
+    OUTCOME=$?
+}
+
+# expect_outcome NAME CODE: the run ended as expected (0 SUCCESS, 4 CRASH, ...).
+expect_outcome() {
+    last=$(grep 'OUTCOME=' "$LOG" 2>/dev/null | tail -n 1)
+    ok $(( OUTCOME == $2 ? 0 : 1 )) "$1: outcome $(outcome_name "$2")" \
+        "got exit $OUTCOME; log $LOG; last lines:
+$(grep -v '^(XEN)' "$LOG" | tail -n 15)"
+}
+
+outcome_name() {
+    case $1 in 0) echo SUCCESS ;; 1) echo FAILURE ;; 2) echo ERROR ;; 3) echo SKIP ;;
+               4) echo CRASH ;; 5) echo TIMEOUT ;; *) echo "code $1" ;; esac
+}
+
+# expect_line NAME REGEX: the guest log has a line matching the extended regex.
+expect_line() {
+    grep -Eq -- "$2" "$LOG"
+    ok $? "$1" "no line matching /$2/ in $LOG"
+}
+
+expect_no_line() {
+    ! grep -Eq -- "$2" "$LOG"
+    ok $? "$1" "unexpected: $(grep -E -- "$2" "$LOG" | head -n 3)"
+}
+
+# expect_count NAME REGEX N: exactly N lines match.
+expect_count() {
+    n=$(grep -Ec -- "$2" "$LOG")
+    ok $(( n == $3 ? 0 : 1 )) "$1" "$n lines match /$2/, want $3"
+}
+
+# ktap NAME: every KTAP case the guest printed passed, and the plan was met.
+ktap() {
+    plan=$(grep -E '^1\.\.[0-9]+' "$LOG" | head -n 1 | cut -c4-)
+    pass=$(grep -Ec '^ok [0-9]+ ' "$LOG")
+    fail=$(grep -E '^not ok [0-9]+ ' "$LOG")
+    [ -n "$plan" ] && [ "$pass" -eq "$plan" ] && [ -z "$fail" ]
+    ok $? "$1: guest KTAP ${pass:-0}/${plan:-?} ok" "$fail"
+}

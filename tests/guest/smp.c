@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Suite "smp": every vCPU online, the cpu -> vcpu map proven by Xen itself
+ * (VCPUOP_set_singleshot_timer only accepts the calling vCPU's own id),
+ * IPIs between every pair of cpus, a timer on every cpu.
+ * Each cpu prints "map: cpu C vcpu V" so the host can check the permutation.
+ */
+#include <kernel/test.h>
+#include <kernel/smp.h>
+#include <kernel/mm.h>
+#include <xenpv/xenpv.h>
+#include <xenpv/hypercall.h>
+#include <arch/x86.h>
+#include <minipv/string.h>
+
+#define TIMER_BOUND_NS 2000000000ULL     /* generous: TCG runs all vCPUs on one thread */
+
+static struct {
+    volatile int ran_on, timer_rc;
+    volatile uint64_t armed_at, deadline, fired_before;
+} probe[NR_CPUS];
+
+static void map_probe(void *arg)
+{
+    (void)arg;
+    struct percpu *pc = this_cpu();
+    unsigned c = pc->cpu;
+    probe[c].ran_on = (int)c;
+    probe[c].fired_before = pc->timer_fired;
+    uint64_t now = xen_system_time();
+    probe[c].armed_at = now;
+    probe[c].deadline = now + 1000000;          /* 1 ms */
+    /* Xen rejects a singleshot timer for any vCPU but the caller: the map must be right. */
+    probe[c].timer_rc = timer_arm(probe[c].deadline);
+    printk("map: cpu %u vcpu %u timer_rc %d", c, pc->vcpu_id, probe[c].timer_rc);
+}
+
+static void ping_all(void *arg)
+{
+    (void)arg;
+    unsigned me = smp_processor_id();
+    for_each_cpu(d, &cpu_online_mask) {
+        if (d == me)
+            continue;
+        cpumask_set(&ping_from[d], me);
+        send_ipi(d, IPI_PING);
+    }
+}
+
+static void smp_suite(void)
+{
+    unsigned online = cpumask_weight(&cpu_online_mask);
+    int fail_vcpu = smp_fail_vcpu();
+    ktap_begin(6);
+
+    /* 1: the count: every used vCPU online, except the one we were told to break. */
+    unsigned failed = 0, failed_expected = 0;
+    for (unsigned c = 0; c < nr_cpus; c++) {
+        if (per_cpu(c)->state == CPU_FAILED) {
+            failed++;
+            failed_expected += (int)per_cpu(c)->vcpu_id == fail_vcpu;
+        }
+    }
+    unsigned want = nr_cpus - (fail_vcpu >= 0 && vcpu_to_cpu((unsigned)fail_vcpu) > 0);
+    CHECK(online == want && failed == nr_cpus - want && failed_expected == failed,
+          "all used vCPUs online", "online %u want %u (nr_cpus %u, nr_vcpus %u), failed %u expected %u",
+          online, want, nr_cpus, nr_vcpus, failed, failed_expected);
+    printk("smp: online %u failed %u nr_cpus %u nr_vcpus %u", online, failed, nr_cpus, nr_vcpus);
+
+    /* 2-3: run on every cpu via IPI; the timer arm there proves the map. */
+    unsigned ran = 0, armed = 0;
+    for_each_cpu(c, &cpu_online_mask) {
+        probe[c].ran_on = -1;
+        if (!call_on_cpu(c, map_probe, NULL) && probe[c].ran_on == (int)c)
+            ran++;
+        armed += probe[c].timer_rc == 0;
+    }
+    CHECK(ran == online, "call_on_cpu reaches every cpu", "%u of %u ran", ran, online);
+    CHECK(armed == online, "singleshot timer armed on every cpu with its own vcpu id",
+          "%u of %u accepted by Xen", armed, online);
+
+    /* 4: the timers fire, each on its own cpu, within a bound. */
+    uint64_t start = xen_system_time(), worst = 0;
+    unsigned fired = 0;
+    while (xen_system_time() - start < TIMER_BOUND_NS) {
+        fired = 0;
+        for_each_cpu(c, &cpu_online_mask)
+            fired += per_cpu(c)->timer_fired > probe[c].fired_before;
+        if (fired == online)
+            break;
+        hypercall_sched_op(SCHEDOP_yield, NULL);
+    }
+    worst = xen_system_time() - start;
+    CHECK(fired == online, "every cpu's timer fires within 2 s", "%u of %u fired", fired, online);
+    printk("smp: timers: %u of %u fired, last seen after %llu us", fired, online,
+           (unsigned long long)(worst / 1000));
+
+    /* 5: every cpu pings every other. */
+    for (unsigned c = 0; c < NR_CPUS; c++)
+        cpumask_zero(&ping_seen[c]);
+    int missing = call_on_all(ping_all, NULL);
+    unsigned complete = 0;
+    start = xen_system_time();
+    do {
+        complete = 0;
+        for_each_cpu(d, &cpu_online_mask)
+            complete += cpumask_weight(&ping_seen[d]) == online - 1;
+        if (complete == online)
+            break;
+        hypercall_sched_op(SCHEDOP_yield, NULL);
+    } while (xen_system_time() - start < 5000000000ULL);
+    CHECK(!missing && complete == online, "IPIs: every cpu pings every other",
+          "%u of %u cpus heard from all others (%d did not run the sender)", complete, online,
+          missing);
+    printk("smp: %u x %u IPIs delivered in %llu us", online, online - 1,
+           (unsigned long long)((xen_system_time() - start) / 1000));
+
+    /* 6: the reverse map agrees with the forward one. */
+    unsigned bad = 0;
+    for (unsigned c = 0; c < nr_cpus; c++)
+        bad += vcpu_to_cpu(xen_vcpu_id(c)) != (int)c;
+    CHECK(!bad && xen_vcpu_id(0) == boot_vcpu_id, "cpu <-> vcpu map is a bijection, cpu 0 = boot vcpu",
+          "%u mismatches", bad);
+}
+GUEST_SUITE(smp, "smp", "vCPU bring-up, id map, IPIs, timers", smp_suite);
