@@ -10,7 +10,8 @@ XENINC  := $(BUILD)/xeninc
 # no SSE state to save, frame pointers for backtraces.
 KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(CC_INC) \
            -mcmodel=kernel -mno-red-zone -mgeneral-regs-only -fno-pic -fno-pie \
-           -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+           -fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-shrink-wrap \
+           -fno-asynchronous-unwind-tables \
            -fno-builtin-printf \
            -Wall -Wextra -Werror -Wno-address-of-packed-member \
            -Iinclude -I$(XENINC) -D__XEN_INTERFACE_VERSION__=0x00040e00
@@ -29,12 +30,12 @@ $(XENINC)/xen:
 	@mkdir -p $(XENINC)
 	ln -sfn /usr/include/xen $@
 
-$(BUILD)/%.c.o: %.c | $(XENINC)/xen
+$(BUILD)/%.c.o: %.c Makefile | $(XENINC)/xen
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/%.S.o: %.S | $(XENINC)/xen
+$(BUILD)/%.S.o: %.S Makefile | $(XENINC)/xen
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	@$(CC) $(KCFLAGS) -D__ASSEMBLY__ -MMD -MP -c $< -o $@

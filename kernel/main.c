@@ -49,6 +49,7 @@ static void cmdline_warn(const char *msg)
 
 void kernel_shutdown(unsigned reason)
 {
+    xen_console_flush();
     for (;;) {
         hypercall_shutdown(reason);
         /* dom0 poweroff may return when there is nothing to power off: stay stopped. */

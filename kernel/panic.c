@@ -32,6 +32,8 @@ const char *ksym_lookup(unsigned long addr, unsigned long *off)
     return ksym_table[lo].name;
 }
 
+static void backtrace_frames(unsigned long rbp);
+
 static void print_addr(const char *what, unsigned long addr)
 {
     unsigned long off;
@@ -42,10 +44,36 @@ static void print_addr(const char *what, unsigned long addr)
         printk_level(LOG_EMERG, "%s %016lx", what, addr);
 }
 
+static bool is_text(unsigned long a)
+{
+    extern char _text[], _etext[];
+    return a >= (unsigned long)_text && a < (unsigned long)_etext;
+}
+
+void backtrace_regs(unsigned long rip, unsigned long rsp, unsigned long rbp)
+{
+    printk_level(LOG_EMERG, "Call trace:");
+    print_addr("  [<rip>]", rip);
+    /*
+     * A leaf function may fault before (or without) pushing a frame; then
+     * the return address is still on top of the stack.  Like Linux's "?",
+     * mark it unreliable.
+     */
+    unsigned long top = rsp >= KERNEL_VIRT_BASE && !(rsp & 7) ? *(unsigned long *)rsp : 0;
+    if (is_text(top) && (rbp < KERNEL_VIRT_BASE || ((unsigned long *)rbp)[1] != top))
+        print_addr("  [<ret?>]", top);
+    backtrace_frames(rbp);
+}
+
 void backtrace(unsigned long rip, unsigned long rbp)
 {
     printk_level(LOG_EMERG, "Call trace:");
     print_addr("  [<rip>]", rip);
+    backtrace_frames(rbp);
+}
+
+static void backtrace_frames(unsigned long rbp)
+{
     /* Frame-pointer walk, bounded in depth and to kernel addresses. */
     for (int depth = 0; depth < 32 && rbp; depth++) {
         if (rbp < KERNEL_VIRT_BASE || (rbp & 7))
@@ -124,6 +152,6 @@ void kernel_fault(struct cpu_regs *r)
                      r->error & 2 ? "write" : "read", r->error & 4 ? "user" : "kernel",
                      level, (unsigned long long)pte);
     }
-    backtrace(r->rip, r->rbp);
+    backtrace_regs(r->rip, r->rsp, r->rbp);
     kernel_shutdown(SHUTDOWN_crash);
 }

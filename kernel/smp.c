@@ -350,23 +350,27 @@ static void ap_entry_c(void *arg)
     ap_main(arg);
 }
 
+/* Time one hypercall into *acc (ns of Xen system time). */
+#define TIMED(acc, call) ({ uint64_t t0_ = xen_system_time(); long r_ = (call); \
+                            *(acc) += xen_system_time() - t0_; r_; })
+
 /*
- * Prepare and start one AP.  Runs on the boot cpu (flat) or on an online
- * AP (tree); ctxt is the caller's own buffer.
+ * Start one AP whose stack is ready.  Runs on the boot cpu (flat) or on an
+ * online AP (tree); ctxt is the caller's own buffer.  Adds the time spent in
+ * hypercalls to *hcall_ns.
  */
-static int start_cpu(unsigned cpu, struct vcpu_guest_context *ctxt)
+static int start_cpu(unsigned cpu, struct vcpu_guest_context *ctxt, uint64_t *hcall_ns)
 {
     struct percpu *pc = per_cpu(cpu);
     unsigned vcpu = xen_vcpu_id(cpu);
     int rc;
 
-    pc->stack_top = stack_alloc(STACK_PAGES);
     if (!pc->stack_top) {
         rc = -12;
         goto fail;
     }
     /* Xen rule: vCPUs >= 32 must register vcpu_info before VCPUOP_initialise. */
-    rc = xen_register_vcpu_info(pc);
+    rc = (int)TIMED(hcall_ns, xen_register_vcpu_info(pc));
     if (rc)
         goto fail;
 
@@ -390,10 +394,10 @@ static int start_cpu(unsigned cpu, struct vcpu_guest_context *ctxt)
         ctxt->ctrlreg[3] = 0;       /* Xen rejects a context with no valid L4 */
 
     atomic_store(&pc->state, CPU_STARTING);
-    rc = (int)hypercall_vcpu_op(VCPUOP_initialise, vcpu, ctxt);
+    rc = (int)TIMED(hcall_ns, hypercall_vcpu_op(VCPUOP_initialise, vcpu, ctxt));
     if (rc)
         goto fail;
-    rc = (int)hypercall_vcpu_op(VCPUOP_up, vcpu, NULL);
+    rc = (int)TIMED(hcall_ns, hypercall_vcpu_op(VCPUOP_up, vcpu, NULL));
     if (rc)
         goto fail;
     return 0;
@@ -406,13 +410,14 @@ fail:
 static void ap_start_children(unsigned cpu)
 {
     struct vcpu_guest_context *ctxt = kmalloc(sizeof(*ctxt));
+    uint64_t hcall = 0;
     for (unsigned child = 2 * cpu + 1; child <= 2 * cpu + 2 && child < nr_cpus; child++) {
         if (!ctxt) {
             per_cpu(child)->fail_code = -12;
             atomic_store(&per_cpu(child)->state, CPU_FAILED);
             continue;
         }
-        start_cpu(child, ctxt);
+        start_cpu(child, ctxt, &hcall);
     }
     kfree(ctxt);
 }
@@ -439,21 +444,15 @@ void smp_bringup(void)
     struct vcpu_guest_context *ctxt = kmalloc(sizeof(*ctxt));
     if (!ctxt)
         panic("smp: no memory for a vCPU context");
+    /* Stacks first, so the timed part is the hypercalls and the APs' own setup. */
+    for (unsigned c = 1; c < nr_cpus; c++)
+        per_cpu(c)->stack_top = stack_alloc(STACK_PAGES);
+
     bringup_start_ns = xen_system_time();
     uint64_t hcall = 0;
-    if (opt_bringup == BRINGUP_FLAT) {
-        for (unsigned c = 1; c < nr_cpus; c++) {
-            uint64_t t0 = xen_system_time();
-            start_cpu(c, ctxt);
-            hcall += xen_system_time() - t0;
-        }
-    } else {
-        for (unsigned c = 1; c <= 2 && c < nr_cpus; c++) {
-            uint64_t t0 = xen_system_time();
-            start_cpu(c, ctxt);
-            hcall += xen_system_time() - t0;
-        }
-    }
+    unsigned last_direct = opt_bringup == BRINGUP_FLAT ? nr_cpus - 1 : 2;
+    for (unsigned c = 1; c <= last_direct && c < nr_cpus; c++)
+        start_cpu(c, ctxt, &hcall);
     kfree(ctxt);
     smp_boot_hcall_ns = hcall;
 

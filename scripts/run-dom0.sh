@@ -37,7 +37,7 @@ timeout --foreground -k 5 "$timeout" qemu-system-x86_64 \
     -nodefaults -display none -no-reboot -serial stdio \
     -kernel build/deps/xen-4.17 \
     -append "console=com1 dom0_max_vcpus=$vcpus dom0_mem=${mem}M,max:${mem}M noreboot=false $xenargs" \
-    -initrd "$kernel $*" </dev/null 2>&1 | tee "$log"
+    -initrd "$kernel $*" </dev/null 2>&1 | tr -d '\r' | tee "$log"
 rc=$?
 set -e
 # tee's status hides timeout's: look at the log instead.

@@ -23,8 +23,9 @@ void xen_console_init(struct start_info *si)
     xen_start_info = si;
     if (si->flags & SIF_INITDOMAIN)
         return;
+    /* Runs before the memory code: bound the pfn with start_info's own count. */
     unsigned long pfn = mfn_to_pfn(si->console.domU.mfn);
-    if (pfn < nr_pages) {
+    if (pfn < si->nr_pages) {
         ring = pfn_to_virt(pfn);
         ring_port = si->console.domU.evtchn;
     }
@@ -77,4 +78,16 @@ size_t xen_console_read(char *buf, size_t max)
     if (n)
         xen_evtchn_send(ring_port);
     return n;
+}
+
+void xen_console_flush(void)
+{
+    if (!ring)
+        return;
+    /* Bounded: xenconsoled may be gone; 1 s is plenty for it to drain 2 KiB. */
+    uint64_t deadline = xen_system_time() + 1000000000ULL;
+    while (READ_ONCE(ring->out_cons) != READ_ONCE(ring->out_prod) && xen_system_time() < deadline) {
+        xen_evtchn_send(ring_port);
+        hypercall_sched_op(SCHEDOP_yield, NULL);
+    }
 }

@@ -10,6 +10,7 @@ struct cpu_regs;
 void __noreturn panic(const char *fmt, ...) __printf(1, 2);
 void kernel_fault(struct cpu_regs *regs);
 void backtrace(unsigned long rip, unsigned long rbp);
+void backtrace_regs(unsigned long rip, unsigned long rsp, unsigned long rbp);
 
 #define BUG_ON(c) do { if (unlikely(c)) panic("BUG_ON(%s) at %s:%d", #c, __FILE__, __LINE__); } while (0)
 #define ASSERT(c) BUG_ON(!(c))

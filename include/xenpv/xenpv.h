@@ -22,6 +22,8 @@ void xen_console_write(const char *buf, size_t len);
 /* Non-blocking read from the domU console ring; returns bytes read (0 for dom0). */
 size_t xen_console_read(char *buf, size_t max);
 extern uint64_t xen_console_dropped;
+/* Wait (bounded) until the console daemon has read all we wrote. */
+void xen_console_flush(void);
 
 /* ---- shared_info, vcpu_info (xen/shared_info.c) ---- */
 int xen_map_shared_info(void);

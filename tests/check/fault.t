@@ -9,7 +9,7 @@ check_fault() {    # KIND VECTOR NAME
     expect_line "fault=$1: RIP symbolised in fault_trigger" 'RIP: ffffffff[0-9a-f]{8} <fault_trigger\+0x[0-9a-f]+>'
     expect_line "fault=$1: register dump" 'RAX: [0-9a-f]{16} RBX: [0-9a-f]{16} RCX: [0-9a-f]{16}'
     expect_line "fault=$1: register dump R13-R15" 'R13: [0-9a-f]{16} R14: [0-9a-f]{16} R15: [0-9a-f]{16}'
-    expect_line "fault=$1: backtrace reaches the suite" '\[<ret>\] ffffffff[0-9a-f]{8} <fault_suite\+0x[0-9a-f]+>'
+    expect_line "fault=$1: backtrace reaches the suite" '\[<ret\??>\] ffffffff[0-9a-f]{8} <fault_suite\+0x[0-9a-f]+>'
     expect_line "fault=$1: backtrace reaches kernel_start" '\[<ret>\] ffffffff[0-9a-f]{8} <(run_suite|kernel_start)\+0x[0-9a-f]+>'
     expect_line "fault=$1: Xen saw SHUTDOWN_crash" 'Hardware Dom0 crashed'
     expect_no_line "fault=$1: no result line after a crash" '^Test result: '
