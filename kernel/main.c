@@ -5,6 +5,7 @@
 #include <kernel/mm.h>
 #include <kernel/smp.h>
 #include <kernel/test.h>
+#include <kernel/sched.h>
 #include <arch/traps.h>
 #include <arch/mm.h>
 #include <arch/x86.h>
@@ -38,8 +39,8 @@ static void early_fail(const char *msg)
 
 static void event_upcall(struct cpu_regs *regs)
 {
-    (void)regs;
     xen_upcall();
+    sched_upcall_exit(regs);
 }
 
 static void cmdline_warn(const char *msg)

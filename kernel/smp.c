@@ -7,6 +7,7 @@
 #include <kernel/kernel.h>
 #include <kernel/cmdline.h>
 #include <kernel/mm.h>
+#include <kernel/sched.h>
 #include <arch/traps.h>
 #include <arch/mm.h>
 #include <arch/x86.h>
@@ -303,16 +304,6 @@ static uint64_t bringup_start_ns;
 static volatile uint64_t online_at[NR_CPUS];
 static void ap_start_children(unsigned cpu);
 
-static void cpu_idle_loop(void)
-{
-    for (;;) {
-        irq_disable();
-        /* SCHEDOP_block re-enables events atomically and returns on the next one. */
-        hypercall_sched_op(SCHEDOP_block, NULL);
-        irq_enable();
-    }
-}
-
 static void __noreturn ap_main(struct percpu *pc)
 {
     arch_traps_init_cpu();
@@ -339,9 +330,7 @@ static void __noreturn ap_main(struct percpu *pc)
             hypercall_sched_op(SCHEDOP_block, NULL);
         irq_enable();
     }
-    cpu_idle_loop();
-    for (;;)
-        ;
+    sched_idle_loop();
 }
 
 static void ap_entry_c(void *arg);

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The synthesized topology of each logical cpu (kernel/cputopo.c builds it
+ * from kernel/topology.c's layout at boot and after hotplug).
+ */
+#ifndef KERNEL_CPUTOPO_H
+#define KERNEL_CPUTOPO_H
+#include <minipv/compiler.h>
+#include <kernel/cpumask.h>
+
+struct cpu_topo {
+    uint32_t apic_id;                  /* x2APIC id, SDM packing */
+    uint32_t pkg, die, core, thread;   /* ids within the parent level */
+    bool boot_cpu;                     /* set on the boot cpu only */
+    struct cpumask smt_siblings;       /* cpus of the same core (incl. self) */
+    struct cpumask core_siblings;      /* cpus of the same package (incl. self) */
+};
+extern struct cpu_topo cpu_topo[NR_CPUS];
+
+/* How close two cpus are, for work stealing: nearest first. */
+enum topo_level { TOPO_SELF, TOPO_SMT, TOPO_DIE, TOPO_PKG, TOPO_OTHER, TOPO_NR_LEVELS };
+enum topo_level cpu_topo_level(unsigned a, unsigned b);
+
+#endif
