@@ -121,8 +121,20 @@ void panic(const char *fmt, ...)
     kernel_shutdown(SHUTDOWN_crash);
 }
 
+uint64_t nmi_count;
+void (*nmi_hook)(struct cpu_regs *regs);
+
 void kernel_fault(struct cpu_regs *r)
 {
+    if (r->vector == 2) {
+        /* NMI (CALLBACKTYPE_nmi, e.g. `xl trigger DOM nmi`): log it; a hook may act on it. */
+        atomic_add(&nmi_count, 1);
+        printk_level(LOG_WARN, "NMI received on cpu %u (vcpu %u)", smp_processor_id(),
+                     this_cpu()->vcpu_id);
+        if (nmi_hook)
+            nmi_hook(r);
+        return;
+    }
     panic_enter();
     unsigned vec = (unsigned)r->vector;
     printk_level(LOG_EMERG, "FATAL TRAP: vector %u (%s), error 0x%llx, cpu %u (vcpu %u)",

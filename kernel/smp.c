@@ -303,6 +303,16 @@ static volatile int smp_go;
 static uint64_t bringup_start_ns;
 static volatile uint64_t online_at[NR_CPUS];
 static void ap_start_children(unsigned cpu);
+bool (*vcpu_available_hook)(unsigned vcpu_id);
+static struct cpumask unavailable;      /* left OFFLINE at boot by vcpu_available_hook */
+
+static bool cpu_wanted(unsigned cpu)
+{
+    if (!vcpu_available_hook || vcpu_available_hook(xen_vcpu_id(cpu)))
+        return true;
+    cpumask_set(&unavailable, cpu);
+    return false;
+}
 
 static void __noreturn ap_main(struct percpu *pc)
 {
@@ -358,10 +368,13 @@ static int start_cpu(unsigned cpu, struct vcpu_guest_context *ctxt, uint64_t *hc
         rc = -12;
         goto fail;
     }
-    /* Xen rule: vCPUs >= 32 must register vcpu_info before VCPUOP_initialise. */
-    rc = (int)TIMED(hcall_ns, xen_register_vcpu_info(pc));
-    if (rc)
-        goto fail;
+    /* Xen rule: vCPUs >= 32 must register vcpu_info before VCPUOP_initialise.
+     * It can be done once per vCPU only: a retry after a failure skips it. */
+    if (pc->vcpu_info != &pc->vi) {
+        rc = (int)TIMED(hcall_ns, xen_register_vcpu_info(pc));
+        if (rc)
+            goto fail;
+    }
 
     memset(ctxt, 0, sizeof(*ctxt));
     ctxt->flags = VGCF_in_kernel;
@@ -386,6 +399,7 @@ static int start_cpu(unsigned cpu, struct vcpu_guest_context *ctxt, uint64_t *hc
     rc = (int)TIMED(hcall_ns, hypercall_vcpu_op(VCPUOP_initialise, vcpu, ctxt));
     if (rc)
         goto fail;
+    pc->initialised = true;
     rc = (int)TIMED(hcall_ns, hypercall_vcpu_op(VCPUOP_up, vcpu, NULL));
     if (rc)
         goto fail;
@@ -401,6 +415,8 @@ static void ap_start_children(unsigned cpu)
     struct vcpu_guest_context *ctxt = kmalloc(sizeof(*ctxt));
     uint64_t hcall = 0;
     for (unsigned child = 2 * cpu + 1; child <= 2 * cpu + 2 && child < nr_cpus; child++) {
+        if (!cpu_wanted(child))
+            continue;
         if (!ctxt) {
             per_cpu(child)->fail_code = -12;
             atomic_store(&per_cpu(child)->state, CPU_FAILED);
@@ -441,7 +457,8 @@ void smp_bringup(void)
     uint64_t hcall = 0;
     unsigned last_direct = opt_bringup == BRINGUP_FLAT ? nr_cpus - 1 : 2;
     for (unsigned c = 1; c <= last_direct && c < nr_cpus; c++)
-        start_cpu(c, ctxt, &hcall);
+        if (cpu_wanted(c))
+            start_cpu(c, ctxt, &hcall);
     kfree(ctxt);
     smp_boot_hcall_ns = hcall;
 
@@ -452,7 +469,8 @@ void smp_bringup(void)
         for (unsigned c = 1; c < nr_cpus; c++) {
             int s = atomic_load(&per_cpu(c)->state);
             starting += s == CPU_STARTING;
-            offline += s == CPU_OFFLINE;  /* tree: parent not up yet */
+            /* tree: parent not up yet; an unavailable vCPU stays OFFLINE on purpose */
+            offline += s == CPU_OFFLINE && !cpumask_test(&unavailable, c);
         }
         if (!starting && !offline)
             break;
@@ -460,7 +478,8 @@ void smp_bringup(void)
             for (unsigned c = 1; c < nr_cpus; c++) {
                 int s = CPU_STARTING;
                 if (atomic_cas(&per_cpu(c)->state, &s, CPU_FAILED) ||
-                    (s = CPU_OFFLINE, atomic_cas(&per_cpu(c)->state, &s, CPU_FAILED)))
+                    (!cpumask_test(&unavailable, c) &&
+                     (s = CPU_OFFLINE, atomic_cas(&per_cpu(c)->state, &s, CPU_FAILED))))
                     per_cpu(c)->fail_code = -ETIMEDOUT;
             }
             break;
@@ -475,6 +494,8 @@ void smp_bringup(void)
         if (pc->state == CPU_ONLINE) {
             online++;
             last = MAX(last, online_at[c]);
+        } else if (cpumask_test(&unavailable, c)) {
+            printk("smp: cpu %u (vcpu %u) left offline: not available (xenstore)", c, pc->vcpu_id);
         } else {
             pr_err("smp: cpu %u (vcpu %u) %s: %s %d", c, pc->vcpu_id, cpu_state_name(pc->state),
                    pc->fail_code == -ETIMEDOUT ? "not ONLINE within smp_timeout_ms, error"
@@ -505,5 +526,165 @@ void smp_stop_others(void)
         cpu_relax();
 }
 
-int cpu_down(unsigned cpu) { (void)cpu; return -EINVAL; }
-int cpu_up(unsigned cpu) { (void)cpu; return -EINVAL; }
+/* ---- hotplug ---- */
+
+#define EBUSY 16
+#define HOTPLUG_TIMEOUT_NS 5000000000ULL
+static void (*notifiers[8])(unsigned cpu, bool up);
+static spinlock_t hotplug_lock = SPINLOCK_INIT;
+
+int cpu_hotplug_notify_register(void (*fn)(unsigned cpu, bool up))
+{
+    for (unsigned i = 0; i < ARRAY_SIZE(notifiers); i++) {
+        void (*expect)(unsigned, bool) = NULL;
+        if (atomic_cas(&notifiers[i], &expect, fn))
+            return 0;
+    }
+    return -12;
+}
+
+static void notify(unsigned cpu, bool up)
+{
+    for (unsigned i = 0; i < ARRAY_SIZE(notifiers); i++)
+        if (notifiers[i])
+            notifiers[i](cpu, up);
+}
+
+unsigned duty_cpu(void)
+{
+    for_each_cpu(c, &cpu_online_mask)
+        return c;
+    return 0;
+}
+
+/* Undo cpu_events_init on this cpu: no timer, no channels bound to a dead vCPU. */
+static void cpu_events_teardown(struct percpu *pc)
+{
+    hypercall_vcpu_op(VCPUOP_stop_singleshot_timer, pc->vcpu_id, NULL);
+    xen_evtchn_close(pc->timer_port);
+    xen_evtchn_close(pc->ipi_port);
+    pc->timer_port = pc->ipi_port = 0;
+    pc->ipi_pending = 0;
+}
+
+void cpu_play_dead(void)
+{
+    struct percpu *pc = this_cpu();
+    irq_disable();
+    sched_cpu_down(pc->cpu);
+    cpu_events_teardown(pc);
+    atomic_store(&pc->state, CPU_OFFLINE);
+    pc->want_down = false;
+    /*
+     * VCPUOP_down on ourselves: Xen deschedules us here.  A later VCPUOP_up
+     * (without a new VCPUOP_initialise) resumes right after the call, on
+     * this stack, so from here on everything per-cpu is redone: the old
+     * kernel's or our own earlier state is not trusted.
+     */
+    while (atomic_load(&pc->state) != CPU_STARTING)
+        hypercall_vcpu_op(VCPUOP_down, pc->vcpu_id, NULL);
+    arch_set_percpu(pc);
+    arch_traps_init_cpu();
+    int rc = cpu_events_init(pc);
+    if (rc) {
+        pc->fail_code = rc;
+        atomic_store(&pc->state, CPU_FAILED);
+        for (;;)
+            hypercall_vcpu_op(VCPUOP_down, pc->vcpu_id, NULL);
+    }
+    sched_cpu_up(pc->cpu);
+    online_at[pc->cpu] = xen_system_time();
+    cpumask_set(&cpu_online_mask, pc->cpu);
+    atomic_store(&pc->state, CPU_ONLINE);
+    irq_enable();
+}
+
+int cpu_down(unsigned cpu)
+{
+    if (cpu >= nr_cpus)
+        return -EINVAL;
+    spin_lock(&hotplug_lock);
+    struct percpu *pc = per_cpu(cpu);
+    int rc = 0;
+    if (!cpumask_test(&cpu_online_mask, cpu)) {
+        rc = -EINVAL;
+        goto out;
+    }
+    if (cpumask_weight(&cpu_online_mask) == 1) {
+        pr_warn("smp: cpu %u is the last online cpu: not taking it down", cpu);
+        rc = -EBUSY;
+        goto out;
+    }
+    /* Duties first, while the cpu can still answer. */
+    cpumask_clear(&cpu_online_mask, cpu);
+    notify(cpu, false);
+    pc->want_down = true;
+    if (cpu == smp_processor_id()) {
+        /* Our own cpu: the idle loop takes it down once we have been moved off it. */
+        spin_unlock(&hotplug_lock);
+        sched_yield_cpu();
+        return 0;
+    }
+    send_ipi(cpu, IPI_RESCHED);
+    uint64_t deadline = xen_system_time() + HOTPLUG_TIMEOUT_NS;
+    while (atomic_load(&pc->state) != CPU_OFFLINE ||
+           hypercall_vcpu_op(VCPUOP_is_up, pc->vcpu_id, NULL) > 0) {
+        if (xen_system_time() > deadline) {
+            pr_err("smp: cpu %u (vcpu %u) did not go down within 5 s", cpu, pc->vcpu_id);
+            rc = -ETIMEDOUT;
+            goto out;
+        }
+        hypercall_sched_op(SCHEDOP_yield, NULL);
+    }
+    printk("smp: cpu %u (vcpu %u) offline", cpu, pc->vcpu_id);
+out:
+    spin_unlock(&hotplug_lock);
+    return rc;
+}
+
+int cpu_up(unsigned cpu)
+{
+    if (cpu >= nr_cpus)
+        return -EINVAL;
+    spin_lock(&hotplug_lock);
+    struct percpu *pc = per_cpu(cpu);
+    int rc = 0;
+    if (cpumask_test(&cpu_online_mask, cpu) || pc->state == CPU_ONLINE) {
+        rc = -EINVAL;
+        goto out;
+    }
+    if (!pc->initialised) {
+        /* Never started (unavailable at boot, or FAILED): the full start. */
+        struct vcpu_guest_context *ctxt = kmalloc(sizeof(*ctxt));
+        uint64_t hcall = 0;
+        if (!pc->stack_top)
+            pc->stack_top = stack_alloc(STACK_PAGES);
+        rc = ctxt ? start_cpu(cpu, ctxt, &hcall) : -12;
+        kfree(ctxt);
+    } else {
+        atomic_store(&pc->state, CPU_STARTING);
+        rc = (int)hypercall_vcpu_op(VCPUOP_up, pc->vcpu_id, NULL);
+    }
+    if (rc)
+        goto fail;
+    uint64_t deadline = xen_system_time() + HOTPLUG_TIMEOUT_NS;
+    while (atomic_load(&pc->state) != CPU_ONLINE) {
+        if (xen_system_time() > deadline || atomic_load(&pc->state) == CPU_FAILED) {
+            rc = pc->state == CPU_FAILED ? pc->fail_code : -ETIMEDOUT;
+            goto fail;
+        }
+        hypercall_sched_op(SCHEDOP_yield, NULL);
+    }
+    cpumask_clear(&unavailable, cpu);
+    spin_unlock(&hotplug_lock);
+    notify(cpu, true);
+    printk("smp: cpu %u (vcpu %u) online", cpu, pc->vcpu_id);
+    return 0;
+fail:
+    pr_err("smp: cpu %u (vcpu %u) did not come up: %d", cpu, pc->vcpu_id, rc);
+    pc->fail_code = rc;
+    atomic_store(&pc->state, CPU_FAILED);
+out:
+    spin_unlock(&hotplug_lock);
+    return rc;
+}

@@ -9,6 +9,9 @@ struct cpu_regs;
 
 void __noreturn panic(const char *fmt, ...) __printf(1, 2);
 void kernel_fault(struct cpu_regs *regs);
+/* NMIs are logged and counted; nmi_hook (if set) runs after, in NMI context. */
+extern uint64_t nmi_count;
+extern void (*nmi_hook)(struct cpu_regs *regs);
 void backtrace(unsigned long rip, unsigned long rbp);
 void backtrace_regs(unsigned long rip, unsigned long rsp, unsigned long rbp);
 

@@ -61,8 +61,33 @@ extern void (*timer_hook)(void);
 /* bringup report numbers (ns) */
 extern uint64_t smp_bringup_ns, smp_boot_hcall_ns;
 
-/* Offline/online a cpu at run time (hotplug). */
+/*
+ * Hotplug at run time.  cpu_down() moves the cpu's threads and duties away,
+ * tears down its timer and IPI channels and issues VCPUOP_down; cpu 0 (the
+ * boot cpu) is allowed.  cpu_up() issues VCPUOP_up and the cpu redoes its
+ * per-cpu boot state.  Both wait with a bound; 0 or a negative errno.
+ */
 int cpu_down(unsigned cpu);
 int cpu_up(unsigned cpu);
+
+/*
+ * Hotplug notifiers: fn(cpu, up) runs after a cpu came ONLINE (up = true)
+ * or before it goes down (up = false), on some other online cpu.  Owners of
+ * per-cpu duties (xenstore, console input) move their event channels here.
+ */
+int cpu_hotplug_notify_register(void (*fn)(unsigned cpu, bool up));
+
+/*
+ * Asked during bring-up for every AP; false leaves that vCPU OFFLINE but
+ * present (a domU's xenstore says cpu/N/availability = offline when
+ * maxvcpus > vcpus).  NULL: every vCPU is wanted.
+ */
+extern bool (*vcpu_available_hook)(unsigned vcpu_id);
+
+/* Run by a cpu's idle loop when want_down is set: goes down, and on VCPUOP_up returns re-initialised. */
+void cpu_play_dead(void);
+
+/* The cpu that currently owns the global duties (xenstore, console input). */
+unsigned duty_cpu(void);
 
 #endif

@@ -18,6 +18,8 @@ struct percpu {
     unsigned long stack_top;
     volatile int state;               /* enum cpu_state, kernel/smp.c */
     int fail_code;                    /* why FAILED: Xen error or timeout */
+    volatile bool want_down;          /* hotplug: the idle loop takes this cpu down */
+    bool initialised;                 /* VCPUOP_initialise done once: later ups resume it */
     /* events (xen/events.c) */
     uint32_t ipi_port, timer_port;
     volatile unsigned long ipi_pending;   /* IPI kinds multiplexed on one channel */

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Suite "hotplug": take every AP down and back up (VCPUOP_down/up), in
+ * rounds, and prove each came back whole: Xen says it is up, it answers a
+ * cross-call, and Xen accepts a timer it arms with its own vcpu id.
+ */
+#include <kernel/test.h>
+#include <kernel/smp.h>
+#include <xenpv/xenpv.h>
+#include <xenpv/hypercall.h>
+
+static volatile int answered[NR_CPUS];
+static void probe(void *arg)
+{
+    (void)arg;
+    struct percpu *pc = this_cpu();
+    answered[pc->cpu] = timer_arm(xen_system_time() + 1000000) == 0 ? 1 : -1;
+}
+
+static bool cpu_whole(unsigned c)
+{
+    answered[c] = 0;
+    return hypercall_vcpu_op(VCPUOP_is_up, xen_vcpu_id(c), NULL) == 1 &&
+           call_on_cpu(c, probe, NULL) == 0 && answered[c] == 1;
+}
+
+static void hotplug_suite(void)
+{
+    ktap_begin(4);
+    unsigned n = cpumask_weight(&cpu_online_mask);
+    unsigned down_ok = 0, up_ok = 0, whole = 0, xen_down = 0, rounds = 3;
+    for (unsigned r = 0; r < rounds; r++) {
+        for (unsigned c = 1; c < nr_cpus; c++) {
+            if (!cpumask_test(&cpu_online_mask, c))
+                continue;
+            if (cpu_down(c) == 0)
+                down_ok++;
+            xen_down += hypercall_vcpu_op(VCPUOP_is_up, xen_vcpu_id(c), NULL) == 0;
+            if (cpu_up(c) == 0)
+                up_ok++;
+            whole += cpu_whole(c);
+        }
+    }
+    unsigned want = (n - 1) * rounds;
+    CHECK(down_ok == want && xen_down == want, "cpu_down of every AP (Xen agrees it is down)",
+          "%u/%u downs ok, Xen saw %u down", down_ok, want, xen_down);
+    CHECK(up_ok == want, "cpu_up of every AP", "%u/%u ups ok", up_ok, want);
+    CHECK(whole == want, "every re-onlined cpu answers IPIs and arms its own timer",
+          "%u/%u whole", whole, want);
+    CHECK(cpumask_weight(&cpu_online_mask) == n, "online count restored",
+          "%u online, want %u", cpumask_weight(&cpu_online_mask), n);
+    printk("hotplug: %u rounds over %u APs: %u down, %u up, %u whole", rounds, n - 1, down_ok,
+           up_ok, whole);
+}
+GUEST_SUITE(hotplug, "hotplug", "AP offline/online cycles", hotplug_suite);
