@@ -6,6 +6,7 @@
 #include <kernel/smp.h>
 #include <kernel/test.h>
 #include <kernel/sched.h>
+#include <kernel/cputopo.h>
 #include <arch/traps.h>
 #include <arch/mm.h>
 #include <arch/x86.h>
@@ -159,6 +160,7 @@ void kernel_start(struct start_info *si)
 
     /* The id map first: everything below may name the boot vCPU. */
     smp_init_boot_cpu(0);
+    cputopo_init();
     boot_time_ns = xen_system_time();
 
     report_xen();
@@ -169,6 +171,7 @@ void kernel_start(struct start_info *si)
         pr_warn("cmdline: %d word%s ignored", bad, bad == 1 ? "" : "s");
 
     smp_bringup();
+    cputopo_report();
     run_suite();
     kernel_finish();
 }

@@ -6,14 +6,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct topo_cpuid;
-
 /* Plain CPUID: in a PV guest this may see raw host values (no faulting). */
 void arch_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
 /* Xen PV forced emulation (ud2a; "xen"; cpuid): Xen's policy for this domain. */
 void arch_cpuid_pv(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
 
-/* Fill the raw topology leaves for topo_from_cpuid(), via the PV path if pv. */
-void arch_cpuid_topo(struct topo_cpuid *c, bool pv);
 
 #endif /* ARCH_CPUID_H */

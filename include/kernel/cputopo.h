@@ -18,7 +18,14 @@ struct cpu_topo {
 extern struct cpu_topo cpu_topo[NR_CPUS];
 
 /* How close two cpus are, for work stealing: nearest first. */
-enum topo_level { TOPO_SELF, TOPO_SMT, TOPO_DIE, TOPO_PKG, TOPO_OTHER, TOPO_NR_LEVELS };
-enum topo_level cpu_topo_level(unsigned a, unsigned b);
+enum topo_dist { TOPO_SELF, TOPO_SMT, TOPO_DIE, TOPO_PKG, TOPO_OTHER, TOPO_NR_LEVELS };
+enum topo_dist cpu_topo_level(unsigned a, unsigned b);
+
+/* Build cpu_topo[] once the cpu <-> vcpu map exists (topology= option, CPUID, vCPU count). */
+void cputopo_init(void);
+struct topo_layout;
+const struct topo_layout *cputopo_layout(void);
+/* The lscpu-like report (boot, and the console `topo` command). */
+void cputopo_report(void);
 
 #endif
