@@ -1,0 +1,486 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xenstore client on the start_info store ring (docs/misc/xenstore.txt,
+ * docs/misc/xenstore-ring.txt).  The xen layer: no printing, no heap; a
+ * failed call returns -errno and leaves its reason in xs_last_error().
+ *
+ * The ring page holds two byte rings with free-running 32-bit indexes.  We
+ * produce into req[] (req_prod) and consume rsp[] (rsp_cons); xenstored
+ * does the opposite.  Each direction carries a stream of messages: a
+ * struct xsd_sockmsg header and len payload bytes.  Replies echo the
+ * request's req_id; XS_WATCH_EVENTs come whenever a watched node changes.
+ */
+#include <xenpv/xenstore.h>
+#include <xenpv/xenpv.h>
+#include <xenpv/hypercall.h>
+#include <arch/mm.h>
+#include <arch/x86.h>
+#include <xen/io/xs_wire.h>
+
+uint64_t xs_timeout_ns = 5000000000ULL;
+struct xs_stats xs_stats;
+
+static struct xenstore_domain_interface *ring;
+static uint32_t port;
+static unsigned bound_cpu;
+static void (*notify_fn)(void);
+static spinlock_t xs_lock = SPINLOCK_INIT;
+static uint32_t next_req_id = 1;
+/* A request was cut off mid-write: the daemon's view of the stream is lost for good. */
+static bool broken;
+static char errmsg[192];
+
+/* The incoming message being assembled (a 4 KiB payload spans several ring fills). */
+static struct {
+    struct xsd_sockmsg hdr;
+    uint32_t have;                          /* bytes of hdr + body received */
+    char body[XENSTORE_PAYLOAD_MAX + 1];    /* + a NUL of our own */
+} rx;
+
+static struct {
+    char data[XS_EVENT_MAX];                /* "path\0token\0" */
+} evq[XS_EVENT_QUEUE];
+static unsigned evq_head, evq_tail;         /* free-running */
+static bool evq_lost;
+
+#define POLL_SLICE_NS 10000000ULL           /* re-check the ring at least this often */
+
+const char *xs_last_error(void) { return errmsg; }
+
+static int fail(int err, const char *what)
+{
+    errmsg[0] = 0;
+    xs_msg_str(errmsg, sizeof(errmsg), what);
+    xs_stats.errors++;
+    return err;
+}
+
+bool xs_available(void) { return ring != NULL; }
+unsigned xs_bound_cpu(void) { return bound_cpu; }
+
+static void store_event(uint32_t p, void *arg)
+{
+    (void)p;
+    (void)arg;
+    xs_stats.notifies++;
+    /* Upcall context: only note it; the rings are read in thread context. */
+    if (notify_fn)
+        notify_fn();
+}
+
+int xs_init(struct percpu *pc, void (*notify)(void))
+{
+    const struct start_info *si = xen_start_info;
+    /* dom0 is built before any xenstored exists: Xen gives it no store ring. */
+    if (xen_is_dom0() || !si->store_mfn)
+        return fail(-XS_ENODEV, "no xenstore ring (dom0, or start_info store_mfn 0)");
+    unsigned long pfn = mfn_to_pfn(si->store_mfn);
+    if (pfn >= linear_pages)
+        return fail(-XS_ENODEV, "store_mfn is not one of our mapped pages");
+    ring = pfn_to_virt(pfn);
+    port = si->store_evtchn;
+    notify_fn = notify;
+    int rc = xs_rebind(pc);
+    if (rc) {
+        ring = NULL;
+        return fail(rc, "cannot bind the store event channel");
+    }
+    return 0;
+}
+
+int xs_rebind(struct percpu *pc)
+{
+    if (!ring)
+        return -XS_ENODEV;
+    int rc = xen_bind_port(port, pc, store_event, NULL);
+    if (!rc)
+        bound_cpu = pc->cpu;
+    return rc;
+}
+
+/*
+ * Block this vCPU until the store channel is pending, something else wakes
+ * it, or the slice ends.  Events are masked across the ring check and the
+ * poll, so our own upcall cannot clear the pending bit in between and
+ * leave us asleep; a handler on another cpu can, hence the short slice.
+ */
+static void wait_store(uint64_t deadline, bool (*ready)(void))
+{
+    unsigned long flags = irq_save();
+    if (!ready()) {
+        uint64_t now = xen_system_time();
+        evtchn_port_t ports[1] = { port };
+        struct sched_poll poll = { .nr_ports = 1, .timeout = MIN(deadline, now + POLL_SLICE_NS) };
+        set_xen_guest_handle(poll.ports, ports);
+        hypercall_sched_op(SCHEDOP_poll, &poll);
+    }
+    irq_restore(flags);
+}
+
+static bool rsp_ready(void)
+{
+    return READ_ONCE(ring->rsp_prod) != READ_ONCE(ring->rsp_cons);
+}
+
+static bool req_space(void)
+{
+    return READ_ONCE(ring->req_prod) - READ_ONCE(ring->req_cons) < XENSTORE_RING_SIZE;
+}
+
+static int ring_error(void)
+{
+    if ((READ_ONCE(ring->server_features) & XENSTORE_SERVER_FEATURE_ERROR) &&
+        READ_ONCE(ring->error) != XENSTORE_ERROR_NONE) {
+        errmsg[0] = 0;
+        xs_msg_str(errmsg, sizeof(errmsg), "xenstored reports ring error ");
+        xs_msg_uint(errmsg, sizeof(errmsg), READ_ONCE(ring->error));
+        xs_stats.errors++;
+        return -XS_EIO;
+    }
+    return 0;
+}
+
+static int write_bytes(const void *data, uint32_t len, uint64_t deadline)
+{
+    const char *p = data;
+    while (len) {
+        uint32_t cons = READ_ONCE(ring->req_cons), prod = ring->req_prod;
+        mb();   /* read req_cons before overwriting the bytes it frees */
+        if (!xs_ring_sane(prod, cons)) {
+            broken = true;
+            return fail(-XS_EIO, "request ring indexes corrupt (prod - cons > ring size)");
+        }
+        uint32_t space = XENSTORE_RING_SIZE - (prod - cons);
+        if (!space) {
+            xen_evtchn_send(port);
+            if (xen_system_time() > deadline) {
+                broken = true;
+                return fail(-XS_ETIMEDOUT, "xenstored did not take our request in time");
+            }
+            wait_store(deadline, req_space);
+            continue;
+        }
+        /* Up to the free space and the end of the ring, then wrap. */
+        uint32_t off = MASK_XENSTORE_IDX(prod);
+        uint32_t n = MIN(MIN(space, len), XENSTORE_RING_SIZE - off);
+        for (uint32_t i = 0; i < n; i++)
+            ring->req[off + i] = p[i];
+        wmb();  /* Xen rule: the bytes before the index that publishes them */
+        ring->req_prod = prod + n;
+        p += n;
+        len -= n;
+    }
+    xen_evtchn_send(port);
+    return 0;
+}
+
+/* Copy up to n available response bytes to dst; returns how many, or -errno. */
+static int read_bytes(void *dst, uint32_t n)
+{
+    uint32_t cons = ring->rsp_cons, prod = READ_ONCE(ring->rsp_prod);
+    rmb();  /* the index before the bytes it covers */
+    if (!xs_ring_sane(prod, cons))
+        return fail(-XS_EIO, "response ring indexes corrupt (prod - cons > ring size)");
+    uint32_t avail = prod - cons, got = 0;
+    char *d = dst;
+    while (got < n && got < avail) {
+        d[got++] = ring->rsp[MASK_XENSTORE_IDX(cons)];
+        cons++;
+    }
+    mb();   /* done with the bytes before handing the space back */
+    ring->rsp_cons = cons;
+    if (got)
+        xen_evtchn_send(port);  /* the daemon may wait for space to send more */
+    return (int)got;
+}
+
+/* After a malformed header the message boundaries are lost: drop what is in the ring. */
+static void resync(void)
+{
+    ring->rsp_cons = READ_ONCE(ring->rsp_prod);
+    rx.have = 0;
+    /* Watch events may have been in what we dropped. */
+    evq_lost = true;
+}
+
+static void queue_event(void)
+{
+    const char *path, *token;
+    char why[96];
+    int rc = xs_parse_watch_event(rx.body, rx.hdr.len, &path, &token, why, sizeof(why));
+    xs_stats.events++;
+    if (rc || rx.hdr.len > XS_EVENT_MAX || evq_tail - evq_head >= XS_EVENT_QUEUE) {
+        if (rc)
+            fail(rc, why);
+        xs_stats.events_dropped++;
+        evq_lost = true;
+        return;
+    }
+    char *d = evq[evq_tail % XS_EVENT_QUEUE].data;
+    for (uint32_t i = 0; i < rx.hdr.len; i++)
+        d[i] = rx.body[i];
+    evq_tail++;
+}
+
+/*
+ * Move available bytes into rx; dispatch each complete message.  Returns 1
+ * when the reply to want_id (0: none) is complete in rx, 0 when the ring
+ * ran dry first, or -errno.
+ */
+static int pump(uint32_t want_id)
+{
+    for (;;) {
+        int rc;
+        if (rx.have < sizeof(rx.hdr)) {
+            rc = read_bytes((char *)&rx.hdr + rx.have, sizeof(rx.hdr) - rx.have);
+            if (rc <= 0)
+                return rc;
+            rx.have += (uint32_t)rc;
+            if (rx.have < sizeof(rx.hdr))
+                return 0;
+            rc = xs_check_header(&rx.hdr, errmsg, sizeof(errmsg));
+            if (rc) {
+                xs_stats.errors++;
+                resync();
+                return rc;
+            }
+        }
+        uint32_t body = rx.have - (uint32_t)sizeof(rx.hdr);
+        if (body < rx.hdr.len) {
+            rc = read_bytes(rx.body + body, rx.hdr.len - body);
+            if (rc < 0)
+                return rc;
+            rx.have += (uint32_t)rc;
+            if (rx.have - sizeof(rx.hdr) < rx.hdr.len)
+                return 0;
+        }
+        rx.body[rx.hdr.len] = 0;
+        if (rx.hdr.type == XS_WATCH_EVENT) {
+            queue_event();
+        } else if (want_id && rx.hdr.req_id == want_id) {
+            xs_stats.replies++;
+            return 1;
+        } else {
+            /* The late answer to a request that timed out: nobody waits for it. */
+            xs_stats.stale_replies++;
+        }
+        rx.have = 0;
+    }
+}
+
+/*
+ * One request/response exchange; xs_lock held.  On success rx holds the
+ * reply (type == type, payload NUL-terminated at rx.body[rx.hdr.len]); the
+ * caller parses it, then sets rx.have = 0.
+ */
+static int talk(uint32_t type, uint32_t tx, const char *const parts[], const uint32_t lens[],
+                unsigned nparts)
+{
+    if (!ring)
+        return fail(-XS_ENODEV, "no xenstore ring (dom0, or start_info store_mfn 0)");
+    if (broken)
+        return fail(-XS_EIO, "connection lost after a request was cut off");
+    int rc = ring_error();
+    if (rc)
+        return rc;
+    uint32_t total = 0;
+    for (unsigned i = 0; i < nparts; i++)
+        total += lens[i];
+    if (total > XENSTORE_PAYLOAD_MAX)
+        return fail(-XS_E2BIG, "request longer than XENSTORE_PAYLOAD_MAX");
+
+    uint32_t id = next_req_id++;
+    if (!next_req_id)
+        next_req_id = 1;    /* 0 means "no reply wanted" to pump() */
+    struct xsd_sockmsg h = { .type = type, .req_id = id, .tx_id = tx, .len = total };
+    uint64_t deadline = xen_system_time() + xs_timeout_ns;
+    xs_stats.requests++;
+    rc = write_bytes(&h, sizeof(h), deadline);
+    for (unsigned i = 0; !rc && i < nparts; i++)
+        rc = write_bytes(parts[i], lens[i], deadline);
+    if (rc)
+        return rc;
+
+    for (;;) {
+        rc = pump(id);
+        if (rc < 0)
+            return rc;
+        if (rc == 1)
+            break;
+        if (xen_system_time() > deadline)
+            return fail(-XS_ETIMEDOUT, "no reply from xenstored within the bound");
+        wait_store(deadline, rsp_ready);
+    }
+
+    if (rx.hdr.type == XS_ERROR) {
+        rc = xs_parse_error(rx.body, rx.hdr.len, errmsg, sizeof(errmsg));
+        xs_stats.errors++;
+        rx.have = 0;
+        return rc;
+    }
+    if (rx.hdr.type != type) {
+        errmsg[0] = 0;
+        xs_msg_str(errmsg, sizeof(errmsg), "malformed reply: type ");
+        xs_msg_uint(errmsg, sizeof(errmsg), rx.hdr.type);
+        xs_msg_str(errmsg, sizeof(errmsg), " to a request of type ");
+        xs_msg_uint(errmsg, sizeof(errmsg), type);
+        xs_stats.errors++;
+        rx.have = 0;
+        return -XS_EPROTO;
+    }
+    return 0;
+}
+
+static uint32_t slen(const char *s)
+{
+    uint32_t n = 0;
+    while (s[n])
+        n++;
+    return n;
+}
+
+/* A request whose payload is "a\0" or "a\0b\0" and whose reply is "OK\0". */
+static int simple(uint32_t type, uint32_t tx, const char *a, const char *b, bool b_nul)
+{
+    const char *parts[2] = { a, b };
+    uint32_t lens[2] = { slen(a) + 1, b ? slen(b) + b_nul : 0 };
+    spin_lock(&xs_lock);
+    int rc = talk(type, tx, parts, lens, b ? 2 : 1);
+    if (!rc) {
+        rc = xs_parse_ack(rx.body, rx.hdr.len, errmsg, sizeof(errmsg));
+        rx.have = 0;
+    }
+    spin_unlock(&xs_lock);
+    return rc;
+}
+
+int xs_read(uint32_t tx, const char *path, char *buf, size_t size)
+{
+    const char *parts[1] = { path };
+    uint32_t lens[1] = { slen(path) + 1 };
+    spin_lock(&xs_lock);
+    int rc = talk(XS_READ, tx, parts, lens, 1);
+    if (!rc) {
+        /* A value is raw bytes, not NUL-terminated on the wire: we add the NUL. */
+        uint32_t n = rx.hdr.len;
+        if (n + 1 > size) {
+            rc = fail(-XS_E2BIG, "value longer than the caller's buffer");
+        } else {
+            for (uint32_t i = 0; i < n; i++)
+                buf[i] = rx.body[i];
+            buf[n] = 0;
+            rc = (int)n;
+        }
+        rx.have = 0;
+    }
+    spin_unlock(&xs_lock);
+    return rc;
+}
+
+int xs_write(uint32_t tx, const char *path, const char *value)
+{
+    /* XS_WRITE: "path\0" then the value's bytes, no NUL. */
+    return simple(XS_WRITE, tx, path, value, false);
+}
+
+int xs_rm(uint32_t tx, const char *path)
+{
+    return simple(XS_RM, tx, path, NULL, false);
+}
+
+int xs_watch(const char *path, const char *token)
+{
+    return simple(XS_WATCH, 0, path, token, true);
+}
+
+int xs_unwatch(const char *path, const char *token)
+{
+    return simple(XS_UNWATCH, 0, path, token, true);
+}
+
+int xs_directory(uint32_t tx, const char *path, char *buf, size_t size)
+{
+    const char *parts[1] = { path };
+    uint32_t lens[1] = { slen(path) + 1 };
+    spin_lock(&xs_lock);
+    int rc = talk(XS_DIRECTORY, tx, parts, lens, 1);
+    if (!rc) {
+        rc = xs_parse_directory(rx.body, rx.hdr.len, errmsg, sizeof(errmsg));
+        if (rc >= 0 && rx.hdr.len > size)
+            rc = fail(-XS_E2BIG, "directory listing longer than the caller's buffer");
+        else if (rc >= 0)
+            for (uint32_t i = 0; i < rx.hdr.len; i++)
+                buf[i] = rx.body[i];
+        if (rc >= 0 && size > rx.hdr.len)
+            buf[rx.hdr.len] = 0;
+        rx.have = 0;
+    }
+    spin_unlock(&xs_lock);
+    return rc;
+}
+
+int xs_transaction_start(uint32_t *tx)
+{
+    const char *parts[1] = { "" };
+    uint32_t lens[1] = { 1 };
+    spin_lock(&xs_lock);
+    int rc = talk(XS_TRANSACTION_START, 0, parts, lens, 1);
+    if (!rc) {
+        rc = xs_parse_txid(rx.body, rx.hdr.len, tx, errmsg, sizeof(errmsg));
+        rx.have = 0;
+    }
+    spin_unlock(&xs_lock);
+    return rc;
+}
+
+int xs_transaction_end(uint32_t tx, bool commit)
+{
+    /* "T" commits, "F" aborts; EAGAIN: somebody else changed what we read. */
+    return simple(XS_TRANSACTION_END, tx, commit ? "T" : "F", NULL, false);
+}
+
+int xs_poll(void)
+{
+    if (!ring)
+        return -XS_ENODEV;
+    /* A request in flight pumps the ring itself; its events will be queued for us. */
+    if (!spin_trylock(&xs_lock))
+        return 0;
+    int rc = broken ? -XS_EIO : ring_error();
+    if (!rc && rx.have == 0 && !rsp_ready())
+        rc = 0;
+    else if (!rc)
+        rc = pump(0);
+    spin_unlock(&xs_lock);
+    return rc < 0 ? rc : 0;
+}
+
+static void copy_cut(char *d, size_t size, const char *s)
+{
+    size_t i = 0;
+    if (!size)
+        return;
+    for (; s[i] && i + 1 < size; i++)
+        d[i] = s[i];
+    d[i] = 0;
+}
+
+int xs_watch_event(char *path, size_t plen, char *token, size_t tlen)
+{
+    if (!ring)
+        return -XS_ENODEV;
+    spin_lock(&xs_lock);
+    int rc = 0;
+    if (evq_lost) {
+        evq_lost = false;
+        rc = -XS_EOVERFLOW;
+    } else if (evq_head != evq_tail) {
+        const char *d = evq[evq_head % XS_EVENT_QUEUE].data;
+        copy_cut(path, plen, d);
+        copy_cut(token, tlen, d + slen(d) + 1);
+        evq_head++;
+        rc = 1;
+    }
+    spin_unlock(&xs_lock);
+    return rc;
+}
