@@ -80,12 +80,28 @@ static void cpuid_topo(struct topo_cpuid *c, bool pv)
     }
 }
 
+static void describe_cpuid(const char *how, bool pv)
+{
+    struct topo_cpuid raw;
+    struct topo_request r;
+    char why[160];
+    cpuid_topo(&raw, pv);
+    if (topo_from_cpuid(&raw, &r, why, sizeof(why)))
+        printk("topology: %s CPUID: no usable topology (%s)", how, why);
+    else
+        printk("topology: %s CPUID: leaf %#x, %u dies, %u cores, %u threads per core "
+               "(leaf 1 EBX %#x)", how, raw.ext_leaf, r.dies, r.cores, r.threads, raw.leaf1_ebx);
+}
+
 /* CPUID's view, used only if it describes exactly nr_vcpus vCPUs. */
 static bool cpuid_hint(struct topo_request *hint)
 {
     struct topo_cpuid raw;
     char why[160];
-    cpuid_topo(&raw, true);        /* Xen's policy for this domain, not the host's */
+    /* Plain CPUID in a PV guest may see the host; report both, trust only Xen's policy. */
+    describe_cpuid("plain", false);
+    describe_cpuid("PV (forced emulation)", true);
+    cpuid_topo(&raw, true);
     if (topo_from_cpuid(&raw, hint, why, sizeof(why))) {
         printk("topology: CPUID gives no usable topology (%s)", why);
         return false;

@@ -6,6 +6,7 @@
 #include <kernel/smp.h>
 #include <kernel/test.h>
 #include <kernel/sched.h>
+#include <kernel/control.h>
 #include <kernel/cputopo.h>
 #include <arch/traps.h>
 #include <arch/mm.h>
@@ -170,6 +171,9 @@ void kernel_start(struct start_info *si)
     if (bad)
         pr_warn("cmdline: %d word%s ignored", bad, bad == 1 ? "" : "s");
 
+    control_init();
+    /* The boot context becomes the thread "main"; the APs join in sched_idle_loop. */
+    sched_init();
     smp_bringup();
     cputopo_report();
     run_suite();

@@ -1,29 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Physical pages: a bitmap over the pfns Xen gave us past the bootstrap
- * region (first fit, contiguous runs).  Heap: power-of-two size classes
+ * Physical pages: kernel/pfn_pool.c over the pfns Xen gave us past the
+ * bootstrap region (first fit, contiguous runs).  Heap: power-of-two size classes
  * carved from pages, each object preceded by a 16-byte header.
  */
 #include <kernel/mm.h>
 #include <kernel/kernel.h>
+#include <kernel/pfn_pool.h>
 #include <arch/mm.h>
 #include <arch/x86.h>
 #include <minipv/string.h>
 #include <xen/xen.h>
 
 unsigned long mm_first_free_pfn, mm_total_pages;
-static unsigned long *bitmap;           /* 1 = used; indexed by pfn */
-static unsigned long hint, nfree;
+static struct pfn_pool pool;
 static spinlock_t page_lock = SPINLOCK_INIT;
-
-static bool pfn_used(unsigned long pfn) { return bitmap[pfn / 64] & (1UL << (pfn % 64)); }
-static void pfn_mark(unsigned long pfn, bool used)
-{
-    if (used)
-        bitmap[pfn / 64] |= 1UL << (pfn % 64);
-    else
-        bitmap[pfn / 64] &= ~(1UL << (pfn % 64));
-}
 
 static void *page_source(void) { return page_alloc(1); }
 
@@ -41,55 +32,35 @@ void mm_init(const struct start_info *si)
     mm_total_pages = linear_pages;
     /* The bitmap itself takes the first free pages. */
     unsigned long bm_pages = DIV_ROUND_UP(DIV_ROUND_UP(linear_pages, 64) * 8, PAGE_SIZE);
-    bitmap = pfn_to_virt(next);
-    memset(bitmap, 0, bm_pages * PAGE_SIZE);
+    unsigned long *bitmap = pfn_to_virt(next);
     next += bm_pages;
-    for (unsigned long pfn = 0; pfn < next; pfn++)
-        pfn_mark(pfn, true);
-    mm_first_free_pfn = hint = next;
-    nfree = linear_pages - next;
+    pfn_pool_init(&pool, bitmap, next, linear_pages);
+    mm_first_free_pfn = next;
     arch_mm_set_page_source(page_source);
 }
 
 void *page_alloc(unsigned long n)
 {
     spin_lock(&page_lock);
-    for (int pass = 0; pass < 2; pass++) {
-        unsigned long start = pass ? mm_first_free_pfn : hint, run = 0;
-        for (unsigned long pfn = start; pfn < linear_pages; pfn++) {
-            run = pfn_used(pfn) ? 0 : run + 1;
-            if (run == n) {
-                unsigned long first = pfn + 1 - n;
-                for (unsigned long i = first; i <= pfn; i++)
-                    pfn_mark(i, true);
-                hint = pfn + 1;
-                nfree -= n;
-                spin_unlock(&page_lock);
-                void *p = pfn_to_virt(first);
-                memset(p, 0, n * PAGE_SIZE);
-                return p;
-            }
-        }
-    }
+    unsigned long pfn = pfn_pool_alloc(&pool, n);
     spin_unlock(&page_lock);
-    return NULL;
+    if (pfn == PFN_NONE)
+        return NULL;
+    void *p = pfn_to_virt(pfn);
+    memset(p, 0, n * PAGE_SIZE);
+    return p;
 }
 
 void page_free(void *p, unsigned long n)
 {
-    unsigned long pfn = virt_to_pfn(p);
     spin_lock(&page_lock);
-    for (unsigned long i = 0; i < n; i++) {
-        BUG_ON(!pfn_used(pfn + i) || pfn + i < mm_first_free_pfn);
-        pfn_mark(pfn + i, false);
-    }
-    nfree += n;
-    if (pfn < hint)
-        hint = pfn;
+    int rc = pfn_pool_free(&pool, virt_to_pfn(p), n);
     spin_unlock(&page_lock);
+    if (rc)
+        panic("page_free(%p, %lu): not allocated (double free?)", p, n);
 }
 
-unsigned long pages_free(void) { return nfree; }
+unsigned long pages_free(void) { return pool.nfree; }
 
 /* ---- heap ---- */
 #define HDR 16

@@ -29,7 +29,9 @@ struct percpu {
     void *current;
     void *idle;
     void *rq;
-    uint64_t steal[5];
+    uint64_t steal[5];                /* steals by topology level (enum topo_dist) */
+    int steal_first;                  /* level of the first steal since sched_stats_reset, -1 none */
+    unsigned steal_first_from;        /* the cpu that first steal took from */
     struct vcpu_info vi __aligned(CACHELINE);
 } __aligned(PAGE_SIZE);
 

@@ -99,3 +99,54 @@ post_mortem() {
         [ -f "$f" ] && { echo "----- $f -----"; cat "$f"; }
     done
 }
+
+# ---- helpers for the service scenarios (hotplug.sh, lifecycle.sh) -----------
+# Each check prints one "XL-STEP ok|not-ok|todo NAME -- DETAIL" line;
+# tests/check/xl.t turns them into TAP.  STEP_FAILS counts the not-oks.
+STEP_FAILS=0
+step() {    # step ok|not-ok|todo NAME [DETAIL]
+    [ "$1" = not-ok ] && STEP_FAILS=$((STEP_FAILS + 1))
+    echo "XL-STEP $1 $2${3:+ -- $3}"
+}
+check() {   # check NAME DETAIL COMMAND...: step ok if COMMAND succeeds
+    _n=$1 _d=$2
+    shift 2
+    if "$@"; then step ok "$_n" "$_d"; else step not-ok "$_n" "$_d"; fi
+}
+
+# mark NAME: how many lines the guest console log has now; the wait_after
+# helpers only look past it, so an old line never satisfies a new wait.
+mark() { _f=$(console_log "$1"); if [ -f "$_f" ]; then wc -l <"$_f"; else echo 0; fi; }
+after() { tail -n +$(($2 + 1)) "$(console_log "$1")" 2>/dev/null; }
+
+# wait_after NAME MARK TIMEOUT_S OK [FAIL]: fixed strings.  0 once a line past
+# MARK contains OK, 1 if one contains FAIL first, 4 on timeout.
+wait_after() {
+    _t=$(uptime_s)
+    while :; do
+        _a=$(after "$1" "$2")
+        case $_a in *"$4"*) return 0 ;; esac
+        [ -n "${5:-}" ] && case $_a in *"$5"*) return 1 ;; esac
+        timed_out "$_t" "$3" && return 4
+        sleep 0.05
+    done
+}
+
+# xl_online DOM: vcpu ids Xen has up, "0 1 2" (xl vcpu-list: 'p' in the
+# state column means the vCPU is down).
+xl_online() {
+    xl vcpu-list "$1" | awk 'NR > 1 && $5 !~ /p/ { printf "%s%s", s, $3; s = " " } END { print "" }'
+}
+# xl_vcpus DOM: the VCPUs column of xl list (online count).
+xl_vcpus() { xl list "$1" | awk 'NR == 2 { print $4 }'; }
+# guest_online NAME [MARK]: vcpu ids of the guest's last "cpus: online N [...]" line.
+guest_online() {
+    after "$1" "${2:-0}" | sed -n 's/.*cpus: online [0-9]* \[\([0-9 ]*\)\].*/\1/p' | tail -n 1
+}
+# seq_ids N: "0 1 ... N-1"
+seq_ids() { awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) printf "%s%d", i ? " " : "", i; print "" }'; }
+# console_cmd DOM LINE: type LINE on the guest console (its pty in dom0;
+# xenconsoled keeps the pty raw, so the bytes reach the ring as written).
+console_cmd() { printf '%s\r' "$2" >"$(xenstore-read "/local/domain/$1/console/tty")"; }
+# ms_since T0: milliseconds since uptime T0.
+ms_since() { awk -v a="$1" -v b="$(uptime_s)" 'BEGIN { printf "%d", (b - a) * 1000 }'; }

@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a PV domU owes the toolstack (docs/misc/xenstore-paths.pandoc):
+ *   - control/feature-poweroff, control/feature-reboot = "1": xl shutdown /
+ *     xl reboot are understood (no feature-suspend: we cannot suspend);
+ *   - control/shutdown: act on "poweroff"/"reboot" and clear the key, which
+ *     is the acknowledgement libxl waits for;
+ *   - cpu/<vcpu>/availability: "online"/"offline" per vCPU, written by
+ *     xl vcpu-set and by libxl at create time when maxvcpus > vcpus.
+ * Values come from another domain: anything else is named in a warning and
+ * changes nothing.
+ */
+#include <kernel/control.h>
+#include <kernel/kernel.h>
+#include <kernel/smp.h>
+#include <kernel/sched.h>
+#include <kernel/format.h>
+#include <xenpv/xenpv.h>
+#include <xenpv/xenstore.h>
+#include <xenpv/hypercall.h>
+#include <arch/x86.h>
+#include <minipv/string.h>
+
+#define MAX_VCPU_KEYS 4096              /* = smp.c's bound on vcpu ids */
+
+static bool active;
+/* cpu/<vcpu>/availability as read at boot, for vcpu_available_hook. */
+static unsigned long boot_offline[MAX_VCPU_KEYS / 64];
+
+bool control_active(void) { return active; }
+
+/* ---- waking the service loop ---- */
+
+static volatile unsigned long kicked;
+
+void control_kick(void)
+{
+    atomic_store(&kicked, 1UL);
+}
+
+/*
+ * Sleep in short slices and look at the flag in between: the scheduler has
+ * no wake-up for a thread from upcall context, and blocking the vCPU in
+ * Xen (or arming its timer) would take the cpu and its timer from other
+ * threads.  A kick is seen within one slice.
+ */
+#define WAIT_SLICE_NS 10000000ULL
+
+void control_wait(uint64_t max_ns)
+{
+    uint64_t end = xen_system_time() + max_ns;
+    for (;;) {
+        if (atomic_xchg(&kicked, 0UL))
+            return;
+        uint64_t now = xen_system_time();
+        if (now >= end)
+            return;
+        thread_sleep(MIN(end - now, WAIT_SLICE_NS));
+    }
+}
+
+/* ---- helpers ---- */
+
+/* Value as it may be shown in a message: quoted, control bytes escaped, cut. */
+static const char *shown(const char *v, char *buf, size_t size)
+{
+    buf[0] = 0;
+    xs_msg_quoted(buf, size, v, strlen(v), 48);
+    return buf;
+}
+
+static bool parse_uint(const char *s, const char *end, unsigned *out)
+{
+    uint64_t v = 0;
+    if (s == end)
+        return false;
+    for (; s < end; s++) {
+        if (*s < '0' || *s > '9' || v > 100000)
+            return false;
+        v = v * 10 + (unsigned)(*s - '0');
+    }
+    *out = (unsigned)v;
+    return true;
+}
+
+void control_report_cpus(const char *why)
+{
+    char list[400];
+    size_t n = 0;
+    list[0] = 0;
+    /* Ascending vcpu ids, as xl vcpu-list shows them. */
+    for (unsigned v = 0; v < nr_vcpus && v < MAX_VCPU_KEYS; v++) {
+        int c = vcpu_to_cpu(v);
+        if (c < 0 || !cpumask_test(&cpu_online_mask, (unsigned)c))
+            continue;
+        if (n + 12 >= sizeof(list)) {
+            snprintf(list + n, sizeof(list) - n, " ...");
+            break;
+        }
+        n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%u", n ? " " : "", v);
+    }
+    printk("cpus: online %u [%s]%s%s", cpumask_weight(&cpu_online_mask), list,
+           why && *why ? " " : "", why ? why : "");
+}
+
+int control_set_cpu(unsigned cpu, bool online, const char *who)
+{
+    if (cpu >= nr_cpus)
+        return -22;
+    if (online == cpumask_test(&cpu_online_mask, cpu))
+        return 0;
+    /* Our own cpu too: cpu_down() has the scheduler move this thread off it first. */
+    int rc = online ? cpu_up(cpu) : cpu_down(cpu);
+    if (rc)
+        pr_err("%s: cpu %u (vcpu %u) %s failed: %d", who, cpu, xen_vcpu_id(cpu),
+               online ? "online" : "offline", rc);
+    return rc;
+}
+
+/* ---- cpu/<vcpu>/availability ---- */
+
+enum avail { AVAIL_GONE, AVAIL_ONLINE, AVAIL_OFFLINE, AVAIL_BAD };
+
+static enum avail read_avail(unsigned vcpu, char *key, size_t keylen)
+{
+    char val[64], q[96];
+    snprintf(key, keylen, "cpu/%u/availability", vcpu);
+    int rc = xs_read(0, key, val, sizeof(val));
+    if (rc == -XS_ENOENT)
+        return AVAIL_GONE;
+    if (rc == -XS_E2BIG) {
+        pr_warn("control: %s: value longer than %zu bytes: ignored", key, sizeof(val) - 1);
+        return AVAIL_BAD;
+    }
+    if (rc < 0) {
+        pr_warn("control: reading %s failed: %s", key, xs_last_error());
+        return AVAIL_BAD;
+    }
+    if ((size_t)rc != strlen(val)) {     /* a NUL inside the value */
+        char raw[96] = "";
+        xs_msg_quoted(raw, sizeof(raw), val, (size_t)rc, 48);
+        pr_warn("control: %s: bad value %s (want online or offline): ignored", key, raw);
+        return AVAIL_BAD;
+    }
+    if (!strcmp(val, "online"))
+        return AVAIL_ONLINE;
+    if (!strcmp(val, "offline"))
+        return AVAIL_OFFLINE;
+    pr_warn("control: %s: bad value %s (want online or offline): ignored", key,
+            shown(val, q, sizeof(q)));
+    return AVAIL_BAD;
+}
+
+/* Make vcpu's state what its key says.  true if a cpu changed state. */
+static bool apply_vcpu(unsigned vcpu)
+{
+    char key[48];
+    enum avail a = read_avail(vcpu, key, sizeof(key));
+    if (a == AVAIL_GONE || a == AVAIL_BAD)
+        return false;
+    int cpu = vcpu < MAX_VCPU_KEYS ? vcpu_to_cpu(vcpu) : -1;
+    if (cpu < 0) {
+        /* Only warn when asked to use it: "offline" for an unused vCPU is the truth. */
+        if (a == AVAIL_ONLINE)
+            pr_warn("control: %s: vcpu %u is not used by this kernel (%s): ignored", key, vcpu,
+                    vcpu < nr_vcpus ? "nr_cpus= or NR_CPUS limit" : "no such vCPU");
+        return false;
+    }
+    bool want = a == AVAIL_ONLINE;
+    if (want == cpumask_test(&cpu_online_mask, (unsigned)cpu))
+        return false;
+    control_set_cpu((unsigned)cpu, want, "control");
+    return true;
+}
+
+/* Every cpu/<n> the store lists (boot, or after lost events). */
+static bool rescan_cpus(void)
+{
+    static char names[2048];
+    int n = xs_directory(0, "cpu", names, sizeof(names));
+    if (n == -XS_ENOENT)
+        return false;
+    if (n < 0) {
+        pr_warn("control: listing cpu/ failed: %s", xs_last_error());
+        return false;
+    }
+    bool changed = false;
+    const char *s = names;
+    for (int i = 0; i < n; i++, s += strlen(s) + 1) {
+        unsigned v;
+        if (parse_uint(s, s + strlen(s), &v))
+            changed |= apply_vcpu(v);
+        else {
+            char q[96];
+            pr_warn("control: cpu/%s: not a vcpu number: ignored", shown(s, q, sizeof(q)));
+        }
+    }
+    return changed;
+}
+
+/* A watch event under cpu/: "cpu", "cpu/<n>" or "cpu/<n>/availability". */
+static bool cpu_event(const char *path, bool *rescan)
+{
+    if (!strcmp(path, "cpu")) {
+        *rescan = true;         /* the watch's first firing, or the whole subtree went */
+        return false;
+    }
+    if (!str_starts(path, "cpu/"))
+        return false;
+    const char *num = path + 4, *end = strchr(num, '/');
+    if (!end)
+        end = num + strlen(num);
+    unsigned v;
+    if (!parse_uint(num, end, &v)) {
+        char q[96];
+        pr_warn("control: %s: not a cpu/<vcpu>/availability key: ignored",
+                shown(path, q, sizeof(q)));
+        return false;
+    }
+    if (*end && strcmp(end, "/availability"))
+        return false;           /* some other key under cpu/<n>: not ours */
+    return apply_vcpu(v);
+}
+
+static bool vcpu_available(unsigned vcpu)
+{
+    return vcpu >= MAX_VCPU_KEYS || !(boot_offline[vcpu / 64] & (1UL << (vcpu % 64)));
+}
+
+/* ---- control/shutdown ---- */
+
+static enum control_action shutdown_event(void)
+{
+    char val[64], q[96];
+    /*
+     * Read and clear in one transaction (as Linux does), so a request
+     * written between the two is not wiped unseen: the end says EAGAIN
+     * and we look again.  Bounded by attempts and by xenstore's own bounds.
+     */
+    for (int attempt = 0; attempt < 8; attempt++) {
+        uint32_t tx;
+        int rc = xs_transaction_start(&tx);
+        if (rc) {
+            pr_warn("control: control/shutdown: transaction start failed: %s", xs_last_error());
+            return CONTROL_NONE;
+        }
+        int len = rc = xs_read(tx, "control/shutdown", val, sizeof(val));
+        if (rc == -XS_ENOENT || rc == 0) {
+            xs_transaction_end(tx, false);
+            return CONTROL_NONE;            /* our own clear, or nothing asked */
+        }
+        if (rc < 0) {
+            pr_warn("control: control/shutdown: %s", xs_last_error());
+            xs_transaction_end(tx, false);
+            return CONTROL_NONE;
+        }
+        if (!strcmp(val, "suspend")) {
+            /*
+             * libxl takes a cleared key as "guest acknowledged, now suspending":
+             * leave it, and the toolstack times out and cancels the request.
+             */
+            xs_transaction_end(tx, false);
+            pr_warn("control: control/shutdown: 'suspend' not supported: refused "
+                    "(not acknowledged)");
+            return CONTROL_NONE;
+        }
+        rc = xs_write(tx, "control/shutdown", "");
+        if (rc) {
+            pr_warn("control: control/shutdown: clearing failed: %s", xs_last_error());
+            xs_transaction_end(tx, false);
+            return CONTROL_NONE;
+        }
+        rc = xs_transaction_end(tx, true);
+        if (rc == -XS_EAGAIN)
+            continue;
+        if (rc) {
+            pr_warn("control: control/shutdown: transaction end failed: %s", xs_last_error());
+            return CONTROL_NONE;
+        }
+        bool whole = (size_t)len == strlen(val);    /* no NUL inside */
+        /* "halt" is what Linux also takes as a poweroff. */
+        if (whole && (!strcmp(val, "poweroff") || !strcmp(val, "halt")))
+            return CONTROL_POWEROFF;
+        if (whole && !strcmp(val, "reboot"))
+            return CONTROL_REBOOT;
+        q[0] = 0;
+        xs_msg_quoted(q, sizeof(q), val, (size_t)len, 48);
+        pr_warn("control: control/shutdown: unknown request %s (want poweroff, reboot or "
+                "suspend): ignored", q);
+        return CONTROL_NONE;
+    }
+    pr_warn("control: control/shutdown: kept changing under 8 transactions: ignored");
+    return CONTROL_NONE;
+}
+
+/* ---- boot ---- */
+
+static void hotplug_notify(unsigned cpu, bool up)
+{
+    /* The store channel must not stay bound to a vCPU that is going down. */
+    unsigned duty = duty_cpu();
+    if (!active || (up ? xs_bound_cpu() == duty : xs_bound_cpu() != cpu))
+        return;
+    if (!up && duty == cpu)
+        return;                 /* cpu_down refuses the last cpu */
+    int rc = xs_rebind(per_cpu(duty));
+    if (rc)
+        pr_err("control: moving the xenstore channel to cpu %u failed: %d", duty, rc);
+}
+
+void control_init(void)
+{
+    int rc = xs_init(this_cpu(), control_kick);
+    if (rc) {
+        printk("control: no xenstore (%s): no toolstack control, no vCPU availability",
+               xs_last_error());
+        return;
+    }
+    /* Before bring-up: vCPUs the toolstack wants offline (maxvcpus > vcpus) stay offline. */
+    static char names[2048];
+    int n = xs_directory(0, "cpu", names, sizeof(names));
+    if (n < 0 && n != -XS_ENOENT)
+        pr_warn("control: listing cpu/ failed: %s; bringing every vCPU up", xs_last_error());
+    const char *s = names;
+    unsigned offline = 0;
+    for (int i = 0; i < n; i++, s += strlen(s) + 1) {
+        unsigned v;
+        char key[48];
+        if (!parse_uint(s, s + strlen(s), &v) || v >= MAX_VCPU_KEYS || vcpu_to_cpu(v) < 0)
+            continue;
+        if (read_avail(v, key, sizeof(key)) == AVAIL_OFFLINE && v != boot_vcpu_id) {
+            boot_offline[v / 64] |= 1UL << (v % 64);
+            offline++;
+        }
+    }
+    vcpu_available_hook = vcpu_available;
+
+    /* feature-suspend 0: libxl creates the key empty; say plainly that we cannot. */
+    if ((rc = xs_write(0, "control/feature-poweroff", "1")) ||
+        (rc = xs_write(0, "control/feature-reboot", "1")) ||
+        (rc = xs_write(0, "control/feature-suspend", "0")))
+        pr_warn("control: advertising features failed: %s", xs_last_error());
+    if ((rc = xs_watch("control/shutdown", "shutdown")) || (rc = xs_watch("cpu", "cpu"))) {
+        pr_err("control: setting watches failed: %s", xs_last_error());
+        return;
+    }
+    cpu_hotplug_notify_register(hotplug_notify);
+    active = true;
+    printk("control: xenstore on evtchn %u (cpu %u); feature-poweroff, feature-reboot (no suspend); "
+           "watching control/shutdown and cpu/; %u vCPU(s) offline by availability",
+           xen_start_info->store_evtchn, xs_bound_cpu(), offline);
+}
+
+/* ---- service ---- */
+
+enum control_action control_service(void)
+{
+    if (!active)
+        return CONTROL_NONE;
+    int rc = xs_poll();
+    if (rc)
+        pr_warn("control: xenstore: %s", xs_last_error());
+    char path[128], token[16];
+    bool rescan = false, shutdown = false, cpu_events = false, changed = false;
+    uint64_t t0 = 0;
+    while ((rc = xs_watch_event(path, sizeof(path), token, sizeof(token))) != 0) {
+        if (rc == -XS_EOVERFLOW) {
+            pr_warn("control: xenstore watch events were lost: rescanning");
+            rescan = shutdown = true;
+            continue;
+        }
+        if (rc < 0)
+            break;
+        if (!t0)
+            t0 = xen_system_time();
+        if (!strcmp(token, "shutdown")) {
+            shutdown = true;
+        } else if (!strcmp(token, "cpu")) {
+            cpu_events = true;
+            changed |= cpu_event(path, &rescan);
+        } else {
+            char q[96];
+            pr_warn("control: watch event with unknown token '%s' for %s: ignored", token,
+                    shown(path, q, sizeof(q)));
+        }
+        /* Drain what arrived meanwhile, so one vcpu-set is one batch. */
+        xs_poll();
+    }
+    if (rescan) {
+        cpu_events = true;
+        changed |= rescan_cpus();
+    }
+    if (cpu_events) {
+        char why[64];
+        snprintf(why, sizeof(why), "(%s, %llu us)", changed ? "changed" : "unchanged",
+                 (unsigned long long)((xen_system_time() - t0) / 1000));
+        control_report_cpus(why);
+    }
+    return shutdown ? shutdown_event() : CONTROL_NONE;
+}
+
+void control_shutdown(enum control_action a)
+{
+    static const char *const results[] = { "SUCCESS", "SKIP", "ERROR", "FAILURE" };
+    const char *name = a == CONTROL_REBOOT ? "reboot" : "poweroff";
+    printk("control: %s requested: stopping the other cpus", name);
+    smp_stop_others();
+    printk("control: %s now (%u cpu(s) online)", name, cpumask_weight(&cpu_online_mask));
+    printk_raw("Test result: %s\n", results[result_get()]);
+    kernel_shutdown(a == CONTROL_REBOOT ? SHUTDOWN_reboot : SHUTDOWN_poweroff);
+}

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A small command interface on the console input ring.  Input is read in
+ * thread context only; the console channel's handler just wakes the service
+ * loop.  Bytes typed are echoed, so `xl console` shows what is typed.
+ */
+#include <kernel/shell.h>
+#include <kernel/control.h>
+#include <kernel/cputopo.h>
+#include <kernel/kernel.h>
+#include <kernel/smp.h>
+#include <kernel/test.h>
+#include <xenpv/xenpv.h>
+#include <xenpv/xenstore.h>
+#include <xenpv/hypercall.h>
+#include <arch/x86.h>
+#include <minipv/string.h>
+
+static char line[SHELL_LINE_MAX];
+static size_t line_len;
+static bool line_overflow;      /* too long: drop everything up to the end of the line */
+static uint32_t cons_port;
+static unsigned cons_cpu;
+
+static void console_event(uint32_t port, void *arg)
+{
+    (void)port;
+    (void)arg;
+    /* Upcall context: xenconsoled wrote input (or took output); let the loop look. */
+    control_kick();
+}
+
+static void hotplug_notify(unsigned cpu, bool up)
+{
+    /* Never leave the console channel on a vCPU that is going down. */
+    unsigned duty = duty_cpu();
+    if (!cons_port || (up ? cons_cpu == duty : cons_cpu != cpu) || (!up && duty == cpu))
+        return;
+    if (xen_bind_port(cons_port, per_cpu(duty), console_event, NULL) == 0)
+        cons_cpu = duty;
+}
+
+bool shell_init(void)
+{
+    if (xen_is_dom0())
+        return false;           /* dom0's console is Xen's serial: no input ring here */
+    cons_port = xen_start_info->console.domU.evtchn;
+    cons_cpu = smp_processor_id();
+    if (xen_bind_port(cons_port, this_cpu(), console_event, NULL)) {
+        pr_warn("shell: cannot bind console evtchn %u: input only seen on the periodic wake",
+                cons_port);
+        cons_port = 0;
+    } else {
+        cpu_hotplug_notify_register(hotplug_notify);
+    }
+    printk("shell: ready: type 'help' on the console");
+    return true;
+}
+
+/* ---- commands ---- */
+
+static void cmd_help(const char *arg)
+{
+    (void)arg;
+    printk("shell: commands:");
+    printk("shell:   help         this list");
+    printk("shell:   cpus         cpu, vcpu and state of every cpu");
+    printk("shell:   topo         the cpu topology report");
+    printk("shell:   offline N    take logical cpu N down");
+    printk("shell:   online N     bring logical cpu N up");
+    printk("shell:   test NAME    run guest suite NAME");
+    printk("shell:   burn S       keep every online cpu busy for S seconds (1..600)");
+    printk("shell:   xs           xenstore client counters");
+}
+
+static void cmd_cpus(const char *arg)
+{
+    (void)arg;
+    printk("shell: cpu  vcpu  state     xen");
+    for (unsigned c = 0; c < nr_cpus; c++) {
+        long up = hypercall_vcpu_op(VCPUOP_is_up, xen_vcpu_id(c), NULL);
+        printk("shell: %3u  %4u  %-8s  %s", c, xen_vcpu_id(c), cpu_state_name(per_cpu(c)->state),
+               up == 1 ? "up" : up == 0 ? "down" : "error");
+    }
+    control_report_cpus("(shell)");
+}
+
+static void cmd_topo(const char *arg)
+{
+    (void)arg;
+    cputopo_report();
+}
+
+/* "N" with N a logical cpu; names the bad word otherwise. */
+static bool cpu_arg(const char *cmd, const char *arg, unsigned *cpu)
+{
+    unsigned v = 0;
+    const char *s = arg;
+    if (!*s)
+        goto bad;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > 100000)
+            goto bad;
+        v = v * 10 + (unsigned)(*s - '0');
+    }
+    if (v >= nr_cpus) {
+        printk("shell: %s: no cpu %u (cpus 0..%u)", cmd, v, nr_cpus - 1);
+        return false;
+    }
+    *cpu = v;
+    return true;
+bad:
+    printk("shell: %s: bad cpu '%s' (want a number 0..%u)", cmd, arg, nr_cpus - 1);
+    return false;
+}
+
+static void cmd_online(const char *arg, bool online)
+{
+    const char *cmd = online ? "online" : "offline";
+    unsigned cpu;
+    if (!cpu_arg(cmd, arg, &cpu))
+        return;
+    if (online == cpumask_test(&cpu_online_mask, cpu)) {
+        printk("shell: %s: cpu %u (vcpu %u) is already %s", cmd, cpu, xen_vcpu_id(cpu), cmd);
+        control_report_cpus("(shell)");
+        return;
+    }
+    int rc = control_set_cpu(cpu, online, "shell");
+    printk("shell: %s %u: %s", cmd, cpu, rc ? "failed" : "done");
+    control_report_cpus("(shell)");
+}
+
+static void cmd_test(const char *arg)
+{
+    if (!*arg) {
+        printk("shell: test: which suite? (e.g. test smp)");
+        return;
+    }
+    if (!strcmp(arg, "service")) {
+        printk("shell: test: 'service' is what runs this shell");
+        return;
+    }
+    for (const struct guest_suite *s = __start_minipv_suites; s < __stop_minipv_suites; s++) {
+        if (!strcmp(s->name, arg)) {
+            static const char *const names[] = { "SUCCESS", "SKIP", "ERROR", "FAILURE" };
+            printk("shell: test %s: %s", s->name, s->title);
+            s->run();
+            printk("shell: test %s done (run result so far: %s)", s->name, names[result_get()]);
+            return;
+        }
+    }
+    printk("shell: test: no suite named '%s'", arg);
+}
+
+static volatile uint64_t burn_until;
+static void burn_ms(void *arg)
+{
+    (void)arg;
+    /* Short slices: cross-calls are waited for with a 2 s bound. */
+    uint64_t end = MIN(xen_system_time() + 1000000, atomic_load(&burn_until));
+    while (xen_system_time() < end)
+        cpu_relax();
+}
+
+static void cmd_burn(const char *arg)
+{
+    unsigned s = 0;
+    for (const char *p = arg; *p; p++) {
+        if (*p < '0' || *p > '9' || s > 600) {
+            s = 0;
+            break;
+        }
+        s = s * 10 + (unsigned)(*p - '0');
+    }
+    if (s < 1 || s > 600) {
+        printk("shell: burn: bad seconds '%s' (want 1..600)", arg);
+        return;
+    }
+    printk("shell: burn: all %u online cpus busy for %u s", cpumask_weight(&cpu_online_mask), s);
+    atomic_store(&burn_until, xen_system_time() + s * 1000000000ULL);
+    uint64_t rounds = 0;
+    while (xen_system_time() < atomic_load(&burn_until)) {
+        call_on_all(burn_ms, NULL);
+        rounds++;
+    }
+    printk("shell: burn: done, %llu rounds", (unsigned long long)rounds);
+}
+
+static void cmd_xs(const char *arg)
+{
+    (void)arg;
+    printk("shell: xenstore %s: %llu requests, %llu replies, %llu events (%llu dropped), "
+           "%llu stale replies, %llu errors, %llu notifications; last error: %s",
+           xs_available() ? "connected" : "not available",
+           (unsigned long long)xs_stats.requests, (unsigned long long)xs_stats.replies,
+           (unsigned long long)xs_stats.events, (unsigned long long)xs_stats.events_dropped,
+           (unsigned long long)xs_stats.stale_replies, (unsigned long long)xs_stats.errors,
+           (unsigned long long)xs_stats.notifies, *xs_last_error() ? xs_last_error() : "none");
+}
+
+static void cmd_offline(const char *arg) { cmd_online(arg, false); }
+static void cmd_online_(const char *arg) { cmd_online(arg, true); }
+
+static const struct {
+    const char *name;
+    void (*fn)(const char *arg);
+} commands[] = {
+    { "help", cmd_help }, { "cpus", cmd_cpus }, { "topo", cmd_topo },
+    { "offline", cmd_offline }, { "online", cmd_online_ }, { "test", cmd_test },
+    { "burn", cmd_burn }, { "xs", cmd_xs },
+};
+
+static void run_line(char *s)
+{
+    while (*s == ' ')
+        s++;
+    size_t n = strlen(s);
+    while (n && s[n - 1] == ' ')
+        s[--n] = 0;
+    if (!n)
+        return;
+    char *arg = s;
+    while (*arg && *arg != ' ')
+        arg++;
+    if (*arg) {
+        *arg++ = 0;
+        while (*arg == ' ')
+            arg++;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+        if (!strcmp(commands[i].name, s)) {
+            commands[i].fn(arg);
+            return;
+        }
+    }
+    printk("shell: unknown command '%s' (try help)", s);
+}
+
+/* Echo is collected and written once per chunk: one console write, not one per byte. */
+struct echo {
+    char buf[SHELL_LINE_MAX * 2];
+    size_t n;
+};
+
+static void echo_flush(struct echo *e)
+{
+    if (e->n)
+        printk_raw("%.*s", (int)e->n, e->buf);
+    e->n = 0;
+}
+
+static void echo_add(struct echo *e, const char *s)
+{
+    for (; *s; s++) {
+        if (e->n == sizeof(e->buf))
+            echo_flush(e);
+        e->buf[e->n++] = *s;
+    }
+}
+
+void shell_input(const char *buf, size_t len)
+{
+    struct echo e = { .n = 0 };
+    for (size_t i = 0; i < len; i++) {
+        char c = buf[i];
+        if (c == '\r' || c == '\n') {
+            if (line_overflow) {
+                echo_flush(&e);
+                printk("shell: line longer than %u characters: discarded", SHELL_LINE_MAX - 1);
+            } else if (line_len) {
+                echo_add(&e, "\n");
+                echo_flush(&e);
+                line[line_len] = 0;
+                run_line(line);
+            }
+            line_len = 0;
+            line_overflow = false;
+        } else if (c == '\b' || c == 0x7f) {
+            if (line_len && !line_overflow) {
+                line_len--;
+                echo_add(&e, "\b \b");
+            }
+        } else if (c == 0x03 || c == 0x15) {   /* ^C, ^U: drop the line */
+            if (line_len)
+                echo_add(&e, c == 0x03 ? " ^C\n" : " ^U\n");
+            line_len = 0;
+            line_overflow = false;
+        } else if (c == '\t' || (c >= 0x20 && c < 0x7f)) {
+            if (line_overflow)
+                continue;
+            if (line_len + 1 >= SHELL_LINE_MAX) {
+                line_overflow = true;
+                echo_add(&e, "\n");
+                continue;
+            }
+            char one[2] = { c == '\t' ? ' ' : c, 0 };
+            line[line_len++] = one[0];
+            echo_add(&e, one);
+        }
+        /* other control and non-ASCII bytes: ignored */
+    }
+    echo_flush(&e);
+}
+
+void shell_poll(void)
+{
+    char buf[64];
+    size_t n;
+    /* Bounded: at most a few ring's worth per call, the loop comes back. */
+    for (int i = 0; i < 64 && (n = xen_console_read(buf, sizeof(buf))) > 0; i++)
+        shell_input(buf, n);
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Suite "service": the domU stays up and serves the toolstack and the
+ * console until xl shutdown / xl reboot (control/shutdown) ends it.  It
+ * prints lines the xl scenarios wait for:
+ *   service: ready ...
+ *   cpus: online N [vcpu ids] (...)     after each batch of cpu/ events
+ *   control: poweroff|reboot ...        on the way out
+ */
+#include <kernel/test.h>
+#include <kernel/control.h>
+#include <kernel/shell.h>
+#include <kernel/smp.h>
+#include <xenpv/xenpv.h>
+
+/* The loop also runs this often unkicked: a missed kick costs at most this. */
+#define SERVICE_PERIOD_NS 200000000ULL
+
+static void service_suite(void)
+{
+    bool console = shell_init();
+    if (!control_active() && !console) {
+        printk("service: nothing to serve (no xenstore, no console input: dom0?)");
+        result_report(RESULT_SKIP, "service needs a domU");
+        return;
+    }
+    printk("service: ready on cpu %u (vcpu %u): xenstore control %s, console commands %s",
+           smp_processor_id(), this_cpu()->vcpu_id, control_active() ? "on" : "off",
+           console ? "on" : "off");
+    control_report_cpus("(boot)");
+    for (;;) {
+        enum control_action a = control_service();
+        if (a != CONTROL_NONE)
+            control_shutdown(a);
+        shell_poll();
+        control_wait(SERVICE_PERIOD_NS);
+    }
+}
+GUEST_SUITE(service, "service", "serve xl control, vCPU hotplug and console commands",
+            service_suite);
