@@ -312,13 +312,17 @@ void control_init(void)
 {
     int rc = xs_init(this_cpu(), control_kick);
     if (rc) {
-        printk("control: no xenstore (%s): no toolstack control, no vCPU availability",
-               xs_last_error());
+        printk("control: off (%s): no toolstack control or vCPU availability", xs_last_error());
         return;
     }
     /* Before bring-up: vCPUs the toolstack wants offline (maxvcpus > vcpus) stay offline. */
     static char names[2048];
     int n = xs_directory(0, "cpu", names, sizeof(names));
+    if (n == -XS_ETIMEDOUT) {
+        /* A ring nobody serves: every later request would cost the same bound again. */
+        pr_warn("control: off: xenstored does not answer (%s)", xs_last_error());
+        return;
+    }
     if (n < 0 && n != -XS_ENOENT)
         pr_warn("control: listing cpu/ failed: %s; bringing every vCPU up", xs_last_error());
     const char *s = names;
@@ -346,8 +350,8 @@ void control_init(void)
     }
     cpu_hotplug_notify_register(hotplug_notify);
     active = true;
-    printk("control: xenstore on evtchn %u (cpu %u); feature-poweroff, feature-reboot (no suspend); "
-           "watching control/shutdown and cpu/; %u vCPU(s) offline by availability",
+    printk("control: xenstore on evtchn %u (cpu %u); feature-poweroff, feature-reboot "
+           "(no suspend); watching control/shutdown and cpu/; %u vCPU(s) offline by availability",
            xen_start_info->store_evtchn, xs_bound_cpu(), offline);
 }
 
@@ -401,11 +405,9 @@ enum control_action control_service(void)
 
 void control_shutdown(enum control_action a)
 {
-    static const char *const results[] = { "SUCCESS", "SKIP", "ERROR", "FAILURE" };
     const char *name = a == CONTROL_REBOOT ? "reboot" : "poweroff";
     printk("control: %s requested: stopping the other cpus", name);
     smp_stop_others();
     printk("control: %s now (%u cpu(s) online)", name, cpumask_weight(&cpu_online_mask));
-    printk_raw("Test result: %s\n", results[result_get()]);
-    kernel_shutdown(a == CONTROL_REBOOT ? SHUTDOWN_reboot : SHUTDOWN_poweroff);
+    kernel_finish_with(a == CONTROL_REBOOT ? SHUTDOWN_reboot : SHUTDOWN_poweroff);
 }

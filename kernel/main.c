@@ -60,12 +60,16 @@ void kernel_shutdown(unsigned reason)
     }
 }
 
-void kernel_finish(void)
+void kernel_finish_with(unsigned reason)
 {
     static const char *const names[] = { "SUCCESS", "SKIP", "ERROR", "FAILURE" };
-    enum test_result r = result_get();
     smp_stop_others();
-    printk_raw("Test result: %s\n", names[r]);
+    printk_raw("Test result: %s\n", names[result_get()]);
+    kernel_shutdown(reason);
+}
+
+void kernel_finish(void)
+{
     unsigned reason = SHUTDOWN_poweroff;
     switch (exit_mode) {
     case EXIT_AUTO: reason = xen_is_dom0() ? SHUTDOWN_reboot : SHUTDOWN_poweroff; break;
@@ -73,7 +77,7 @@ void kernel_finish(void)
     case EXIT_REBOOT: reason = SHUTDOWN_reboot; break;
     case EXIT_CRASH: reason = SHUTDOWN_crash; break;
     }
-    kernel_shutdown(reason);
+    kernel_finish_with(reason);
 }
 
 static void report_xen(void)

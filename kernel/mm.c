@@ -9,6 +9,7 @@
 #include <kernel/pfn_pool.h>
 #include <arch/mm.h>
 #include <arch/x86.h>
+#include <xenpv/xenpv.h>
 #include <minipv/string.h>
 #include <xen/xen.h>
 
@@ -39,11 +40,29 @@ void mm_init(const struct start_info *si)
     arch_mm_set_page_source(page_source);
 }
 
+/*
+ * The allocator locks mask events: a thread preempted while holding one
+ * would leave the other threads of its cpu spinning for a whole slice, and
+ * an event handler allocating on that cpu would never get the lock.
+ */
+static unsigned long lock_mm(spinlock_t *l)
+{
+    unsigned long flags = irq_save();
+    spin_lock(l);
+    return flags;
+}
+
+static void unlock_mm(spinlock_t *l, unsigned long flags)
+{
+    spin_unlock(l);
+    irq_restore(flags);
+}
+
 void *page_alloc(unsigned long n)
 {
-    spin_lock(&page_lock);
+    unsigned long f = lock_mm(&page_lock);
     unsigned long pfn = pfn_pool_alloc(&pool, n);
-    spin_unlock(&page_lock);
+    unlock_mm(&page_lock, f);
     if (pfn == PFN_NONE)
         return NULL;
     void *p = pfn_to_virt(pfn);
@@ -53,9 +72,9 @@ void *page_alloc(unsigned long n)
 
 void page_free(void *p, unsigned long n)
 {
-    spin_lock(&page_lock);
+    unsigned long f = lock_mm(&page_lock);
     int rc = pfn_pool_free(&pool, virt_to_pfn(p), n);
-    spin_unlock(&page_lock);
+    unlock_mm(&page_lock, f);
     if (rc)
         panic("page_free(%p, %lu): not allocated (double free?)", p, n);
 }
@@ -85,11 +104,11 @@ void *kmalloc(size_t size)
     unsigned shift = MIN_SHIFT;
     while ((1UL << shift) < need)
         shift++;
-    spin_lock(&heap_lock);
+    unsigned long f = lock_mm(&heap_lock);
     if (!free_lists[shift]) {
         char *page = page_alloc(1);
         if (!page) {
-            spin_unlock(&heap_lock);
+            unlock_mm(&heap_lock, f);
             return NULL;
         }
         for (size_t off = 0; off < PAGE_SIZE; off += 1UL << shift) {
@@ -100,7 +119,7 @@ void *kmalloc(size_t size)
     }
     struct free_obj *o = free_lists[shift];
     free_lists[shift] = o->next;
-    spin_unlock(&heap_lock);
+    unlock_mm(&heap_lock, f);
     uint64_t *h = (uint64_t *)o;
     memset(h, 0, 1UL << shift);
     h[0] = shift;
@@ -120,10 +139,10 @@ void kfree(void *p)
         return;
     }
     unsigned shift = (unsigned)h[0];
-    spin_lock(&heap_lock);
+    unsigned long f = lock_mm(&heap_lock);
     ((struct free_obj *)h)->next = free_lists[shift];
     free_lists[shift] = (struct free_obj *)h;
-    spin_unlock(&heap_lock);
+    unlock_mm(&heap_lock, f);
 }
 
 unsigned long stack_alloc(unsigned long pages)

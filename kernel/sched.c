@@ -40,7 +40,6 @@
 #include <xenpv/hypercall.h>
 #include <minipv/string.h>
 
-#define ENOMEM 12
 #define EBUSY 16
 #define EINVAL 22
 #define ETIMEDOUT 110
@@ -268,7 +267,12 @@ static void rearm(struct rq *rq)
     /* Dekker with notify(): clear, fence, read nr -- one of us sees the other. */
     WRITE_ONCE(rq->tick_armed, false);
     mb();
-    if (slice_ns && !cur()->is_idle && READ_ONCE(rq->nr)) {
+    /*
+     * A switch already pending (need_resched) re-arms once it is done: arming
+     * the past slice end again would fire at once, over and over, and keep
+     * xen_upcall's loop from ever reaching sched_upcall_exit.
+     */
+    if (slice_ns && !cur()->is_idle && READ_ONCE(rq->nr) && !rq->need_resched) {
         dl = MIN(dl, rq->slice_end);
         WRITE_ONCE(rq->tick_armed, true);
     }
@@ -285,7 +289,8 @@ static void rearm(struct rq *rq)
         }
         return;
     }
-    if (dl != rq->armed) {
+    /* Also when someone else re-armed the timer since: it holds their deadline now. */
+    if (dl != rq->armed || pc->timer_deadline != dl) {
         rq->last_set = dl;
         int rc = timer_arm(dl);
         if (rc)

@@ -120,6 +120,8 @@ void smp_init_boot_cpu(unsigned boot_vcpu)
         cpumask_set(&cpu_present_mask, c);
     }
     ASSERT(bsp->vcpu_id == boot_vcpu);
+    /* The domain builder initialised the boot vCPU: bringing it back after cpu_down is VCPUOP_up. */
+    bsp->initialised = true;
 
     /* Until registration the boot vCPU's events land in its legacy shared_info slot. */
     if (boot_vcpu < XEN_LEGACY_MAX_VCPUS)

@@ -27,6 +27,8 @@ void result_report(enum test_result r, const char *why);
 enum test_result result_get(void);
 /* Print "Test result: X" and shut down as exit= says. */
 void __noreturn kernel_finish(void);
+/* The same with the shutdown reason given (a domU's control/shutdown). */
+void __noreturn kernel_finish_with(unsigned reason);
 /* Shut the domain down now with reason (SHUTDOWN_*). */
 void __noreturn kernel_shutdown(unsigned reason);
 

@@ -24,8 +24,11 @@
  *     deadlines excepted).
  *   - Idle: SCHEDOP_block with events masked; woken by any event.
  *
- * Threads must not hold a spinlock that an event handler takes, and should
- * not sleep with events masked; all waits here are bounded.
+ * The thread_* calls are for thread context (not event handlers) after
+ * sched_init().  Threads must not hold a spinlock that an event handler
+ * takes, nor block or sleep with events masked; all waits here are bounded.
+ * A thread holding a plain (not event-safe) spinlock may be preempted:
+ * others spinning on it on the same cpu wait up to a slice.
  */
 #ifndef KERNEL_SCHED_H
 #define KERNEL_SCHED_H

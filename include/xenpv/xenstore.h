@@ -19,7 +19,8 @@
 #ifndef XENPV_XENSTORE_H
 #define XENPV_XENSTORE_H
 #include <minipv/compiler.h>
-#include <minipv/percpu.h>
+
+struct percpu;
 
 /* Linux errno values: xenstored names errors with these (EINVAL, ENOENT, ...). */
 #define XS_EPERM      1
@@ -66,7 +67,7 @@ unsigned xs_bound_cpu(void);
 extern uint64_t xs_timeout_ns;
 
 /* tx 0: outside any transaction. */
-/* Value of path, NUL-terminated in buf; returns its length, or -errno (-XS_E2BIG: buf too small). */
+/* Value of path, NUL-terminated in buf: its length, or -errno (-XS_E2BIG: buf too small). */
 int xs_read(uint32_t tx, const char *path, char *buf, size_t size);
 int xs_write(uint32_t tx, const char *path, const char *value);
 int xs_rm(uint32_t tx, const char *path);

@@ -26,7 +26,7 @@ static bool cpu_whole(unsigned c)
 
 static void hotplug_suite(void)
 {
-    ktap_begin(4);
+    ktap_begin(7);
     unsigned n = cpumask_weight(&cpu_online_mask);
     unsigned down_ok = 0, up_ok = 0, whole = 0, xen_down = 0, rounds = 3;
     for (unsigned r = 0; r < rounds; r++) {
@@ -51,5 +51,30 @@ static void hotplug_suite(void)
           "%u online, want %u", cpumask_weight(&cpu_online_mask), n);
     printk("hotplug: %u rounds over %u APs: %u down, %u up, %u whole", rounds, n - 1, down_ok,
            up_ok, whole);
+
+    /*
+     * cpu 0, the boot cpu, from itself: this thread must be moved off it,
+     * and bringing it back must redo its per-cpu boot state (Linux's CPU0
+     * hotplug crash came from not doing that).
+     */
+    if (n < 2) {
+        ktap_skip("cpu 0 down from itself", "one vCPU");
+        ktap_skip("cpu 0 back up", "one vCPU");
+        ktap_skip("cpu 0 whole again", "one vCPU");
+        return;
+    }
+    unsigned before = smp_processor_id();
+    int rc = cpu_down(0);
+    uint64_t deadline = xen_system_time() + 5000000000ULL;
+    while (per_cpu(0)->state != CPU_OFFLINE && xen_system_time() < deadline)
+        hypercall_sched_op(SCHEDOP_yield, NULL);
+    bool is_down = hypercall_vcpu_op(VCPUOP_is_up, xen_vcpu_id(0), NULL) == 0;
+    CHECK(!rc && is_down && smp_processor_id() != 0, "cpu 0 down from itself",
+          "rc %d, Xen says vcpu %u %s, now on cpu %u (was %u)", rc, xen_vcpu_id(0),
+          is_down ? "down" : "up", smp_processor_id(), before);
+    rc = cpu_up(0);
+    CHECK(!rc, "cpu 0 back up", "cpu_up(0) = %d", rc);
+    CHECK(cpu_whole(0), "cpu 0 whole again (IPI answered, own timer accepted)", "cpu 0 not whole");
+    printk("hotplug: cpu 0 down and up from cpu %u", smp_processor_id());
 }
 GUEST_SUITE(hotplug, "hotplug", "AP offline/online cycles", hotplug_suite);

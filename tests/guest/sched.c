@@ -4,11 +4,11 @@
  * order, affinity, time-slice preemption, migration, bounded join, tickless
  * idle, and threads surviving their cpu going offline.
  *
- * main pins itself to cpu 0 for the run, so every burst starts queued on
- * cpu 0 and the stealing it causes is predictable.  Every wait is a Xen
- * time deadline (TCG makes loop counts meaningless).  sched_fault= and
- * sched_slice_ms=0 break single rules; tests/check/sched.t boots them to
- * show the matching case fails.
+ * main pins itself to cpu 0 for the burst and the steal-order case, so
+ * their work starts queued on cpu 0 and the stealing it causes is
+ * predictable.  Every wait is a Xen time deadline (TCG makes loop counts
+ * meaningless).  sched_fault= and sched_slice_ms=0 break single rules;
+ * tests/check/sched.t boots them to show the matching case fails.
  */
 #include <kernel/test.h>
 #include <kernel/sched.h>
@@ -510,7 +510,7 @@ static void bad_input_case(void)
 
 static void tickless_case(void)
 {
-    /* Everything has been joined: only main runs, alone on cpu 0, so nothing needs a tick. */
+    /* Everything has been joined: only main runs, alone on its cpu, so nothing needs a tick. */
     static uint64_t before[NR_CPUS];
     spin_for(50 * MS);      /* let the last exits' re-arms settle */
     for_each_cpu(c, &cpu_online_mask)
@@ -571,18 +571,64 @@ static void hotplug_case(void)
           rc ? "failed" : "ok");
 }
 
+/* ---- 12: the caller's own cpu goes down ---- */
+
+/*
+ * main moves itself to cpu k (allowed on k and j), takes k down, must go on
+ * on j, and brings k back.  Not cpu 0: smp.c cannot bring the boot vCPU
+ * back up yet (it would VCPUOP_initialise it again).
+ */
+static void self_down_case(void)
+{
+    const char *name = "hotplug: cpu_down of the caller's own cpu moves the caller off; it comes back";
+    int k = -1, j = -1;
+    for_each_cpu(c, &cpu_online_mask) {
+        if (c != 0 && k < 0)
+            k = (int)c;
+        else if ((int)c != k && j < 0)
+            j = (int)c;
+    }
+    if (k < 0 || j < 0) {
+        ktap_skip(name, "needs a second online cpu");
+        return;
+    }
+    struct cpumask m;
+    mask_of(&m, k, -1);
+    int a1 = thread_set_affinity(thread_current(), &m);     /* moves us to k now */
+    unsigned before = smp_processor_id();
+    mask_of(&m, k, j);
+    int a2 = thread_set_affinity(thread_current(), &m);
+    struct percpu *pc = per_cpu((unsigned)k);
+    int down = cpu_down((unsigned)k);       /* returns once we run elsewhere */
+    unsigned after = smp_processor_id();
+    bool off = WAIT_FOR(pc->state == CPU_OFFLINE, START_BOUND_NS);
+    int up = off ? cpu_up((unsigned)k) : -ETIMEDOUT;
+    int a3 = thread_set_affinity(thread_current(), NULL);
+    printk("sched: self-down: on cpu %u, cpu %d down %d, went on on cpu %u, up %d", before, k,
+           down, after, up);
+    CHECK(!a1 && !a2 && !a3 && before == (unsigned)k && !down && after == (unsigned)j && off &&
+          !up && online((unsigned)k), name,
+          "affinity rcs %d %d %d, on cpu %u (want %d), cpu_down %d, then on cpu %u (want %d), "
+          "went offline: %s, cpu_up %d", a1, a2, a3, before, k, down, after, j,
+          off ? "yes" : "no", up);
+}
+
 static void sched_suite(void)
 {
-    ktap_begin(11);
-    /* main stays on cpu 0: bursts start there and the other cpus are free to steal. */
+    ktap_begin(12);
+    /* main stays on cpu 0 at first: bursts start there and the other cpus are free to steal. */
     struct cpumask only0;
     mask_of(&only0, 0, -1);
     if (thread_set_affinity(thread_current(), &only0) || smp_processor_id() != 0)
         pr_err("sched: main could not pin itself to cpu 0 (on cpu %u)", smp_processor_id());
     uint64_t t0 = now();
-
     burst();                /* 1-3 */
     steal_order_case();     /* 4 */
+    /*
+     * From here main may move: queued behind a thread that never yields (no
+     * preemption, sched_slice_ms=0) an idle cpu can still steal it.
+     */
+    thread_set_affinity(thread_current(), NULL);
     affinity_case();        /* 5 */
     preempt_case();         /* 6 */
     migrate_case();         /* 7 */
@@ -590,8 +636,8 @@ static void sched_suite(void)
     bad_input_case();       /* 9 */
     tickless_case();        /* 10 */
     hotplug_case();         /* 11 */
+    self_down_case();       /* 12 */
 
-    thread_set_affinity(thread_current(), NULL);
     printk("sched: suite ran %llu ms", (unsigned long long)((now() - t0) / MS));
 }
 GUEST_SUITE(sched, "sched", "threads, topology-ordered stealing, affinity, preemption, join",

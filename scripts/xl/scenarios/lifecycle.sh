@@ -59,14 +59,16 @@ check "xl reboot: restarted guest honours availability (4 of 8)" \
 # ---- xl shutdown: poweroff, the domain goes away ----
 m=$(mark "$DOMNAME")
 t0=$(uptime_s)
-timeout "$SHUTDOWN_BOUND" xl shutdown -w "$DOMID"
+# Not `xl shutdown -w`: its waiting half once died in dom0 with "malloc():
+# corrupted top size" (an xl abort after the domain was already gone).
+timeout "$SHUTDOWN_BOUND" xl shutdown "$DOMID"
 r=$?
 wait_gone "$DOMID" "$SHUTDOWN_BOUND"
 g=$?
 gone_ms=$(ms_since "$t0")
 said=$(after "$DOMNAME" "$m" | grep -c "control: poweroff now")
 check "xl shutdown: domain gone within ${SHUTDOWN_BOUND}s" \
-    "xl shutdown -w rc $r, gone after $gone_ms ms, 'control: poweroff now' seen: $said" \
+    "xl shutdown rc $r, gone after $gone_ms ms, 'control: poweroff now' seen: $said" \
     [ $r -eq 0 -a $g -eq 0 -a "$said" -ge 1 ]
 
 # ---- xl destroy of a busy guest ----
