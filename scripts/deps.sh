@@ -23,8 +23,11 @@ fi
 XEN="$DEPS/xen-4.17"
 if [ ! -f "$XEN" ]; then
     mkdir -p "$DEPS/dl"
-    (cd "$DEPS/dl" && ls xen-hypervisor-4.17-amd64_*.deb >/dev/null 2>&1 ||
-        apt-get download xen-hypervisor-4.17-amd64 2>&1 | grep -v "^W: Download is performed unsandboxed" || true)
+    # apt-get download needs package lists; a fresh machine may have none yet.
+    (cd "$DEPS/dl" && { ls xen-hypervisor-4.17-amd64_*.deb >/dev/null 2>&1 ||
+        apt-get download xen-hypervisor-4.17-amd64 >/dev/null 2>&1 ||
+        { apt-get update -qq && apt-get download xen-hypervisor-4.17-amd64; }; } 2>&1 |
+        grep -v "^W: Download is performed unsandboxed" || true)
     deb=$(ls "$DEPS"/dl/xen-hypervisor-4.17-amd64_*.deb 2>/dev/null | head -n 1)
     [ -n "$deb" ] || { echo "deps: could not download xen-hypervisor-4.17-amd64" >&2; exit 1; }
     rm -rf "$DEPS/xen-root"

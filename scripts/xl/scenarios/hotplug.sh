@@ -21,16 +21,8 @@ finish() {
     exit $((STEP_FAILS > 0))
 }
 
-create "$CFG" || { step not-ok "create" "xl create failed"; exit 3; }
+start_service "$CFG"
 XS=/local/domain/$DOMID
-wait_console "$DOMID" "$DOMNAME" "service: ready" "PANIC" 60
-r=$?
-if [ $r -ne 0 ]; then
-    step not-ok "service ready" "wait_console returned $r"
-    post_mortem "$DOMID"
-    finish
-fi
-step ok "service ready" "domain $DOMID"
 
 # ---- boot: vcpus=4 of maxvcpus=8 ----
 want=$(seq_ids 4)

@@ -150,3 +150,17 @@ seq_ids() { awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) printf "%s%d", i ? " 
 console_cmd() { printf '%s\r' "$2" >"$(xenstore-read "/local/domain/$1/console/tty")"; }
 # ms_since T0: milliseconds since uptime T0.
 ms_since() { awk -v a="$1" -v b="$(uptime_s)" 'BEGIN { printf "%d", (b - a) * 1000 }'; }
+
+# start_service CFG: xl create CFG and wait (60 s) for "service: ready";
+# on failure record the step, show a post-mortem and call the scenario's finish.
+start_service() {
+    create "$1" || { step not-ok "create" "xl create $1 failed"; exit 3; }
+    wait_console "$DOMID" "$DOMNAME" "service: ready" "PANIC" 60
+    r_=$?
+    if [ $r_ -ne 0 ]; then
+        step not-ok "service ready" "wait_console returned $r_"
+        post_mortem "$DOMID"
+        finish
+    fi
+    step ok "service ready" "domain $DOMID"
+}

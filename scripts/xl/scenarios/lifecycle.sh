@@ -19,15 +19,7 @@ finish() {
     exit $((STEP_FAILS > 0))
 }
 
-create /guest/service.cfg || { step not-ok "create" "xl create failed"; exit 3; }
-wait_console "$DOMID" "$DOMNAME" "service: ready" "PANIC" 60
-r=$?
-if [ $r -ne 0 ]; then
-    step not-ok "service ready" "wait_console returned $r"
-    post_mortem "$DOMID"
-    finish
-fi
-step ok "service ready" "domain $DOMID"
+start_service /guest/service.cfg
 
 # ---- xl reboot: the guest acts on control/shutdown=reboot, xl restarts it ----
 m=$(mark "$DOMNAME")
