@@ -535,6 +535,42 @@ void smp_stop_others(void)
 static void (*notifiers[8])(unsigned cpu, bool up);
 static spinlock_t hotplug_lock = SPINLOCK_INIT;
 
+/* One hotplug operation at a time; a second caller yields, bounded. */
+static int hotplug_enter(void)
+{
+    uint64_t deadline = xen_system_time() + 2 * HOTPLUG_TIMEOUT_NS;
+    while (!spin_trylock(&hotplug_lock)) {
+        if (xen_system_time() > deadline)
+            return -EBUSY;
+        thread_yield();
+    }
+    return 0;
+}
+
+static bool went_down(struct percpu *pc)
+{
+    return atomic_load(&pc->state) == CPU_OFFLINE &&
+           hypercall_vcpu_op(VCPUOP_is_up, pc->vcpu_id, NULL) == 0;
+}
+
+static bool came_up(struct percpu *pc)
+{
+    int s = atomic_load(&pc->state);
+    return s == CPU_ONLINE || s == CPU_FAILED;
+}
+
+/* Wait (HOTPLUG_TIMEOUT_NS at most) for done(pc), letting other threads run. */
+static int hotplug_wait(struct percpu *pc, bool (*done)(struct percpu *))
+{
+    uint64_t deadline = xen_system_time() + HOTPLUG_TIMEOUT_NS;
+    while (!done(pc)) {
+        if (xen_system_time() > deadline)
+            return -ETIMEDOUT;
+        thread_yield();
+    }
+    return 0;
+}
+
 int cpu_hotplug_notify_register(void (*fn)(unsigned cpu, bool up))
 {
     for (unsigned i = 0; i < ARRAY_SIZE(notifiers); i++) {
@@ -605,9 +641,10 @@ int cpu_down(unsigned cpu)
 {
     if (cpu >= nr_cpus)
         return -EINVAL;
-    spin_lock(&hotplug_lock);
+    int rc = hotplug_enter();
+    if (rc)
+        return rc;
     struct percpu *pc = per_cpu(cpu);
-    int rc = 0;
     if (!cpumask_test(&cpu_online_mask, cpu)) {
         rc = -EINVAL;
         goto out;
@@ -628,15 +665,10 @@ int cpu_down(unsigned cpu)
         return 0;
     }
     send_ipi(cpu, IPI_RESCHED);
-    uint64_t deadline = xen_system_time() + HOTPLUG_TIMEOUT_NS;
-    while (atomic_load(&pc->state) != CPU_OFFLINE ||
-           hypercall_vcpu_op(VCPUOP_is_up, pc->vcpu_id, NULL) > 0) {
-        if (xen_system_time() > deadline) {
-            pr_err("smp: cpu %u (vcpu %u) did not go down within 5 s", cpu, pc->vcpu_id);
-            rc = -ETIMEDOUT;
-            goto out;
-        }
-        hypercall_sched_op(SCHEDOP_yield, NULL);
+    rc = hotplug_wait(pc, went_down);
+    if (rc) {
+        pr_err("smp: cpu %u (vcpu %u) did not go down within 5 s", cpu, pc->vcpu_id);
+        goto out;
     }
     printk("smp: cpu %u (vcpu %u) offline", cpu, pc->vcpu_id);
 out:
@@ -648,9 +680,10 @@ int cpu_up(unsigned cpu)
 {
     if (cpu >= nr_cpus)
         return -EINVAL;
-    spin_lock(&hotplug_lock);
+    int rc = hotplug_enter();
+    if (rc)
+        return rc;
     struct percpu *pc = per_cpu(cpu);
-    int rc = 0;
     if (cpumask_test(&cpu_online_mask, cpu) || pc->state == CPU_ONLINE) {
         rc = -EINVAL;
         goto out;
@@ -669,14 +702,11 @@ int cpu_up(unsigned cpu)
     }
     if (rc)
         goto fail;
-    uint64_t deadline = xen_system_time() + HOTPLUG_TIMEOUT_NS;
-    while (atomic_load(&pc->state) != CPU_ONLINE) {
-        if (xen_system_time() > deadline || atomic_load(&pc->state) == CPU_FAILED) {
-            rc = pc->state == CPU_FAILED ? pc->fail_code : -ETIMEDOUT;
-            goto fail;
-        }
-        hypercall_sched_op(SCHEDOP_yield, NULL);
-    }
+    rc = hotplug_wait(pc, came_up);
+    if (!rc && pc->state == CPU_FAILED)
+        rc = pc->fail_code;
+    if (rc)
+        goto fail;
     cpumask_clear(&unavailable, cpu);
     spin_unlock(&hotplug_lock);
     notify(cpu, true);
