@@ -658,13 +658,11 @@ int cpu_down(unsigned cpu)
     cpumask_clear(&cpu_online_mask, cpu);
     notify(cpu, false);
     pc->want_down = true;
-    if (cpu == smp_processor_id()) {
-        /* Our own cpu: the idle loop takes it down once we have been moved off it. */
-        spin_unlock(&hotplug_lock);
-        sched_yield_cpu();
-        return 0;
-    }
-    send_ipi(cpu, IPI_RESCHED);
+    if (cpu == smp_processor_id())
+        sched_yield_cpu();      /* we must leave first: its idle thread takes it down */
+    else
+        send_ipi(cpu, IPI_RESCHED);
+    /* Return only once Xen agrees, so a caller's report matches xl vcpu-list. */
     rc = hotplug_wait(pc, went_down);
     if (rc) {
         pr_err("smp: cpu %u (vcpu %u) did not go down within 5 s", cpu, pc->vcpu_id);

@@ -44,7 +44,7 @@ $(grep -v '^(XEN)' "$LOG" | tail -n 25)"
             ok 0 "xl $name: $step_name"
             [ -n "$detail" ] && echo "# $detail" ;;
         todo)
-            todo "xl $name: $step_name" "cpu0 hotplug: cpu_up of the boot vCPU fails in smp.c" "$detail" ;;
+            todo "xl $name: $step_name" "$detail" ;;
         *)
             ok 1 "xl $name: $step_name" "$detail (log $LOG)" ;;
         esac
