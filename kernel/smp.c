@@ -535,9 +535,11 @@ void smp_stop_others(void)
 static void (*notifiers[8])(unsigned cpu, bool up);
 static spinlock_t hotplug_lock = SPINLOCK_INIT;
 
-/* One hotplug operation at a time; a second caller yields, bounded. */
-static int hotplug_enter(void)
+/* Check cpu, then one hotplug operation at a time; a second caller yields, bounded. */
+static int hotplug_enter(unsigned cpu)
 {
+    if (cpu >= nr_cpus)
+        return -EINVAL;
     uint64_t deadline = xen_system_time() + 2 * HOTPLUG_TIMEOUT_NS;
     while (!spin_trylock(&hotplug_lock)) {
         if (xen_system_time() > deadline)
@@ -639,9 +641,7 @@ void cpu_play_dead(void)
 
 int cpu_down(unsigned cpu)
 {
-    if (cpu >= nr_cpus)
-        return -EINVAL;
-    int rc = hotplug_enter();
+    int rc = hotplug_enter(cpu);
     if (rc)
         return rc;
     struct percpu *pc = per_cpu(cpu);
@@ -676,9 +676,7 @@ out:
 
 int cpu_up(unsigned cpu)
 {
-    if (cpu >= nr_cpus)
-        return -EINVAL;
-    int rc = hotplug_enter();
+    int rc = hotplug_enter(cpu);
     if (rc)
         return rc;
     struct percpu *pc = per_cpu(cpu);
