@@ -18,7 +18,7 @@ KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(CC_INC) \
 KLDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments
 LIBGCC  := $(shell $(CC) -print-libgcc-file-name)
 
-KSRCS := $(wildcard arch/x86/*.S arch/x86/*.c xen/*.c kernel/*.c tests/guest/*.c)
+KSRCS := $(wildcard arch/x86/*.S arch/x86/*.c xen/*.c kernel/*.c kernel/*/*.c tests/guest/*.c)
 KOBJS := $(patsubst %,$(BUILD)/%.o,$(KSRCS))
 
 .PHONY: all run check check-host deps clean bench fuzz xl-check
@@ -64,7 +64,7 @@ $(BUILD)/minipv.stripped: $(BUILD)/minipv
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 HOSTCFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
               -fno-sanitize-recover=all -fno-omit-frame-pointer -Iinclude
-$(BUILD)/host/%: tests/host/%.c $(wildcard kernel/*.c include/*/*.h)
+$(BUILD)/host/%: tests/host/%.c $(wildcard kernel/*.c kernel/*/*.c xen/*.c include/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOSTCFLAGS) $< -o $@
 

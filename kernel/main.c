@@ -6,8 +6,8 @@
 #include <kernel/smp.h>
 #include <kernel/test.h>
 #include <kernel/sched.h>
-#include <kernel/control.h>
-#include <kernel/cputopo.h>
+#include <kernel/toolstack.h>
+#include <kernel/cpu_topology.h>
 #include <arch/traps.h>
 #include <arch/mm.h>
 #include <arch/x86.h>
@@ -165,7 +165,7 @@ void kernel_start(struct start_info *si)
 
     /* The id map first: everything below may name the boot vCPU. */
     smp_init_boot_cpu(0);
-    cputopo_init();
+    cpu_topology_init();
     boot_time_ns = xen_system_time();
 
     report_xen();
@@ -175,11 +175,11 @@ void kernel_start(struct start_info *si)
     if (bad)
         pr_warn("cmdline: %d word%s ignored", bad, bad == 1 ? "" : "s");
 
-    control_init();
+    toolstack_init();
     /* The boot context becomes the thread "main"; the APs join in sched_idle_loop. */
     sched_init();
     smp_bringup();
-    cputopo_report();
+    cpu_topology_report();
     run_suite();
     kernel_finish();
 }

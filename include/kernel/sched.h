@@ -39,7 +39,7 @@ struct cpu_regs;
 struct thread;
 
 /*
- * Boot: kernel_start calls sched_init() after cputopo_init() and before
+ * Boot: kernel_start calls sched_init() after cpu_topology_init() and before
  * smp_bringup().  It turns the calling context into the thread "main" on
  * cpu 0 (affinity: every cpu) and gives cpu 0 an idle thread; each AP joins
  * when it reaches sched_idle_loop().

@@ -6,7 +6,7 @@
  * AP runs or any per-cpu preparation on the boot cpu needs it.  The boot
  * vCPU need not be vcpu 0 (a crash kernel starts on the crashed vCPU), so
  * its id is an input.  Every VCPUOP/EVTCHNOP/timer call names
- * xen_vcpu_id(cpu), never a raw cpu number.
+ * cpu_to_vcpu(cpu), never a raw cpu number.
  *
  * Per-cpu state machine:
  *
@@ -32,7 +32,7 @@ extern unsigned nr_vcpus;          /* vCPUs Xen gave the domain */
 extern unsigned boot_vcpu_id;      /* the vCPU we started on */
 extern struct cpumask cpu_online_mask, cpu_present_mask;
 
-unsigned xen_vcpu_id(unsigned cpu);
+unsigned cpu_to_vcpu(unsigned cpu);
 /* Logical cpu of a Xen vcpu id, or -1 if that vCPU is not used. */
 int vcpu_to_cpu(unsigned vcpu_id);
 
@@ -88,6 +88,6 @@ extern bool (*vcpu_available_hook)(unsigned vcpu_id);
 void cpu_play_dead(void);
 
 /* The cpu that currently owns the global duties (xenstore, console input). */
-unsigned duty_cpu(void);
+unsigned first_online_cpu(void);
 
 #endif

@@ -15,7 +15,7 @@ static inline long hypercall_sched_op(int cmd, void *arg)
     return _hypercall2(__HYPERVISOR_sched_op, cmd, arg);
 }
 
-/* vcpu is always a Xen vcpu id (xen_vcpu_id(cpu)), never a logical cpu number. */
+/* vcpu is always a Xen vcpu id (cpu_to_vcpu(cpu)), never a logical cpu number. */
 static inline long hypercall_vcpu_op(int cmd, unsigned vcpu, void *arg)
 {
     return _hypercall3(__HYPERVISOR_vcpu_op, cmd, vcpu, arg);

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../kernel/topology.c"
+#include "../../kernel/lib/topo_layout.c"
 
 #define REQUIRE(c) do { if (!(c)) { fprintf(stderr, "violated: %s (line %d)\n", #c, \
                                                    __LINE__); abort(); } } while (0)

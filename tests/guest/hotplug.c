@@ -20,7 +20,7 @@ static void probe(void *arg)
 static bool cpu_whole(unsigned c)
 {
     answered[c] = 0;
-    return hypercall_vcpu_op(VCPUOP_is_up, xen_vcpu_id(c), NULL) == 1 &&
+    return hypercall_vcpu_op(VCPUOP_is_up, cpu_to_vcpu(c), NULL) == 1 &&
            call_on_cpu(c, probe, NULL) == 0 && answered[c] == 1;
 }
 
@@ -35,7 +35,7 @@ static void hotplug_suite(void)
                 continue;
             if (cpu_down(c) == 0)
                 down_ok++;
-            xen_down += hypercall_vcpu_op(VCPUOP_is_up, xen_vcpu_id(c), NULL) == 0;
+            xen_down += hypercall_vcpu_op(VCPUOP_is_up, cpu_to_vcpu(c), NULL) == 0;
             if (cpu_up(c) == 0)
                 up_ok++;
             whole += cpu_whole(c);
@@ -68,9 +68,9 @@ static void hotplug_suite(void)
     uint64_t deadline = xen_system_time() + 5000000000ULL;
     while (per_cpu(0)->state != CPU_OFFLINE && xen_system_time() < deadline)
         hypercall_sched_op(SCHEDOP_yield, NULL);
-    bool is_down = hypercall_vcpu_op(VCPUOP_is_up, xen_vcpu_id(0), NULL) == 0;
+    bool is_down = hypercall_vcpu_op(VCPUOP_is_up, cpu_to_vcpu(0), NULL) == 0;
     CHECK(!rc && is_down && smp_processor_id() != 0, "cpu 0 down from itself",
-          "rc %d, Xen says vcpu %u %s, now on cpu %u (was %u)", rc, xen_vcpu_id(0),
+          "rc %d, Xen says vcpu %u %s, now on cpu %u (was %u)", rc, cpu_to_vcpu(0),
           is_down ? "down" : "up", smp_processor_id(), before);
     rc = cpu_up(0);
     CHECK(!rc, "cpu 0 back up", "cpu_up(0) = %d", rc);

@@ -13,7 +13,7 @@
 #include <kernel/test.h>
 #include <kernel/sched.h>
 #include <kernel/smp.h>
-#include <kernel/cputopo.h>
+#include <kernel/cpu_topology.h>
 #include <kernel/mm.h>
 #include <xenpv/xenpv.h>
 #include <arch/x86.h>

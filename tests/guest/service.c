@@ -8,7 +8,7 @@
  *   control: poweroff|reboot ...        on the way out
  */
 #include <kernel/test.h>
-#include <kernel/control.h>
+#include <kernel/toolstack.h>
 #include <kernel/shell.h>
 #include <kernel/smp.h>
 #include <xenpv/xenpv.h>
@@ -19,21 +19,21 @@
 static void service_suite(void)
 {
     bool console = shell_init();
-    if (!control_active() && !console) {
+    if (!toolstack_active() && !console) {
         printk("service: nothing to serve (no xenstore, no console input: dom0?)");
         result_report(RESULT_SKIP, "service needs a domU");
         return;
     }
     printk("service: ready on cpu %u (vcpu %u): xenstore control %s, console commands %s",
-           smp_processor_id(), this_cpu()->vcpu_id, control_active() ? "on" : "off",
+           smp_processor_id(), this_cpu()->vcpu_id, toolstack_active() ? "on" : "off",
            console ? "on" : "off");
-    control_report_cpus("(boot)");
+    toolstack_report_cpus("(boot)");
     for (;;) {
-        enum control_action a = control_service();
-        if (a != CONTROL_NONE)
-            control_shutdown(a);
+        enum toolstack_action a = toolstack_service();
+        if (a != TOOLSTACK_NONE)
+            toolstack_shutdown(a);
         shell_poll();
-        control_wait(SERVICE_PERIOD_NS);
+        toolstack_wait(SERVICE_PERIOD_NS);
     }
 }
 GUEST_SUITE(service, "service", "serve xl control, vCPU hotplug and console commands",

@@ -120,8 +120,8 @@ static void smp_suite(void)
     /* 6: the reverse map agrees with the forward one. */
     unsigned bad = 0;
     for (unsigned c = 0; c < nr_cpus; c++)
-        bad += vcpu_to_cpu(xen_vcpu_id(c)) != (int)c;
-    CHECK(!bad && xen_vcpu_id(0) == boot_vcpu_id, "cpu <-> vcpu map is a bijection, cpu 0 = boot vcpu",
+        bad += vcpu_to_cpu(cpu_to_vcpu(c)) != (int)c;
+    CHECK(!bad && cpu_to_vcpu(0) == boot_vcpu_id, "cpu <-> vcpu map is a bijection, cpu 0 = boot vcpu",
           "%u mismatches", bad);
 }
 GUEST_SUITE(smp, "smp", "vCPU bring-up, id map, IPIs, timers", smp_suite);

@@ -2,11 +2,11 @@
 /*
  * Suite "topo": the synthesized topology is consistent.  APIC IDs are
  * recomputed here from the counts alone (SDM: each field as wide as the
- * next power of two of its count), independently of kernel/topology.c.
+ * next power of two of its count), independently of kernel/lib/topo_layout.c.
  */
 #include <kernel/test.h>
-#include <kernel/cputopo.h>
-#include <kernel/topology.h>
+#include <kernel/cpu_topology.h>
+#include <kernel/topo_layout.h>
 #include <kernel/smp.h>
 
 static uint32_t width(uint32_t count)
@@ -19,7 +19,7 @@ static uint32_t width(uint32_t count)
 
 static void topo_suite(void)
 {
-    const struct topo_layout *l = cputopo_layout();
+    const struct topo_layout *l = cpu_topology_layout();
     ktap_begin(6);
 
     uint64_t slots = (uint64_t)l->sockets * l->dies * l->cores * l->threads;
@@ -37,7 +37,7 @@ static void topo_suite(void)
     for (unsigned c = 0; c < nr_cpus; c++) {
         const struct cpu_topo *t = &cpu_topo[c];
         /* The vCPU's linear slot is its Xen vcpu id: thread fastest, then core, die, package. */
-        uint32_t v = xen_vcpu_id(c);
+        uint32_t v = cpu_to_vcpu(c);
         uint32_t th = v % l->threads, co = v / l->threads % l->cores,
                  di = v / (l->threads * l->cores) % l->dies,
                  pk = v / (l->threads * l->cores * l->dies);

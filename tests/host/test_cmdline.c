@@ -2,8 +2,8 @@
 /* Host test of the command-line parser (built with ASan/UBSan by the Makefile). */
 #include <string.h>
 #include "ktap.h"
-#include "../../kernel/format.c"
-#include "../../kernel/cmdline.c"
+#include "../../kernel/lib/format.c"
+#include "../../kernel/lib/cmdline.c"
 
 static uint64_t level = 7, count = 4;
 static bool flag;

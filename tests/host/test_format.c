@@ -5,7 +5,7 @@
 #include "ktap.h"
 #define snprintf kernel_snprintf
 #define vsnprintf kernel_vsnprintf
-#include "../../kernel/format.c"
+#include "../../kernel/lib/format.c"
 #undef snprintf
 #undef vsnprintf
 

@@ -2,7 +2,7 @@
 /* Host test of the page-frame allocator, against a shadow model. */
 #include <string.h>
 #include "ktap.h"
-#include "../../kernel/pfn_pool.c"
+#include "../../kernel/lib/pfn_pool.c"
 
 #define END 1000
 static unsigned long bits[DIV_ROUND_UP(END, 64)];

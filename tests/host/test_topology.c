@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Host unit tests for kernel/topology.c, KTAP output, non-zero exit on failure.
+ * Host unit tests for kernel/lib/topo_layout.c, KTAP output, non-zero exit on failure.
  *
  *   mkdir -p build/host && gcc -std=gnu11 -g -O1 -Wall -Wextra -Werror \
  *       -fsanitize=address,undefined -fno-sanitize-recover=all -Iinclude \
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../kernel/topology.c"
+#include "../../kernel/lib/topo_layout.c"
 
 static char why[512];
 

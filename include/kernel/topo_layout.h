@@ -22,8 +22,8 @@
  *
  * Pure logic, no allocation, no printing: messages go to caller buffers.
  */
-#ifndef KERNEL_TOPOLOGY_H
-#define KERNEL_TOPOLOGY_H
+#ifndef KERNEL_TOPO_LAYOUT_H
+#define KERNEL_TOPO_LAYOUT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -147,4 +147,4 @@ struct topo_level {
 };
 int topo_levels(const struct topo_layout *l, uint32_t leaf, struct topo_level out[4]);
 
-#endif /* KERNEL_TOPOLOGY_H */
+#endif /* KERNEL_TOPO_LAYOUT_H */

@@ -5,8 +5,8 @@
  * loop.  Bytes typed are echoed, so `xl console` shows what is typed.
  */
 #include <kernel/shell.h>
-#include <kernel/control.h>
-#include <kernel/cputopo.h>
+#include <kernel/toolstack.h>
+#include <kernel/cpu_topology.h>
 #include <kernel/kernel.h>
 #include <kernel/smp.h>
 #include <kernel/test.h>
@@ -27,13 +27,13 @@ static void console_event(uint32_t port, void *arg)
     (void)port;
     (void)arg;
     /* Upcall context: xenconsoled wrote input (or took output); let the loop look. */
-    control_kick();
+    toolstack_kick();
 }
 
 static void hotplug_notify(unsigned cpu, bool up)
 {
     /* Never leave the console channel on a vCPU that is going down. */
-    unsigned duty = duty_cpu();
+    unsigned duty = first_online_cpu();
     if (!cons_port || (up ? cons_cpu == duty : cons_cpu != cpu) || (!up && duty == cpu))
         return;
     if (xen_bind_port(cons_port, per_cpu(duty), console_event, NULL) == 0)
@@ -78,17 +78,17 @@ static void cmd_cpus(const char *arg)
     (void)arg;
     printk("shell: cpu  vcpu  state     xen");
     for (unsigned c = 0; c < nr_cpus; c++) {
-        long up = hypercall_vcpu_op(VCPUOP_is_up, xen_vcpu_id(c), NULL);
-        printk("shell: %3u  %4u  %-8s  %s", c, xen_vcpu_id(c), cpu_state_name(per_cpu(c)->state),
+        long up = hypercall_vcpu_op(VCPUOP_is_up, cpu_to_vcpu(c), NULL);
+        printk("shell: %3u  %4u  %-8s  %s", c, cpu_to_vcpu(c), cpu_state_name(per_cpu(c)->state),
                up == 1 ? "up" : up == 0 ? "down" : "error");
     }
-    control_report_cpus("(shell)");
+    toolstack_report_cpus("(shell)");
 }
 
 static void cmd_topo(const char *arg)
 {
     (void)arg;
-    cputopo_report();
+    cpu_topology_report();
 }
 
 /* "N" with N a logical cpu; names the bad word otherwise. */
@@ -121,13 +121,13 @@ static void cmd_online(const char *arg, bool online)
     if (!cpu_arg(cmd, arg, &cpu))
         return;
     if (online == cpumask_test(&cpu_online_mask, cpu)) {
-        printk("shell: %s: cpu %u (vcpu %u) is already %s", cmd, cpu, xen_vcpu_id(cpu), cmd);
-        control_report_cpus("(shell)");
+        printk("shell: %s: cpu %u (vcpu %u) is already %s", cmd, cpu, cpu_to_vcpu(cpu), cmd);
+        toolstack_report_cpus("(shell)");
         return;
     }
-    int rc = control_set_cpu(cpu, online, "shell");
+    int rc = toolstack_set_cpu(cpu, online, "shell");
     printk("shell: %s %u: %s", cmd, cpu, rc ? "failed" : "done");
-    control_report_cpus("(shell)");
+    toolstack_report_cpus("(shell)");
 }
 
 static void cmd_test(const char *arg)

@@ -31,7 +31,7 @@
 #include <kernel/sched.h>
 #include <kernel/kernel.h>
 #include <kernel/cmdline.h>
-#include <kernel/cputopo.h>
+#include <kernel/cpu_topology.h>
 #include <kernel/smp.h>
 #include <kernel/mm.h>
 #include <arch/traps.h>

@@ -5,8 +5,8 @@
  * number it gets, whichever vCPU we booted on, across hotplug); the layout
  * always covers every vCPU the domain has (nr_vcpus), never fewer.
  */
-#include <kernel/cputopo.h>
-#include <kernel/topology.h>
+#include <kernel/cpu_topology.h>
+#include <kernel/topo_layout.h>
 #include <kernel/cmdline.h>
 #include <kernel/kernel.h>
 #include <kernel/smp.h>
@@ -119,7 +119,7 @@ enum topo_dist cpu_topo_level(unsigned a, unsigned b)
 {
     if (a == b)
         return TOPO_SELF;
-    uint32_t va = xen_vcpu_id(a), vb = xen_vcpu_id(b);
+    uint32_t va = cpu_to_vcpu(a), vb = cpu_to_vcpu(b);
     if (topo_same_core(&layout, va, vb))
         return TOPO_SMT;
     if (topo_same_die(&layout, va, vb))
@@ -129,9 +129,9 @@ enum topo_dist cpu_topo_level(unsigned a, unsigned b)
     return TOPO_OTHER;
 }
 
-const struct topo_layout *cputopo_layout(void) { return &layout; }
+const struct topo_layout *cpu_topology_layout(void) { return &layout; }
 
-void cputopo_init(void)
+void cpu_topology_init(void)
 {
     struct topo_request req, hint;
     bool have_req = false, have_hint = false;
@@ -153,8 +153,8 @@ void cputopo_init(void)
     for (unsigned c = 0; c < nr_cpus; c++) {
         struct topo_ids ids;
         struct cpu_topo *t = &cpu_topo[c];
-        if (!topo_ids(&layout, xen_vcpu_id(c), &ids))
-            panic("topology: vcpu %u has no slot in a %u-vCPU layout", xen_vcpu_id(c), nr_vcpus);
+        if (!topo_ids(&layout, cpu_to_vcpu(c), &ids))
+            panic("topology: vcpu %u has no slot in a %u-vCPU layout", cpu_to_vcpu(c), nr_vcpus);
         t->apic_id = ids.apic_id;
         t->pkg = ids.pkg;
         t->die = ids.die;
@@ -177,7 +177,7 @@ void cputopo_init(void)
 }
 
 /* lscpu-style report; also the shell's `topo` command. */
-void cputopo_report(void)
+void cpu_topology_report(void)
 {
     char name[48];
     topo_format(&layout, name, sizeof(name));
@@ -200,7 +200,7 @@ void cputopo_report(void)
     printk("topology: cpu vcpu apic  pkg die core thread state");
     for (unsigned c = 0; c < nr_cpus; c++) {
         const struct cpu_topo *t = &cpu_topo[c];
-        printk("topology: %3u %4u %4u %4u %3u %4u %6u %s%s", c, xen_vcpu_id(c), t->apic_id,
+        printk("topology: %3u %4u %4u %4u %3u %4u %6u %s%s", c, cpu_to_vcpu(c), t->apic_id,
                t->pkg, t->die, t->core, t->thread, cpu_state_name(per_cpu(c)->state),
                t->boot_cpu ? " boot" : "");
     }

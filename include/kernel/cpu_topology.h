@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The synthesized topology of each logical cpu (kernel/cputopo.c builds it
- * from kernel/topology.c's layout at boot and after hotplug).
+ * The synthesized topology of each logical cpu (kernel/cpu/topology.c builds it
+ * from kernel/lib/topo_layout.c's layout at boot and after hotplug).
  */
-#ifndef KERNEL_CPUTOPO_H
-#define KERNEL_CPUTOPO_H
+#ifndef KERNEL_CPU_TOPOLOGY_H
+#define KERNEL_CPU_TOPOLOGY_H
 #include <minipv/compiler.h>
 #include <kernel/cpumask.h>
 
@@ -22,10 +22,10 @@ enum topo_dist { TOPO_SELF, TOPO_SMT, TOPO_DIE, TOPO_PKG, TOPO_OTHER, TOPO_NR_LE
 enum topo_dist cpu_topo_level(unsigned a, unsigned b);
 
 /* Build cpu_topo[] once the cpu <-> vcpu map exists (topology= option, CPUID, vCPU count). */
-void cputopo_init(void);
+void cpu_topology_init(void);
 struct topo_layout;
-const struct topo_layout *cputopo_layout(void);
+const struct topo_layout *cpu_topology_layout(void);
 /* The lscpu-like report (boot, and the console `topo` command). */
-void cputopo_report(void);
+void cpu_topology_report(void);
 
 #endif

@@ -3,7 +3,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <kernel/topology.h>
+#include <kernel/topo_layout.h>
 
 /* Field order everywhere: sockets, dies, cores, threads. */
 enum { F_S, F_D, F_C, F_T, NR_F };

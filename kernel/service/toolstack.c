@@ -10,7 +10,7 @@
  * Values come from another domain: anything else is named in a warning and
  * changes nothing.
  */
-#include <kernel/control.h>
+#include <kernel/toolstack.h>
 #include <kernel/kernel.h>
 #include <kernel/smp.h>
 #include <kernel/sched.h>
@@ -27,13 +27,13 @@ static bool active;
 /* cpu/<vcpu>/availability as read at boot, for vcpu_available_hook. */
 static unsigned long boot_offline[MAX_VCPU_KEYS / 64];
 
-bool control_active(void) { return active; }
+bool toolstack_active(void) { return active; }
 
 /* ---- waking the service loop ---- */
 
 static volatile unsigned long kicked;
 
-void control_kick(void)
+void toolstack_kick(void)
 {
     atomic_store(&kicked, 1UL);
 }
@@ -46,7 +46,7 @@ void control_kick(void)
  */
 #define WAIT_SLICE_NS 10000000ULL
 
-void control_wait(uint64_t max_ns)
+void toolstack_wait(uint64_t max_ns)
 {
     uint64_t end = xen_system_time() + max_ns;
     for (;;) {
@@ -83,7 +83,7 @@ static bool parse_uint(const char *s, const char *end, unsigned *out)
     return true;
 }
 
-void control_report_cpus(const char *why)
+void toolstack_report_cpus(const char *why)
 {
     char list[400];
     size_t n = 0;
@@ -103,7 +103,7 @@ void control_report_cpus(const char *why)
            why && *why ? " " : "", why ? why : "");
 }
 
-int control_set_cpu(unsigned cpu, bool online, const char *who)
+int toolstack_set_cpu(unsigned cpu, bool online, const char *who)
 {
     if (cpu >= nr_cpus)
         return -22;
@@ -112,7 +112,7 @@ int control_set_cpu(unsigned cpu, bool online, const char *who)
     /* Our own cpu too: cpu_down() has the scheduler move this thread off it first. */
     int rc = online ? cpu_up(cpu) : cpu_down(cpu);
     if (rc)
-        pr_err("%s: cpu %u (vcpu %u) %s failed: %d", who, cpu, xen_vcpu_id(cpu),
+        pr_err("%s: cpu %u (vcpu %u) %s failed: %d", who, cpu, cpu_to_vcpu(cpu),
                online ? "online" : "offline", rc);
     return rc;
 }
@@ -169,7 +169,7 @@ static bool apply_vcpu(unsigned vcpu)
     bool want = a == AVAIL_ONLINE;
     if (want == cpumask_test(&cpu_online_mask, (unsigned)cpu))
         return false;
-    control_set_cpu((unsigned)cpu, want, "control");
+    toolstack_set_cpu((unsigned)cpu, want, "control");
     return true;
 }
 
@@ -229,7 +229,7 @@ static bool vcpu_available(unsigned vcpu)
 
 /* ---- control/shutdown ---- */
 
-static enum control_action shutdown_event(void)
+static enum toolstack_action shutdown_event(void)
 {
     char val[64], q[96];
     /*
@@ -242,17 +242,17 @@ static enum control_action shutdown_event(void)
         int rc = xs_transaction_start(&tx);
         if (rc) {
             pr_warn("control: control/shutdown: transaction start failed: %s", xs_last_error());
-            return CONTROL_NONE;
+            return TOOLSTACK_NONE;
         }
         int len = rc = xs_read(tx, "control/shutdown", val, sizeof(val));
         if (rc == -XS_ENOENT || rc == 0) {
             xs_transaction_end(tx, false);
-            return CONTROL_NONE;            /* our own clear, or nothing asked */
+            return TOOLSTACK_NONE;            /* our own clear, or nothing asked */
         }
         if (rc < 0) {
             pr_warn("control: control/shutdown: %s", xs_last_error());
             xs_transaction_end(tx, false);
-            return CONTROL_NONE;
+            return TOOLSTACK_NONE;
         }
         if (!strcmp(val, "suspend")) {
             /*
@@ -262,35 +262,35 @@ static enum control_action shutdown_event(void)
             xs_transaction_end(tx, false);
             pr_warn("control: control/shutdown: 'suspend' not supported: refused "
                     "(not acknowledged)");
-            return CONTROL_NONE;
+            return TOOLSTACK_NONE;
         }
         rc = xs_write(tx, "control/shutdown", "");
         if (rc) {
             pr_warn("control: control/shutdown: clearing failed: %s", xs_last_error());
             xs_transaction_end(tx, false);
-            return CONTROL_NONE;
+            return TOOLSTACK_NONE;
         }
         rc = xs_transaction_end(tx, true);
         if (rc == -XS_EAGAIN)
             continue;
         if (rc) {
             pr_warn("control: control/shutdown: transaction end failed: %s", xs_last_error());
-            return CONTROL_NONE;
+            return TOOLSTACK_NONE;
         }
         bool whole = (size_t)len == strlen(val);    /* no NUL inside */
         /* "halt" is what Linux also takes as a poweroff. */
         if (whole && (!strcmp(val, "poweroff") || !strcmp(val, "halt")))
-            return CONTROL_POWEROFF;
+            return TOOLSTACK_POWEROFF;
         if (whole && !strcmp(val, "reboot"))
-            return CONTROL_REBOOT;
+            return TOOLSTACK_REBOOT;
         q[0] = 0;
         xs_msg_quoted(q, sizeof(q), val, (size_t)len, 48);
         pr_warn("control: control/shutdown: unknown request %s (want poweroff, reboot or "
                 "suspend): ignored", q);
-        return CONTROL_NONE;
+        return TOOLSTACK_NONE;
     }
     pr_warn("control: control/shutdown: kept changing under 8 transactions: ignored");
-    return CONTROL_NONE;
+    return TOOLSTACK_NONE;
 }
 
 /* ---- boot ---- */
@@ -298,7 +298,7 @@ static enum control_action shutdown_event(void)
 static void hotplug_notify(unsigned cpu, bool up)
 {
     /* The store channel must not stay bound to a vCPU that is going down. */
-    unsigned duty = duty_cpu();
+    unsigned duty = first_online_cpu();
     if (!active || (up ? xs_bound_cpu() == duty : xs_bound_cpu() != cpu))
         return;
     if (!up && duty == cpu)
@@ -308,9 +308,9 @@ static void hotplug_notify(unsigned cpu, bool up)
         pr_err("control: moving the xenstore channel to cpu %u failed: %d", duty, rc);
 }
 
-void control_init(void)
+void toolstack_init(void)
 {
-    int rc = xs_init(this_cpu(), control_kick);
+    int rc = xs_init(this_cpu(), toolstack_kick);
     if (rc) {
         printk("control: off (%s): no toolstack control or vCPU availability", xs_last_error());
         return;
@@ -357,10 +357,10 @@ void control_init(void)
 
 /* ---- service ---- */
 
-enum control_action control_service(void)
+enum toolstack_action toolstack_service(void)
 {
     if (!active)
-        return CONTROL_NONE;
+        return TOOLSTACK_NONE;
     int rc = xs_poll();
     if (rc)
         pr_warn("control: xenstore: %s", xs_last_error());
@@ -398,16 +398,16 @@ enum control_action control_service(void)
         char why[64];
         snprintf(why, sizeof(why), "(%s, %llu us)", changed ? "changed" : "unchanged",
                  (unsigned long long)((xen_system_time() - t0) / 1000));
-        control_report_cpus(why);
+        toolstack_report_cpus(why);
     }
-    return shutdown ? shutdown_event() : CONTROL_NONE;
+    return shutdown ? shutdown_event() : TOOLSTACK_NONE;
 }
 
-void control_shutdown(enum control_action a)
+void toolstack_shutdown(enum toolstack_action a)
 {
-    const char *name = a == CONTROL_REBOOT ? "reboot" : "poweroff";
+    const char *name = a == TOOLSTACK_REBOOT ? "reboot" : "poweroff";
     printk("control: %s requested: stopping the other cpus", name);
     smp_stop_others();
     printk("control: %s now (%u cpu(s) online)", name, cpumask_weight(&cpu_online_mask));
-    kernel_finish_with(a == CONTROL_REBOOT ? SHUTDOWN_reboot : SHUTDOWN_poweroff);
+    kernel_finish_with(a == TOOLSTACK_REBOOT ? SHUTDOWN_reboot : SHUTDOWN_poweroff);
 }

@@ -56,7 +56,7 @@ const char *cpu_state_name(int s)
     return s >= 0 && s < 4 ? n[s] : "?";
 }
 
-unsigned xen_vcpu_id(unsigned cpu)
+unsigned cpu_to_vcpu(unsigned cpu)
 {
     ASSERT(cpu < nr_cpus);
     return cpu_to_vcpu_map[cpu];
@@ -224,7 +224,7 @@ int call_on_cpu(unsigned cpu, void (*fn)(void *), void *arg)
     cd->pending = 1;
     uint64_t deadline = xen_system_time() + CALL_TIMEOUT_NS;
     if (!post_call(cpu, cd, deadline) || wait_calls(cd, deadline)) {
-        pr_err("smp: call to cpu %u (vcpu %u) timed out", cpu, xen_vcpu_id(cpu));
+        pr_err("smp: call to cpu %u (vcpu %u) timed out", cpu, cpu_to_vcpu(cpu));
         return -ETIMEDOUT;    /* cd deliberately leaked */
     }
     kfree(cd);
@@ -310,7 +310,7 @@ static struct cpumask unavailable;      /* left OFFLINE at boot by vcpu_availabl
 
 static bool cpu_wanted(unsigned cpu)
 {
-    if (!vcpu_available_hook || vcpu_available_hook(xen_vcpu_id(cpu)))
+    if (!vcpu_available_hook || vcpu_available_hook(cpu_to_vcpu(cpu)))
         return true;
     cpumask_set(&unavailable, cpu);
     return false;
@@ -363,7 +363,7 @@ static void ap_entry_c(void *arg)
 static int start_cpu(unsigned cpu, struct vcpu_guest_context *ctxt, uint64_t *hcall_ns)
 {
     struct percpu *pc = per_cpu(cpu);
-    unsigned vcpu = xen_vcpu_id(cpu);
+    unsigned vcpu = cpu_to_vcpu(cpu);
     int rc;
 
     if (!pc->stack_top) {
@@ -590,7 +590,7 @@ static void notify(unsigned cpu, bool up)
             notifiers[i](cpu, up);
 }
 
-unsigned duty_cpu(void)
+unsigned first_online_cpu(void)
 {
     for_each_cpu(c, &cpu_online_mask)
         return c;
