@@ -18,12 +18,6 @@
 char kernel_cmdline[MAX_GUEST_CMDLINE];
 uint64_t boot_time_ns;
 
-static const char *const exit_names[] = { "auto", "poweroff", "reboot", "crash", NULL };
-enum { EXIT_AUTO, EXIT_POWEROFF, EXIT_REBOOT, EXIT_CRASH };
-static int exit_mode = EXIT_AUTO;
-KOPT_ENUM(exit, "exit", exit_mode, exit_names,
-          "end of run: auto (dom0 reboot, domU poweroff) | poweroff | reboot | crash");
-
 static char test_name[32] = "boot";
 KOPT_STR(test, "test", test_name, "guest suite to run (default: boot)");
 
@@ -48,36 +42,6 @@ static void event_upcall(struct cpu_regs *regs)
 static void cmdline_warn(const char *msg)
 {
     pr_warn("%s", msg);
-}
-
-void kernel_shutdown(unsigned reason)
-{
-    xen_console_flush();
-    for (;;) {
-        hypercall_shutdown(reason);
-        /* dom0 poweroff may return when there is nothing to power off: stay stopped. */
-        hypercall_sched_op(SCHEDOP_block, NULL);
-    }
-}
-
-void kernel_finish_with(unsigned reason)
-{
-    static const char *const names[] = { "SUCCESS", "SKIP", "ERROR", "FAILURE" };
-    smp_stop_others();
-    printk_raw("Test result: %s\n", names[result_get()]);
-    kernel_shutdown(reason);
-}
-
-void kernel_finish(void)
-{
-    unsigned reason = SHUTDOWN_poweroff;
-    switch (exit_mode) {
-    case EXIT_AUTO: reason = xen_is_dom0() ? SHUTDOWN_reboot : SHUTDOWN_poweroff; break;
-    case EXIT_POWEROFF: reason = SHUTDOWN_poweroff; break;
-    case EXIT_REBOOT: reason = SHUTDOWN_reboot; break;
-    case EXIT_CRASH: reason = SHUTDOWN_crash; break;
-    }
-    kernel_finish_with(reason);
 }
 
 static void report_xen(void)
@@ -142,8 +106,10 @@ static void run_suite(void)
 void kernel_start(struct start_info *si);
 void kernel_start(struct start_info *si)
 {
+    extern char boot_stack_top[];
     struct percpu *bsp = &percpu_area[0];
     bsp->vcpu_info = &early_vcpu_info;
+    bsp->stack_top = (unsigned long)boot_stack_top;
     arch_set_percpu(bsp);
 
     if (memcmp(si->magic, "xen-3.0-x86_64", 14))
@@ -156,7 +122,7 @@ void kernel_start(struct start_info *si)
 
     arch_set_exception_handler(kernel_fault);
     arch_set_event_handler(event_upcall);
-    arch_traps_init_cpu();
+    arch_cpu_takeover(bsp);         /* faults are reported from here on */
 
     mm_init(si);
     if (xen_map_shared_info())
@@ -164,7 +130,13 @@ void kernel_start(struct start_info *si)
     xen_events_init();
 
     /* The id map first: everything below may name the boot vCPU. */
-    smp_init_boot_cpu(0);
+    cpu_map_init(0, NULL);
+    /* The domain builder initialised the boot vCPU: bringing it back after cpu_down is VCPUOP_up. */
+    bsp->initialised = true;
+    xen_use_legacy_vcpu_info(bsp);
+    int rc = xen_register_vcpu_info(bsp);
+    if (rc)
+        panic("VCPUOP_register_vcpu_info for boot vcpu %u failed: %d", bsp->vcpu_id, rc);
     cpu_topology_init();
     boot_time_ns = xen_system_time();
 
@@ -176,8 +148,8 @@ void kernel_start(struct start_info *si)
         pr_warn("cmdline: %d word%s ignored", bad, bad == 1 ? "" : "s");
 
     toolstack_init();
-    /* The boot context becomes the thread "main"; the APs join in sched_idle_loop. */
-    sched_init();
+    /* The boot context becomes the thread "main"; each cpu's idle thread runs cpu_idle_loop. */
+    sched_init(cpu_idle_loop);
     smp_bringup();
     cpu_topology_report();
     run_suite();

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* 2-level event channel ABI: upcall demux, binding, masking. */
+#include <minipv/errno.h>
 #include <xenpv/xenpv.h>
 #include <xenpv/hypercall.h>
 #include <arch/x86.h>
@@ -60,7 +61,7 @@ void xen_upcall(void)
 static int attach(uint32_t port, struct percpu *pc, evtchn_handler_t fn, void *arg)
 {
     if (port >= NR_PORTS)
-        return -22;
+        return -EINVAL;
     handlers[port].arg = arg;
     barrier();
     handlers[port].fn = fn;

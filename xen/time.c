@@ -29,16 +29,3 @@ uint64_t xen_system_time(void)
     } while ((ver & 1) || ver != t->version);
     return now;
 }
-
-void xen_wallclock(uint64_t *sec, uint32_t *nsec)
-{
-    const volatile struct shared_info *s = xen_shared_info;
-    uint32_t ver;
-    do {
-        ver = s->wc_version;
-        rmb();
-        *sec = s->wc_sec | ((uint64_t)s->wc_sec_hi << 32);
-        *nsec = s->wc_nsec;
-        rmb();
-    } while ((ver & 1) || ver != s->wc_version);
-}

@@ -73,10 +73,10 @@ int xs_init(struct percpu *pc, void (*notify)(void))
     const struct start_info *si = xen_start_info;
     /* dom0 is built before any xenstored exists: Xen gives it no store ring. */
     if (xen_is_dom0() || !si->store_mfn)
-        return fail(-XS_ENODEV, "no xenstore ring (dom0, or start_info store_mfn 0)");
+        return fail(-ENODEV, "no xenstore ring (dom0, or start_info store_mfn 0)");
     unsigned long pfn = mfn_to_pfn(si->store_mfn);
     if (pfn >= linear_pages)
-        return fail(-XS_ENODEV, "store_mfn is not one of our mapped pages");
+        return fail(-ENODEV, "store_mfn is not one of our mapped pages");
     ring = pfn_to_virt(pfn);
     port = si->store_evtchn;
     notify_fn = notify;
@@ -91,7 +91,7 @@ int xs_init(struct percpu *pc, void (*notify)(void))
 int xs_rebind(struct percpu *pc)
 {
     if (!ring)
-        return -XS_ENODEV;
+        return -ENODEV;
     int rc = xen_bind_port(port, pc, store_event, NULL);
     if (!rc)
         bound_cpu = pc->cpu;
@@ -135,7 +135,7 @@ static int ring_error(void)
         xs_msg_str(errmsg, sizeof(errmsg), "xenstored reports ring error ");
         xs_msg_uint(errmsg, sizeof(errmsg), READ_ONCE(ring->error));
         xs_stats.errors++;
-        return -XS_EIO;
+        return -EIO;
     }
     return 0;
 }
@@ -148,14 +148,14 @@ static int write_bytes(const void *data, uint32_t len, uint64_t deadline)
         mb();   /* read req_cons before overwriting the bytes it frees */
         if (!xs_ring_sane(prod, cons)) {
             broken = true;
-            return fail(-XS_EIO, "request ring indexes corrupt (prod - cons > ring size)");
+            return fail(-EIO, "request ring indexes corrupt (prod - cons > ring size)");
         }
         uint32_t space = XENSTORE_RING_SIZE - (prod - cons);
         if (!space) {
             xen_evtchn_send(port);
             if (xen_system_time() > deadline) {
                 broken = true;
-                return fail(-XS_ETIMEDOUT, "xenstored did not take our request in time");
+                return fail(-ETIMEDOUT, "xenstored did not take our request in time");
             }
             wait_store(deadline, req_space);
             continue;
@@ -180,7 +180,7 @@ static int read_bytes(void *dst, uint32_t n)
     uint32_t cons = ring->rsp_cons, prod = READ_ONCE(ring->rsp_prod);
     rmb();  /* the index before the bytes it covers */
     if (!xs_ring_sane(prod, cons))
-        return fail(-XS_EIO, "response ring indexes corrupt (prod - cons > ring size)");
+        return fail(-EIO, "response ring indexes corrupt (prod - cons > ring size)");
     uint32_t avail = prod - cons, got = 0;
     char *d = dst;
     while (got < n && got < avail) {
@@ -277,9 +277,9 @@ static int talk(uint32_t type, uint32_t tx, const char *const parts[], const uin
                 unsigned nparts)
 {
     if (!ring)
-        return fail(-XS_ENODEV, "no xenstore ring (dom0, or start_info store_mfn 0)");
+        return fail(-ENODEV, "no xenstore ring (dom0, or start_info store_mfn 0)");
     if (broken)
-        return fail(-XS_EIO, "connection lost after a request was cut off");
+        return fail(-EIO, "connection lost after a request was cut off");
     int rc = ring_error();
     if (rc)
         return rc;
@@ -287,7 +287,7 @@ static int talk(uint32_t type, uint32_t tx, const char *const parts[], const uin
     for (unsigned i = 0; i < nparts; i++)
         total += lens[i];
     if (total > XENSTORE_PAYLOAD_MAX)
-        return fail(-XS_E2BIG, "request longer than XENSTORE_PAYLOAD_MAX");
+        return fail(-E2BIG, "request longer than XENSTORE_PAYLOAD_MAX");
 
     uint32_t id = next_req_id++;
     if (!next_req_id)
@@ -308,7 +308,7 @@ static int talk(uint32_t type, uint32_t tx, const char *const parts[], const uin
         if (rc == 1)
             break;
         if (xen_system_time() > deadline)
-            return fail(-XS_ETIMEDOUT, "no reply from xenstored within the bound");
+            return fail(-ETIMEDOUT, "no reply from xenstored within the bound");
         wait_store(deadline, rsp_ready);
     }
 
@@ -326,7 +326,7 @@ static int talk(uint32_t type, uint32_t tx, const char *const parts[], const uin
         xs_msg_uint(errmsg, sizeof(errmsg), type);
         xs_stats.errors++;
         rx.have = 0;
-        return -XS_EPROTO;
+        return -EBADMSG;
     }
     return 0;
 }
@@ -364,7 +364,7 @@ int xs_read(uint32_t tx, const char *path, char *buf, size_t size)
         /* A value is raw bytes, not NUL-terminated on the wire: we add the NUL. */
         uint32_t n = rx.hdr.len;
         if (n + 1 > size) {
-            rc = fail(-XS_E2BIG, "value longer than the caller's buffer");
+            rc = fail(-E2BIG, "value longer than the caller's buffer");
         } else {
             for (uint32_t i = 0; i < n; i++)
                 buf[i] = rx.body[i];
@@ -407,7 +407,7 @@ int xs_directory(uint32_t tx, const char *path, char *buf, size_t size)
     if (!rc) {
         rc = xs_parse_directory(rx.body, rx.hdr.len, errmsg, sizeof(errmsg));
         if (rc >= 0 && rx.hdr.len > size)
-            rc = fail(-XS_E2BIG, "directory listing longer than the caller's buffer");
+            rc = fail(-E2BIG, "directory listing longer than the caller's buffer");
         else if (rc >= 0)
             for (uint32_t i = 0; i < rx.hdr.len; i++)
                 buf[i] = rx.body[i];
@@ -442,11 +442,11 @@ int xs_transaction_end(uint32_t tx, bool commit)
 int xs_poll(void)
 {
     if (!ring)
-        return -XS_ENODEV;
+        return -ENODEV;
     /* A request in flight pumps the ring itself; its events will be queued for us. */
     if (!spin_trylock(&xs_lock))
         return 0;
-    int rc = broken ? -XS_EIO : ring_error();
+    int rc = broken ? -EIO : ring_error();
     if (!rc && rx.have == 0 && !rsp_ready())
         rc = 0;
     else if (!rc)
@@ -468,12 +468,12 @@ static void copy_cut(char *d, size_t size, const char *s)
 int xs_watch_event(char *path, size_t plen, char *token, size_t tlen)
 {
     if (!ring)
-        return -XS_ENODEV;
+        return -ENODEV;
     spin_lock(&xs_lock);
     int rc = 0;
     if (evq_lost) {
         evq_lost = false;
-        rc = -XS_EOVERFLOW;
+        rc = -EOVERFLOW;
     } else if (evq_head != evq_tail) {
         const char *d = evq[evq_head % XS_EVENT_QUEUE].data;
         copy_cut(path, plen, d);

@@ -8,24 +8,9 @@
 #include <minipv/compiler.h>
 #include <xenpv/xenstore.h>
 
-/* xs_wire.h only defines its error-name table when EINVAL is defined. */
+/* xs_wire.h only defines its error-name table when EINVAL is a macro; ours is an enum. */
 #ifndef EINVAL
-#define EINVAL    XS_EINVAL
-#define EACCES    XS_EACCES
-#define EEXIST    XS_EEXIST
-#define EISDIR    XS_EISDIR
-#define ENOENT    XS_ENOENT
-#define ENOMEM    XS_ENOMEM
-#define ENOSPC    XS_ENOSPC
-#define EIO       XS_EIO
-#define ENOTEMPTY XS_ENOTEMPTY
-#define ENOSYS    XS_ENOSYS
-#define EROFS     XS_EROFS
-#define EBUSY     XS_EBUSY
-#define EAGAIN    XS_EAGAIN
-#define EISCONN   XS_EISCONN
-#define E2BIG     XS_E2BIG
-#define EPERM     XS_EPERM
+#define EINVAL EINVAL
 #endif
 #include <xen/io/xs_wire.h>
 
@@ -106,10 +91,10 @@ const char *xs_errno_name(int err)
         if (xsd_errors[i].errnum == err)
             return xsd_errors[i].errstring;
     switch (err) {
-    case XS_ENODEV: return "ENODEV";
-    case XS_EPROTO: return "EPROTO";
-    case XS_EOVERFLOW: return "EOVERFLOW";
-    case XS_ETIMEDOUT: return "ETIMEDOUT";
+    case ENODEV: return "ENODEV";
+    case EBADMSG: return "EBADMSG";
+    case EOVERFLOW: return "EOVERFLOW";
+    case ETIMEDOUT: return "ETIMEDOUT";
     }
     return "E?";
 }
@@ -119,14 +104,14 @@ int xs_check_header(const struct xsd_sockmsg *h, char *msg, size_t msglen)
     if (h->type >= XS_TYPE_COUNT && h->type != XS_ERROR) {
         set_msg(msg, msglen, "malformed reply: bad type ");
         xs_msg_uint(msg, msglen, h->type);
-        return -XS_EPROTO;
+        return -EBADMSG;
     }
     if (h->len > XENSTORE_PAYLOAD_MAX) {
         set_msg(msg, msglen, "malformed reply: length ");
         xs_msg_uint(msg, msglen, h->len);
         xs_msg_str(msg, msglen, " over XENSTORE_PAYLOAD_MAX ");
         xs_msg_uint(msg, msglen, XENSTORE_PAYLOAD_MAX);
-        return -XS_EPROTO;
+        return -EBADMSG;
     }
     return 0;
 }
@@ -148,7 +133,7 @@ static bool one_string(const char *p, uint32_t len, const char *what, char *msg,
 int xs_parse_error(const char *p, uint32_t len, char *msg, size_t msglen)
 {
     if (!one_string(p, len, "error string", msg, msglen))
-        return -XS_EPROTO;
+        return -EBADMSG;
     for (size_t i = 0; i < ARRAY_SIZE(xsd_errors); i++) {
         size_t n = cstrlen(xsd_errors[i].errstring);
         if (n + 1 == len && streq_n(p, xsd_errors[i].errstring, n)) {
@@ -159,18 +144,18 @@ int xs_parse_error(const char *p, uint32_t len, char *msg, size_t msglen)
     }
     set_msg(msg, msglen, "malformed reply: unknown error string ");
     xs_msg_quoted(msg, msglen, p, len - 1, 32);
-    return -XS_EPROTO;
+    return -EBADMSG;
 }
 
 int xs_parse_ack(const char *p, uint32_t len, char *msg, size_t msglen)
 {
     if (!one_string(p, len, "acknowledgement", msg, msglen))
-        return -XS_EPROTO;
+        return -EBADMSG;
     if (len != 3 || !streq_n(p, "OK", 2)) {
         set_msg(msg, msglen, "malformed reply: acknowledgement ");
         xs_msg_quoted(msg, msglen, p, len - 1, 32);
         xs_msg_str(msg, msglen, ", want 'OK'");
-        return -XS_EPROTO;
+        return -EBADMSG;
     }
     return 0;
 }
@@ -178,7 +163,7 @@ int xs_parse_ack(const char *p, uint32_t len, char *msg, size_t msglen)
 int xs_parse_txid(const char *p, uint32_t len, uint32_t *tx, char *msg, size_t msglen)
 {
     if (!one_string(p, len, "transaction id", msg, msglen))
-        return -XS_EPROTO;
+        return -EBADMSG;
     uint64_t v = 0;
     bool ok = len >= 2 && len <= 11;        /* 1..10 digits + NUL */
     for (uint32_t i = 0; ok && i + 1 < len; i++) {
@@ -189,7 +174,7 @@ int xs_parse_txid(const char *p, uint32_t len, uint32_t *tx, char *msg, size_t m
     if (!ok || v == 0 || v > UINT32_MAX) {
         set_msg(msg, msglen, "malformed reply: transaction id ");
         xs_msg_quoted(msg, msglen, p, len - 1, 32);
-        return -XS_EPROTO;
+        return -EBADMSG;
     }
     *tx = (uint32_t)v;
     return 0;
@@ -207,7 +192,7 @@ int xs_parse_watch_event(const char *p, uint32_t len, const char **path, const c
         set_msg(msg, msglen, "malformed watch event ");
         xs_msg_quoted(msg, msglen, p, len, 48);
         xs_msg_str(msg, msglen, ": want \"path\\0token\\0\"");
-        return -XS_EPROTO;
+        return -EBADMSG;
     }
     *path = p;
     *token = p + first + 1;
@@ -222,7 +207,7 @@ int xs_parse_directory(const char *p, uint32_t len, char *msg, size_t msglen)
         set_msg(msg, msglen, "malformed reply: directory listing ");
         xs_msg_quoted(msg, msglen, p, len, 48);
         xs_msg_str(msg, msglen, " missing its final NUL");
-        return -XS_EPROTO;
+        return -EBADMSG;
     }
     int n = 0;
     for (uint32_t i = 0; i < len; i++)

@@ -152,11 +152,27 @@ arch_context_switch:
     pop     %rbp
     ret
 
-    /* arch_run_on_stack(new_sp, fn, arg) */
-    .globl arch_run_on_stack
-arch_run_on_stack:
-    mov     %rdi, %rsp
-    xor     %ebp, %ebp
-    mov     %rdx, %rdi
-    call    *%rsi
-    ud2
+    /*
+     * arch_iret_to_self(): one HYPERVISOR_iret to the instruction after it,
+     * with events masked (IF clear: do_iret sets upcall_mask = !IF).  Xen
+     * clears a vCPU's NMI latch only in do_iret (pv/iret.c
+     * async_exception_cleanup), so a vCPU that stopped inside an NMI handler
+     * takes NMIs again only after this.  The CS has RPL 0: RPL 3 would tell
+     * do_iret to switch to user mode (create_bounce_frame "andb $0xfc").
+     */
+    .globl arch_iret_to_self
+arch_iret_to_self:
+    mov     %rsp, %rax              /* rsp after the iret: our return address on top */
+    pushq   $FLAT_KERNEL_SS
+    push    %rax
+    pushq   $0                      /* rflags: IF clear */
+    pushq   $(FLAT_KERNEL_CS & ~3)
+    lea     1f(%rip), %rax
+    push    %rax                    /* rip */
+    pushq   $0                      /* flags: not returning from a syscall */
+    push    %rcx
+    push    %r11
+    push    %rax
+    mov     $__HYPERVISOR_iret, %eax
+    syscall
+1:  ret

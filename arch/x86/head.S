@@ -44,8 +44,6 @@ _start:
 
     .section .bss.stack, "aw", @nobits
     .balign 4096
-    .globl boot_stack_bottom
-boot_stack_bottom:
     .skip 16384
     .globl boot_stack_top
 boot_stack_top:

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* PV page tables: walker, linear map, VMAP area.  Page-table pages are read-only to us. */
+#include <minipv/errno.h>
 #include <arch/mm.h>
 #include <arch/hypercall.h>
 #include <arch/x86.h>
@@ -120,7 +121,7 @@ int arch_mm_init(const struct start_info *si, unsigned long *next_free_pfn)
         unsigned long va = (unsigned long)pfn_to_virt(pfn);
         uint64_t *l1 = ensure_l1(va);
         if (!l1) {
-            rc = -12; /* -ENOMEM */
+            rc = -ENOMEM;
             break;
         }
         uint64_t *e = &l1[pt_index(va, 1)];
@@ -149,15 +150,14 @@ int arch_map_page(unsigned long va, unsigned long mfn, unsigned long flags)
     uint64_t *l1 = ensure_l1(va);
     spin_unlock(&pt_lock);
     if (!l1)
-        return -12;
+        return -ENOMEM;
     return (int)hypercall_update_va_mapping(va, ((uint64_t)mfn << PAGE_SHIFT) | flags,
                                             UVMF_INVLPG | UVMF_LOCAL);
 }
 
-int arch_unmap_page(unsigned long va)
+unsigned long arch_pt_base_mfn(void)
 {
-    /* Other vCPUs may hold the translation: flush everywhere. */
-    return (int)hypercall_update_va_mapping(va, 0, UVMF_INVLPG | UVMF_ALL);
+    return virt_to_mfn(l4);
 }
 
 unsigned long arch_vmap_reserve(unsigned long pages)

@@ -70,6 +70,11 @@ static inline long hypercall_set_segment_base(unsigned which, unsigned long base
     return _hypercall2(__HYPERVISOR_set_segment_base, which, base);
 }
 
+static inline long hypercall_set_gdt(const unsigned long *frames, unsigned entries)
+{
+    return _hypercall2(__HYPERVISOR_set_gdt, frames, entries);
+}
+
 static inline long hypercall_callback_op(int cmd, const void *arg)
 {
     return _hypercall2(__HYPERVISOR_callback_op, cmd, arg);

@@ -61,9 +61,10 @@ int arch_mm_init(const struct start_info *si, unsigned long *next_free_pfn);
 /* Page source for page-table pages needed after boot (set by the kernel's allocator). */
 void arch_mm_set_page_source(void *(*alloc_page)(void));
 
-/* Map/unmap one page at a VMAP address.  Returns 0 or a negative Xen error. */
+/* Map one page at a VMAP address.  Returns 0 or a negative Xen error. */
 int arch_map_page(unsigned long va, unsigned long mfn, unsigned long flags);
-int arch_unmap_page(unsigned long va);
+/* Machine frame of the L4 every cpu runs on. */
+unsigned long arch_pt_base_mfn(void);
 /* Make a linear-map page read-only/writable again (page-table pages must be RO). */
 int arch_set_page_ro(void *va, bool ro);
 

@@ -23,16 +23,27 @@ typedef void (*arch_trap_fn)(struct cpu_regs *regs);
 void arch_set_exception_handler(arch_trap_fn fn);  /* vectors 0-31 and failsafe */
 void arch_set_event_handler(arch_trap_fn fn);      /* the event upcall */
 
-/* Install the trap table and the event/failsafe/NMI callbacks on this vCPU. */
-void arch_traps_init_cpu(void);
+struct percpu;
+struct vcpu_guest_context;
+/*
+ * Make this vCPU ours, whatever state it was left in: GS base -> pc, the
+ * trap table (cleared first), event/failsafe/NMI callbacks, kernel stack,
+ * no LDT, no GDT of our own, and one HYPERVISOR_iret so Xen's NMI latch is
+ * clear.  Events stay masked.  Run by every cpu on itself when it comes up.
+ */
+void arch_cpu_takeover(struct percpu *pc);
+/*
+ * The VCPUOP_initialise context of an AP: it starts in arch_ap_entry on
+ * pc->stack_top and calls fn(pc), GS base pc, our page tables, trap table
+ * (NMI included) and callbacks already in place, events masked.
+ */
+void arch_vcpu_context(struct vcpu_guest_context *c, struct percpu *pc, void (*fn)(void *));
 const char *arch_vector_name(unsigned vec);
-bool arch_vector_has_error(unsigned vec);
 
 /* entry.S */
 extern char arch_event_entry[], arch_failsafe_entry[], arch_nmi_entry[];
 extern char arch_ap_entry[];
 void arch_context_switch(unsigned long *save_sp, unsigned long new_sp);
-/* Start a fresh context: switch to new_sp and call fn(arg); never returns. */
-void __noreturn arch_run_on_stack(unsigned long new_sp, void (*fn)(void *), void *arg);
+void arch_iret_to_self(void);
 
 #endif

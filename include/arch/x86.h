@@ -67,19 +67,6 @@ static inline unsigned long read_rsp(void)
     return v;
 }
 
-/* Per-cpu data hangs off the kernel GS base; offset 0 holds a self pointer. */
-static inline void *gs_self(void)
-{
-    void *p;
-    __asm__ __volatile__("mov %%gs:0, %0" : "=r"(p));
-    return p;
-}
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-    __asm__ __volatile__("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
 /* Simple ticket-free spinlock; critical sections are short. */
 typedef struct { volatile int v; } spinlock_t;
 #define SPINLOCK_INIT { 0 }

@@ -9,9 +9,8 @@ struct cpu_regs;
 
 void __noreturn panic(const char *fmt, ...) __printf(1, 2);
 void kernel_fault(struct cpu_regs *regs);
-/* NMIs are logged and counted; nmi_hook (if set) runs after, in NMI context. */
+/* NMIs are logged and counted. */
 extern uint64_t nmi_count;
-extern void (*nmi_hook)(struct cpu_regs *regs);
 void backtrace(unsigned long rip, unsigned long rbp);
 void backtrace_regs(unsigned long rip, unsigned long rsp, unsigned long rbp);
 
@@ -21,16 +20,31 @@ void backtrace_regs(unsigned long rip, unsigned long rsp, unsigned long rbp);
 /* Symbol of an address: name and offset, or NULL. */
 const char *ksym_lookup(unsigned long addr, unsigned long *off);
 
-/* XTF-style result of the run; the most severe one reported wins. */
-enum test_result { RESULT_SUCCESS, RESULT_SKIP, RESULT_ERROR, RESULT_FAILURE };
+/*
+ * XTF-style result of the run (kernel/core/result.c): the status only gets
+ * worse; NONE (nothing reported) ends as ERROR.
+ */
+enum test_result { RESULT_NONE, RESULT_SUCCESS, RESULT_SKIP, RESULT_ERROR, RESULT_FAILURE };
 void result_report(enum test_result r, const char *why);
 enum test_result result_get(void);
-/* Print "Test result: X" and shut down as exit= says. */
+/* The result as the run ends: NONE becomes ERROR, with a line saying why. */
+enum test_result result_final(void);
+/* "SUCCESS", "SKIP", ... : the one status-name table. */
+const char *result_name(enum test_result r);
+
+/* The end of the run (kernel/core/exit.c). */
+/* Stop the other cpus, print "Test result: X" and shut down as exit= says. */
 void __noreturn kernel_finish(void);
 /* The same with the shutdown reason given (a domU's control/shutdown). */
 void __noreturn kernel_finish_with(unsigned reason);
 /* Shut the domain down now with reason (SHUTDOWN_*). */
 void __noreturn kernel_shutdown(unsigned reason);
+/*
+ * How panic and the end of the run stop the other cpus without calling up
+ * into kernel/smp: smp installs it; until then it does nothing.
+ */
+void kernel_set_stop_others(void (*fn)(void));
+void kernel_stop_others(void);
 
 extern char kernel_cmdline[];
 extern uint64_t boot_time_ns;

@@ -4,7 +4,7 @@
 #include <minipv/compiler.h>
 #include <kernel/format.h>
 
-/* Levels as in Linux: a line prints when its level < loglevel= (default 7). */
+/* Levels as in Linux: a line prints when its level < loglevel= (default 7); LOG_EMERG always. */
 #define LOG_EMERG 0
 #define LOG_ERR   3
 #define LOG_WARN  4
@@ -21,7 +21,7 @@ void vprintk_level(int level, const char *fmt, va_list ap);
 #define pr_debug(...) printk_level(LOG_DEBUG, __VA_ARGS__)
 /* Raw output with no prefix (KTAP lines, the final result line). */
 void printk_raw(const char *fmt, ...) __printf(1, 2);
-/* panic path: take the console even if a dead cpu holds the lock. */
+/* panic path, once the other cpus are stopped: take the console even if one of them held it. */
 void printk_force_unlock(void);
 
 extern uint64_t loglevel;

@@ -41,13 +41,16 @@ struct thread;
 /*
  * Boot: kernel_start calls sched_init() after cpu_topology_init() and before
  * smp_bringup().  It turns the calling context into the thread "main" on
- * cpu 0 (affinity: every cpu) and gives cpu 0 an idle thread; each AP joins
- * when it reaches sched_idle_loop().
+ * cpu 0 (affinity: every cpu) and gives cpu 0 an idle thread running
+ * idle_fn (kernel/smp's cpu_idle_loop: the scheduler cannot call up into
+ * the layer that takes cpus down); each AP's boot context becomes its idle
+ * thread when it calls sched_idle_enter().
  */
-void sched_init(void);
+void sched_init(void (*idle_fn)(void *));
 
-/* Each cpu ends up here once it has nothing else to do (never returns). */
-void __noreturn sched_idle_loop(void);
+/* The idle thread's two halves: adopt this context as the idle thread, then one round of idling. */
+void sched_idle_enter(void);
+void sched_idle_step(void);
 /*
  * Called at the end of every event upcall, events still masked: switches
  * threads if the running one's slice is over and others wait, if it may no
@@ -56,19 +59,18 @@ void __noreturn sched_idle_loop(void);
 void sched_upcall_exit(struct cpu_regs *regs);
 
 /*
- * Hotplug (kernel/smp.c cpu_down/cpu_play_dead/cpu_up):
+ * Hotplug (kernel/smp: cpu_down, the idle loop, cpu_bringup):
  *
- * sched_cpu_down(cpu): on `cpu`, from its idle thread (cpu_play_dead), events
- *   masked, after want_down was set and the running thread, if any, left
- *   (sched_upcall_exit and schedule never keep a thread on a cpu with
- *   want_down).  Stops new work from arriving, moves every queued thread to
- *   another online cpu its affinity allows -- a thread with none left gets
- *   its mask widened to all online cpus, with a pr_warn naming it -- wakes
- *   the threads sleeping on this cpu's timer early (they re-arm on the cpu
- *   they wake on) and stops the timer.
- * sched_cpu_up(cpu): on `cpu` with events masked, once it is back up and
- *   before its idle thread goes on in sched_idle_loop(): resets that cpu's
- *   run queue state and re-reads its topology order.
+ * sched_cpu_down(cpu): on `cpu`, from its idle thread, events masked, once
+ *   the cpu is DYING and the running thread, if any, left (sched_upcall_exit
+ *   and schedule never keep a thread on a DYING cpu).  Stops new work from
+ *   arriving, moves every queued thread to another online cpu its affinity
+ *   allows -- a thread with none left gets its mask widened to all online
+ *   cpus, with a pr_warn naming it -- wakes the threads sleeping on this
+ *   cpu's timer early (they re-arm on the cpu they wake on) and stops the
+ *   timer.
+ * sched_cpu_up(cpu): on `cpu` with events masked, in cpu_bringup: resets
+ *   that cpu's run queue state and re-reads its topology order.
  * sched_yield_cpu(): the calling thread leaves this cpu for another one its
  *   affinity allows (widened as above if none); used by cpu_down() of the
  *   caller's own cpu.  From the idle thread it does nothing.

@@ -1,71 +1,93 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SMP: logical cpus, Xen vcpu ids, bringup.
+ * How a vCPU comes up, parks and comes back (kernel/smp/).  A PV guest has
+ * no INIT/SIPI: Xen starts a vCPU once with VCPUOP_initialise (never again:
+ * a second one is -EEXIST for the life of the domain) and VCPUOP_up resumes
+ * a downed vCPU exactly where it stopped.  So there is one way in and one
+ * way out, both in kernel/smp/lifecycle.c:
  *
- * One map, cpu -> Xen vcpu id and back, complete for every cpu before any
- * AP runs or any per-cpu preparation on the boot cpu needs it.  The boot
- * vCPU need not be vcpu 0 (a crash kernel starts on the crashed vCPU), so
- * its id is an input.  Every VCPUOP/EVTCHNOP/timer call names
- * cpu_to_vcpu(cpu), never a raw cpu number.
+ *   in   cpu_bringup(pc): every path that makes a cpu ONLINE runs it, on the
+ *        cpu itself -- first boot (cpu 0 too), resume after hotplug, the
+ *        first start of a vCPU that never ran, a vCPU that failed before,
+ *        and a vCPU coming over from an earlier kernel (kexec).  It redoes
+ *        all per-cpu state in one order: GS base, trap table, callbacks, NMI,
+ *        kernel stack, LDT/GDT, the NMI latch (arch_cpu_takeover); timers and
+ *        the runstate/time areas (xen_vcpu_quiesce); VIRQ_TIMER and IPI
+ *        channels; the scheduler; and last, ONLINE.
+ *   out  cpu_park(why): the only place a cpu takes itself VCPUOP_down.  It
+ *        records why, and on every resume decides: come back up (a hotplug or
+ *        failed cpu someone set STARTING: the caller then runs cpu_bringup),
+ *        go over to a new kernel (the park resume hook: kexec), or down again.
  *
- * Per-cpu state machine:
- *
- *     OFFLINE --boot cpu: VCPUOP_initialise+up--> STARTING --AP: setup done--> ONLINE
- *        ^                                          |                            |
- *        |                                          | error / no ONLINE          | cpu_down():
- *        |                                          v within the bound           | VCPUOP_down
- *        +------------- cpu_up() retries ------- FAILED                          |
- *        +-----------------------------------------------------------------------+
- *
- * ONLINE cpus wait at the GO barrier until the boot cpu releases them.
+ * The states and who may change them: include/kernel/cpu.h.
  */
 #ifndef KERNEL_SMP_H
 #define KERNEL_SMP_H
-#include <minipv/compiler.h>
-#include <minipv/percpu.h>
-#include <kernel/cpumask.h>
+#include <kernel/cpu.h>
 
-enum cpu_state { CPU_OFFLINE, CPU_STARTING, CPU_ONLINE, CPU_FAILED };
+/* ---- the life cycle (kernel/smp/lifecycle.c) ---- */
 
-extern unsigned nr_cpus;           /* logical cpus in use (<= NR_CPUS) */
-extern unsigned nr_vcpus;          /* vCPUs Xen gave the domain */
-extern unsigned boot_vcpu_id;      /* the vCPU we started on */
-extern struct cpumask cpu_online_mask, cpu_present_mask;
-
-unsigned cpu_to_vcpu(unsigned cpu);
-/* Logical cpu of a Xen vcpu id, or -1 if that vCPU is not used. */
-int vcpu_to_cpu(unsigned vcpu_id);
-
-void smp_init_boot_cpu(unsigned boot_vcpu);
-void smp_bringup(void);
-void smp_stop_others(void);
-const char *cpu_state_name(int s);
-
-/* Run fn(arg) on cpu (IPI); wait for it with a bound.  0, or -ETIMEDOUT/-EINVAL. */
-int call_on_cpu(unsigned cpu, void (*fn)(void *), void *arg);
-/* Run on every online cpu (this one included); returns how many did not answer. */
-int call_on_all(void (*fn)(void *), void *arg);
-
-/* IPI kinds multiplexed on each cpu's one IPI channel. */
-enum ipi_kind { IPI_RESCHED, IPI_CALL, IPI_STOP, IPI_PING, IPI_NR };
-/* IPI_PING: the sender sets its bit in the target's ping_from; the handler moves it to ping_seen. */
-extern struct cpumask ping_from[NR_CPUS], ping_seen[NR_CPUS];
-/* The vcpu fail_vcpu= told bring-up to break, or -1. */
-int smp_fail_vcpu(void);
-void send_ipi(unsigned cpu, enum ipi_kind kind);
-
-/* Per-cpu singleshot timer: fires timer_handler on that cpu at deadline (Xen ns). */
-int timer_arm(uint64_t deadline_ns);
-extern void (*timer_hook)(void);
-
-/* bringup report numbers (ns) */
-extern uint64_t smp_bringup_ns, smp_boot_hcall_ns;
+enum park_why { PARK_NONE, PARK_STOP, PARK_HOTPLUG, PARK_FAILED, PARK_CRASH, PARK_KEXEC,
+                PARK_NR };
+const char *park_why_name(int why);
 
 /*
- * Hotplug at run time.  cpu_down() moves the cpu's threads and duties away,
- * tears down its timer and IPI channels and issues VCPUOP_down; cpu 0 (the
- * boot cpu) is allowed.  cpu_up() issues VCPUOP_up and the cpu redoes its
- * per-cpu boot state.  Both wait with a bound; 0 or a negative errno.
+ * Bring this cpu (pc == this_cpu(), state STARTING, events masked) ONLINE.
+ * 0; or a negative errno with the cpu FAILED (its own failure, or it was
+ * too late: the waiter's bound passed), everything it set up undone.
+ */
+int cpu_bringup(struct percpu *pc);
+/*
+ * Take this cpu down (events masked; pc's state already OFFLINE, FAILED or
+ * LOST).  Returns only for PARK_HOTPLUG and PARK_FAILED, once someone set it
+ * STARTING and VCPUOP_up'd it; the caller then runs cpu_bringup.  The other
+ * reasons never return here (a kexec resume leaves through the hook).
+ */
+void cpu_park(enum park_why why);
+/*
+ * Asked on every resume from a park, before anything else: a hook that
+ * takes the vCPU elsewhere (kexec: into the new kernel) never returns.
+ */
+extern void (*park_resume_hook)(struct percpu *pc);
+/* The idle thread of every cpu: scheduler idle, and takes the cpu down when it is DYING. */
+void __noreturn cpu_idle_loop(void *unused);
+/* First C code of an AP (its VCPUOP_initialise context, or a kexec resume). */
+void __noreturn ap_main(void *pc);
+
+/* ---- boot (kernel/smp/bringup.c) ---- */
+
+/*
+ * The boot cpu comes up through cpu_bringup, then starts every AP that is
+ * wanted (flat: itself; tree: online APs start their children, and the boot
+ * cpu starts any child whose parent will not), waits smp_timeout_ms= for
+ * them and reports "smp: N of M vCPUs online in X us ...".
+ */
+void smp_bringup(void);
+/*
+ * Asked during bring-up for every AP; false leaves that vCPU OFFLINE but
+ * present (a domU's xenstore says cpu/N/availability = offline when
+ * maxvcpus > vcpus).  NULL: every vCPU is wanted.
+ */
+extern bool (*vcpu_available_hook)(unsigned vcpu_id);
+/* The vcpu fail_vcpu= told bring-up to break, or -1. */
+int smp_fail_vcpu(void);
+/* Bring-up report numbers (ns). */
+extern uint64_t smp_bringup_ns, smp_boot_hcall_ns;
+/* Start a vCPU Xen never ran (VCPUOP_initialise + up); pc OFFLINE or FAILED.  0 or errno. */
+int smp_start_cpu(struct percpu *pc, uint64_t *hcall_ns);
+
+/* Stop every other online cpu (IPI_STOP, bounded wait): shutdown, panic. */
+void smp_stop_others(void);
+
+/* ---- hotplug (kernel/smp/hotplug.c) ---- */
+
+/*
+ * cpu_down(): the cpu's duties move away (notifiers), it leaves the online
+ * mask, goes DYING, its threads move, it parks; returns once Xen says it is
+ * down.  cpu 0 is allowed, the last online cpu is not.  cpu_up(): an OFFLINE
+ * or FAILED cpu goes STARTING, is VCPUOP_initialise'd (never ran) or
+ * VCPUOP_up'd (parked), runs cpu_bringup, and the notifiers run.  Both wait
+ * with a bound; 0 or a negative errno.
  */
 int cpu_down(unsigned cpu);
 int cpu_up(unsigned cpu);
@@ -74,20 +96,12 @@ int cpu_up(unsigned cpu);
  * Hotplug notifiers: fn(cpu, up) runs after a cpu came ONLINE (up = true)
  * or before it goes down (up = false), on some other online cpu.  Owners of
  * per-cpu duties (xenstore, console input) move their event channels here.
+ * The caller owns the struct (static storage); adding cannot fail.
  */
-int cpu_hotplug_notify_register(void (*fn)(unsigned cpu, bool up));
-
-/*
- * Asked during bring-up for every AP; false leaves that vCPU OFFLINE but
- * present (a domU's xenstore says cpu/N/availability = offline when
- * maxvcpus > vcpus).  NULL: every vCPU is wanted.
- */
-extern bool (*vcpu_available_hook)(unsigned vcpu_id);
-
-/* Run by a cpu's idle loop when want_down is set: goes down, and on VCPUOP_up returns re-initialised. */
-void cpu_play_dead(void);
-
-/* The cpu that currently owns the global duties (xenstore, console input). */
-unsigned first_online_cpu(void);
+struct cpu_notifier {
+    void (*fn)(unsigned cpu, bool up);
+    struct cpu_notifier *next;
+};
+void cpu_notifier_add(struct cpu_notifier *n);
 
 #endif

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The per-cpu area, one page per logical cpu, reached through the kernel
- * GS base.  It also holds the vcpu_info this vCPU registered with Xen:
- * cache-line aligned inside a page-aligned struct, so it never crosses a
- * page (VCPUOP_register_vcpu_info requires that).
+ * The per-cpu area of each logical cpu, reached through the kernel GS base
+ * (%gs:0 holds a self pointer).  Indexed by logical cpu; pc->vcpu_id is what
+ * Xen calls the vCPU.
  */
 #ifndef MINIPV_PERCPU_H
 #define MINIPV_PERCPU_H
@@ -15,25 +14,27 @@ struct percpu {
     uint32_t cpu;                     /* logical cpu number: ours */
     uint32_t vcpu_id;                 /* Xen's vcpu id: what every VCPUOP wants */
     struct vcpu_info *vcpu_info;      /* where Xen delivers this vCPU's events/time */
-    unsigned long stack_top;
-    volatile int state;               /* enum cpu_state, kernel/smp.c */
+    uint64_t vcpu_info_maddr;         /* the registered one's machine address; 0: legacy slot */
+    unsigned long stack_top;          /* this cpu's boot/idle stack */
+    volatile int state;               /* enum cpu_state: only via cpu_state_cas/_set (kernel/cpu) */
     int fail_code;                    /* why FAILED: Xen error or timeout */
-    volatile bool want_down;          /* hotplug: the idle loop takes this cpu down */
-    bool initialised;                 /* VCPUOP_initialise done once: later ups resume it */
-    /* events (xen/events.c) */
+    const char *fail_what;            /* or this, when it was our own doing (no memory) */
+    volatile int park_why;            /* enum park_why of the last park (kernel/smp) */
+    bool initialised;                 /* Xen has a context for it: VCPUOP_up resumes it */
+    /* events (kernel/cpu/events.c) */
     uint32_t ipi_port, timer_port;
     volatile unsigned long ipi_pending;   /* IPI kinds multiplexed on one channel */
     volatile uint64_t timer_fired, ipi_count, upcall_count;
     uint64_t timer_deadline;
-    /* scheduler (kernel/sched.c) */
+    volatile uint64_t online_at;      /* Xen time it last became ONLINE */
+    /* scheduler (kernel/sched) */
     void *current;
     void *idle;
     void *rq;
     uint64_t steal[5];                /* steals by topology level (enum topo_dist) */
     int steal_first;                  /* level of the first steal since sched_stats_reset, -1 none */
     unsigned steal_first_from;        /* the cpu that first steal took from */
-    struct vcpu_info vi __aligned(CACHELINE);
-} __aligned(PAGE_SIZE);
+} __aligned(CACHELINE);
 
 extern struct percpu percpu_area[NR_CPUS];
 

@@ -27,14 +27,25 @@ void xen_console_flush(void);
 
 /* ---- shared_info, vcpu_info (xen/shared_info.c) ---- */
 int xen_map_shared_info(void);
-/* Register pc->vi as vcpu pc->vcpu_id's vcpu_info.  Once per vCPU, cannot be undone. */
+/* Point pc->vcpu_info at the vCPU's legacy slot in shared_info (vcpu ids below 32). */
+void xen_use_legacy_vcpu_info(struct percpu *pc);
+/*
+ * Register slot pc->cpu of our vcpu_info area as vcpu pc->vcpu_id's
+ * vcpu_info; sets pc->vcpu_info and pc->vcpu_info_maddr.  Once per vCPU for
+ * the life of the domain, cannot be undone: 0 or Xen's error.
+ */
 int xen_register_vcpu_info(struct percpu *pc);
-/* Where each vCPU's vcpu_info went: machine address, or 0 if still in shared_info. */
-extern uint64_t xen_vcpu_info_maddr[NR_CPUS];
+/* Use the vcpu_info an earlier kernel registered at maddr (one of our mapped frames). */
+int xen_adopt_vcpu_info(struct percpu *pc, uint64_t maddr);
+/* pfn holds part of our own vcpu_info area. */
+bool xen_is_vcpu_info_frame(unsigned long pfn);
+/* On pc's own vCPU: stop both timers, turn off the runstate and time areas. */
+void xen_vcpu_quiesce(struct percpu *pc);
+/* Any vCPU's runstate and time areas off (allowed on every vCPU of the domain). */
+void xen_vcpu_drop_areas(unsigned vcpu_id);
 
 /* ---- time (xen/time.c) ---- */
 uint64_t xen_system_time(void);      /* ns since boot, from this vCPU's vcpu_time_info */
-void xen_wallclock(uint64_t *sec, uint32_t *nsec);
 
 /* ---- events (xen/events.c) ---- */
 typedef void (*evtchn_handler_t)(uint32_t port, void *arg);

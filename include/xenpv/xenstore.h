@@ -10,39 +10,19 @@
  * domain's home, /local/domain/<domid>; so are the paths of events from
  * watches set on relative paths.
  *
- * Errors are negative Linux errno numbers (XS_E* below); xs_last_error()
+ * Errors are negative errno values (minipv/errno.h: Xen's set, which xenstored shares); xs_last_error()
  * says in words what went wrong with the last failed call (a malformed
  * reply is named: its type, its length, the missing NUL, the error string).
  * dom0 started without a toolstack has no store ring (start_info store_mfn
- * 0): there every call returns -XS_ENODEV.
+ * 0): there every call returns -ENODEV.
  */
 #ifndef XENPV_XENSTORE_H
 #define XENPV_XENSTORE_H
 #include <minipv/compiler.h>
+#include <minipv/errno.h>
 
 struct percpu;
 
-/* Linux errno values: xenstored names errors with these (EINVAL, ENOENT, ...). */
-#define XS_EPERM      1
-#define XS_ENOENT     2
-#define XS_EIO        5
-#define XS_E2BIG      7
-#define XS_EAGAIN     11
-#define XS_ENOMEM     12
-#define XS_EACCES     13
-#define XS_EBUSY      16
-#define XS_EEXIST     17
-#define XS_ENODEV     19
-#define XS_EISDIR     21
-#define XS_EINVAL     22
-#define XS_ENOSPC     28
-#define XS_EROFS      30
-#define XS_ENOSYS     38
-#define XS_ENOTEMPTY  39
-#define XS_EPROTO     71
-#define XS_EOVERFLOW  75
-#define XS_EISCONN    106
-#define XS_ETIMEDOUT  110
 
 /* Watch events kept until xs_watch_event() takes them; more are dropped (see there). */
 #define XS_EVENT_QUEUE 64
@@ -54,7 +34,7 @@ struct percpu;
  * Map the store ring and bind its event channel to pc's vCPU.  notify (may
  * be NULL) runs in upcall context, events masked, whenever the daemon
  * signals the channel: it must only note that xs_poll() has work.
- * 0, or -XS_ENODEV when there is no store (dom0, store_mfn 0).
+ * 0, or -ENODEV when there is no store (dom0, store_mfn 0).
  */
 int xs_init(struct percpu *pc, void (*notify)(void));
 bool xs_available(void);
@@ -67,7 +47,7 @@ unsigned xs_bound_cpu(void);
 extern uint64_t xs_timeout_ns;
 
 /* tx 0: outside any transaction. */
-/* Value of path, NUL-terminated in buf: its length, or -errno (-XS_E2BIG: buf too small). */
+/* Value of path, NUL-terminated in buf: its length, or -errno (-E2BIG: buf too small). */
 int xs_read(uint32_t tx, const char *path, char *buf, size_t size);
 int xs_write(uint32_t tx, const char *path, const char *value);
 int xs_rm(uint32_t tx, const char *path);
@@ -76,14 +56,14 @@ int xs_directory(uint32_t tx, const char *path, char *buf, size_t size);
 int xs_watch(const char *path, const char *token);
 int xs_unwatch(const char *path, const char *token);
 int xs_transaction_start(uint32_t *tx);
-/* commit false aborts.  -XS_EAGAIN: a conflicting change happened, redo the transaction. */
+/* commit false aborts.  -EAGAIN: a conflicting change happened, redo the transaction. */
 int xs_transaction_end(uint32_t tx, bool commit);
 
 /* Move whatever the daemon has sent into the watch queue, without waiting.  0 or -errno. */
 int xs_poll(void);
 /*
  * Take the oldest queued watch event: 1 with path and token copied (each
- * NUL-terminated, cut to fit), 0 if there is none, -XS_EOVERFLOW once after
+ * NUL-terminated, cut to fit), 0 if there is none, -EOVERFLOW once after
  * events were dropped (queue full or an event too long): the caller must
  * rescan what it watches, since it cannot know which changes it missed.
  */
@@ -99,16 +79,16 @@ extern struct xs_stats xs_stats;
 
 /* ---- pure message checks (xen/xenstore_wire.c) ---- */
 
-/* "ENOENT" for XS_ENOENT, ... ; "E?" if unknown.  err is positive. */
+/* "ENOENT" for ENOENT, ... ; "E?" if unknown.  err is positive. */
 const char *xs_errno_name(int err);
 /*
  * A reply header as read from the ring: the type must be a known message
- * type and len at most XENSTORE_PAYLOAD_MAX.  0, or -XS_EPROTO with msg
+ * type and len at most XENSTORE_PAYLOAD_MAX.  0, or -EBADMSG with msg
  * naming the bad field and value.
  */
 struct xsd_sockmsg;
 int xs_check_header(const struct xsd_sockmsg *h, char *msg, size_t msglen);
-/* XS_ERROR payload -> -errno; -XS_EPROTO (msg says why) if missing NUL or unknown name. */
+/* XS_ERROR payload -> -errno; -EBADMSG (msg says why) if missing NUL or unknown name. */
 int xs_parse_error(const char *p, uint32_t len, char *msg, size_t msglen);
 /* The "OK\0" acknowledgement of write/rm/watch/unwatch/transaction_end. */
 int xs_parse_ack(const char *p, uint32_t len, char *msg, size_t msglen);
@@ -117,7 +97,7 @@ int xs_parse_txid(const char *p, uint32_t len, uint32_t *tx, char *msg, size_t m
 /* "path\0token\0" of XS_WATCH_EVENT; pointers into p. */
 int xs_parse_watch_event(const char *p, uint32_t len, const char **path, const char **token,
                          char *msg, size_t msglen);
-/* Directory listing "a\0b\0": entry count, or -XS_EPROTO if the last entry lacks its NUL. */
+/* Directory listing "a\0b\0": entry count, or -EBADMSG if the last entry lacks its NUL. */
 int xs_parse_directory(const char *p, uint32_t len, char *msg, size_t msglen);
 /* Free-running ring indexes: prod - cons must lie in 0..XENSTORE_RING_SIZE. */
 bool xs_ring_sane(uint32_t prod, uint32_t cons);

@@ -6,7 +6,6 @@
 #include <arch/x86.h>
 #include <xenpv/xenpv.h>
 #include <xenpv/hypercall.h>
-#include <kernel/smp.h>
 
 /* Generated at link time by scripts/mksyms (sorted by address). */
 struct ksym { unsigned long addr; const char *name; };
@@ -104,7 +103,9 @@ static void panic_enter(void)
             cpu_relax();
         kernel_shutdown(SHUTDOWN_crash);
     }
-    smp_stop_others();
+    kernel_stop_others();
+    /* A cpu we just stopped may have held the console: the report must not wait for it. */
+    printk_force_unlock();
 }
 
 void panic(const char *fmt, ...)
@@ -122,17 +123,14 @@ void panic(const char *fmt, ...)
 }
 
 uint64_t nmi_count;
-void (*nmi_hook)(struct cpu_regs *regs);
 
 void kernel_fault(struct cpu_regs *r)
 {
     if (r->vector == 2) {
-        /* NMI (CALLBACKTYPE_nmi, e.g. `xl trigger DOM nmi`): log it; a hook may act on it. */
+        /* NMI (CALLBACKTYPE_nmi, e.g. `xl trigger DOM nmi`): log it. */
         atomic_add(&nmi_count, 1);
         printk_level(LOG_WARN, "NMI received on cpu %u (vcpu %u)", smp_processor_id(),
                      this_cpu()->vcpu_id);
-        if (nmi_hook)
-            nmi_hook(r);
         return;
     }
     panic_enter();

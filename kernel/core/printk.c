@@ -56,7 +56,8 @@ static void emit(const char *buf, size_t len)
 
 void vprintk_level(int level, const char *fmt, va_list ap)
 {
-    if ((uint64_t)level >= loglevel)
+    /* Emergency lines (fault dumps, panics) print whatever loglevel= says. */
+    if (level > LOG_EMERG && (uint64_t)level >= loglevel)
         return;
     char line[512];
     uint64_t t = this_cpu()->vcpu_info ? xen_system_time() : 0;

@@ -28,11 +28,12 @@
  * switched back in, schedule() returns into sched_upcall_exit and the
  * upcall returns through HYPERVISOR_iret, which restores its event mask.
  */
+#include <minipv/errno.h>
 #include <kernel/sched.h>
 #include <kernel/kernel.h>
 #include <kernel/cmdline.h>
 #include <kernel/cpu_topology.h>
-#include <kernel/smp.h>
+#include <kernel/cpu.h>
 #include <kernel/mm.h>
 #include <arch/traps.h>
 #include <arch/x86.h>
@@ -40,9 +41,6 @@
 #include <xenpv/hypercall.h>
 #include <minipv/string.h>
 
-#define EBUSY 16
-#define EINVAL 22
-#define ETIMEDOUT 110
 
 #define EFLAGS_IF (1UL << 9)
 #define NEVER UINT64_MAX
@@ -148,7 +146,7 @@ const char *sched_level_name(int level)
 /* A cpu that may take threads now. */
 static bool usable(unsigned c)
 {
-    return READ_ONCE(rqs[c].active) && !READ_ONCE(per_cpu(c)->want_down);
+    return READ_ONCE(rqs[c].active) && cpu_state(per_cpu(c)) != CPU_DYING;
 }
 
 static bool allowed(const struct thread *t, unsigned c)
@@ -264,7 +262,7 @@ static void rearm(struct rq *rq)
         dl = rq->foreign;
 
     WRITE_ONCE(rq->timer_dirty, false);
-    /* Dekker with notify(): clear, fence, read nr -- one of us sees the other. */
+    /* Dekker with kick_for_queued(): clear, fence, read nr -- one of us sees the other. */
     WRITE_ONCE(rq->tick_armed, false);
     mb();
     /*
@@ -352,7 +350,7 @@ static void kick(unsigned c)
  * a reschedule IPI; a busy one keeps it queued, the nearest idle cpu that may
  * run t is kicked to steal it, and the target arms its slice tick.
  */
-static void notify(struct thread *t, unsigned cpu)
+static void kick_for_queued(struct thread *t, unsigned cpu)
 {
     unsigned me = smp_processor_id();
     struct rq *rq = cpu_rq(cpu);
@@ -388,10 +386,10 @@ static void enqueue(struct thread *t, int avoid)
         unsigned cpu = select_cpu(t, avoid);
         struct rq *rq = cpu_rq(cpu);
         spin_lock(&rq->lock);
-        if (rq->active && !READ_ONCE(per_cpu(cpu)->want_down)) {
+        if (rq->active && cpu_state(per_cpu(cpu)) != CPU_DYING) {
             rq_append(rq, t);
             spin_unlock(&rq->lock);
-            notify(t, cpu);
+            kick_for_queued(t, cpu);
             return;
         }
         /* That cpu started going down after select_cpu looked: choose again. */
@@ -534,7 +532,7 @@ static void schedule(void)
     if (!next && keep)
         next = prev;
     if (!next && here) {
-        /* Dekker with notify(): announce idling, fence, then look at the queues. */
+        /* Dekker with kick_for_queued(): announce idling, fence, then look at the queues. */
         WRITE_ONCE(rq->idling, true);
         mb();
         next = steal(pc);
@@ -707,7 +705,7 @@ void sched_upcall_exit(struct cpu_regs *regs)
     /* Never switch under code that had events masked (cannot happen for an upcall, but cheap). */
     if (!(regs->rflags & EFLAGS_IF))
         return;
-    if (rq->need_resched || READ_ONCE(pc->want_down))
+    if (rq->need_resched || cpu_state(pc) == CPU_DYING)
         schedule();
 }
 
@@ -931,7 +929,7 @@ int thread_set_affinity(struct thread *t, const struct cpumask *mask)
         if (moved)
             enqueue(t, -1);
         else if (queued)
-            notify(t, rq->cpu);     /* widened: idle cpus in the new mask may steal it */
+            kick_for_queued(t, rq->cpu);     /* widened: idle cpus in the new mask may steal it */
     }
     int st = t->state;
     unsigned c = t->cpu;
@@ -1001,13 +999,7 @@ void sched_report_steals(const char *what)
 
 /* ---- cpus ---- */
 
-static void idle_main(void *arg)
-{
-    (void)arg;
-    sched_idle_loop();
-}
-
-void sched_init(void)
+void sched_init(void (*idle_fn)(void *))
 {
     struct percpu *pc = this_cpu();
     ASSERT(pc->cpu == 0 && nr_cpus >= 1 && nr_cpus <= NR_CPUS);
@@ -1057,7 +1049,7 @@ void sched_init(void)
     idle0->stack_top = stack_alloc(STACK_PAGES);
     if (!idle0->stack_top)
         panic("sched: no memory for cpu 0's idle stack");
-    idle0->fn = idle_main;
+    idle0->fn = idle_fn;
     thread_frame(idle0, idle0->stack_top);
     idle0->state = T_RUNNING;
 
@@ -1086,7 +1078,8 @@ void sched_cpu_up(unsigned cpu)
     rq->need_resched = rq->kicked = rq->timer_dirty = rq->evict = false;
     rq->tick_armed = false;
     rq->armed = rq->foreign = 0;    /* the vCPU went down: its timer with it */
-    rq->idling = true;
+    /* An AP's first bring-up runs before its boot context becomes the idle thread. */
+    rq->idling = !pc->current || cur()->is_idle;
     rq->active = true;
     spin_unlock(&rq->lock);
     irq_restore(flags);
@@ -1151,7 +1144,7 @@ void sched_yield_cpu(void)
     irq_restore(flags);
 }
 
-void sched_idle_loop(void)
+void sched_idle_enter(void)
 {
     irq_disable();
     struct percpu *pc = this_cpu();
@@ -1169,19 +1162,18 @@ void sched_idle_loop(void)
         cpumask_set(&idle->st.ran_on, pc->cpu);
         pc->current = idle;
     }
-    if (!rq->active)
-        sched_cpu_up(pc->cpu);
     rq->started = true;
     irq_enable();
+}
 
-    for (;;) {
-        if (READ_ONCE(pc->want_down))
-            cpu_play_dead();        /* returns once the cpu is back up */
-        irq_disable();
-        schedule();
-        /* Work queued after schedule() looked sends us an IPI: SCHEDOP_block returns at once. */
-        if (!READ_ONCE(rq->nr) && !READ_ONCE(pc->want_down))
-            hypercall_sched_op(SCHEDOP_block, NULL);
-        irq_enable();
-    }
+void sched_idle_step(void)
+{
+    struct percpu *pc = this_cpu();
+    struct rq *rq = pc->rq;
+    irq_disable();
+    schedule();
+    /* Work queued after schedule() looked sends us an IPI: SCHEDOP_block returns at once. */
+    if (!READ_ONCE(rq->nr) && cpu_state(pc) != CPU_DYING)
+        hypercall_sched_op(SCHEDOP_block, NULL);
+    irq_enable();
 }

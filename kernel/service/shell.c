@@ -30,7 +30,7 @@ static void console_event(uint32_t port, void *arg)
     toolstack_kick();
 }
 
-static void hotplug_notify(unsigned cpu, bool up)
+static void console_follows_cpus(unsigned cpu, bool up)
 {
     /* Never leave the console channel on a vCPU that is going down. */
     unsigned duty = first_online_cpu();
@@ -39,6 +39,7 @@ static void hotplug_notify(unsigned cpu, bool up)
     if (xen_bind_port(cons_port, per_cpu(duty), console_event, NULL) == 0)
         cons_cpu = duty;
 }
+static struct cpu_notifier console_follows_cpus_notifier = { .fn = console_follows_cpus };
 
 bool shell_init(void)
 {
@@ -51,7 +52,7 @@ bool shell_init(void)
                 cons_port);
         cons_port = 0;
     } else {
-        cpu_hotplug_notify_register(hotplug_notify);
+        cpu_notifier_add(&console_follows_cpus_notifier);
     }
     printk("shell: ready: type 'help' on the console");
     return true;
@@ -142,10 +143,9 @@ static void cmd_test(const char *arg)
     }
     for (const struct guest_suite *s = __start_minipv_suites; s < __stop_minipv_suites; s++) {
         if (!strcmp(s->name, arg)) {
-            static const char *const names[] = { "SUCCESS", "SKIP", "ERROR", "FAILURE" };
             printk("shell: test %s: %s", s->name, s->title);
             s->run();
-            printk("shell: test %s done (run result so far: %s)", s->name, names[result_get()]);
+            printk("shell: test %s done (run result so far: %s)", s->name, result_name(result_get()));
             return;
         }
     }

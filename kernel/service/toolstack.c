@@ -10,6 +10,7 @@
  * Values come from another domain: anything else is named in a warning and
  * changes nothing.
  */
+#include <minipv/errno.h>
 #include <kernel/toolstack.h>
 #include <kernel/kernel.h>
 #include <kernel/smp.h>
@@ -106,7 +107,7 @@ void toolstack_report_cpus(const char *why)
 int toolstack_set_cpu(unsigned cpu, bool online, const char *who)
 {
     if (cpu >= nr_cpus)
-        return -22;
+        return -EINVAL;
     if (online == cpumask_test(&cpu_online_mask, cpu))
         return 0;
     /* Our own cpu too: cpu_down() has the scheduler move this thread off it first. */
@@ -126,9 +127,9 @@ static enum avail read_avail(unsigned vcpu, char *key, size_t keylen)
     char val[64], q[96];
     snprintf(key, keylen, "cpu/%u/availability", vcpu);
     int rc = xs_read(0, key, val, sizeof(val));
-    if (rc == -XS_ENOENT)
+    if (rc == -ENOENT)
         return AVAIL_GONE;
-    if (rc == -XS_E2BIG) {
+    if (rc == -E2BIG) {
         pr_warn("control: %s: value longer than %zu bytes: ignored", key, sizeof(val) - 1);
         return AVAIL_BAD;
     }
@@ -178,7 +179,7 @@ static bool rescan_cpus(void)
 {
     static char names[2048];
     int n = xs_directory(0, "cpu", names, sizeof(names));
-    if (n == -XS_ENOENT)
+    if (n == -ENOENT)
         return false;
     if (n < 0) {
         pr_warn("control: listing cpu/ failed: %s", xs_last_error());
@@ -245,7 +246,7 @@ static enum toolstack_action shutdown_event(void)
             return TOOLSTACK_NONE;
         }
         int len = rc = xs_read(tx, "control/shutdown", val, sizeof(val));
-        if (rc == -XS_ENOENT || rc == 0) {
+        if (rc == -ENOENT || rc == 0) {
             xs_transaction_end(tx, false);
             return TOOLSTACK_NONE;            /* our own clear, or nothing asked */
         }
@@ -271,7 +272,7 @@ static enum toolstack_action shutdown_event(void)
             return TOOLSTACK_NONE;
         }
         rc = xs_transaction_end(tx, true);
-        if (rc == -XS_EAGAIN)
+        if (rc == -EAGAIN)
             continue;
         if (rc) {
             pr_warn("control: control/shutdown: transaction end failed: %s", xs_last_error());
@@ -295,7 +296,7 @@ static enum toolstack_action shutdown_event(void)
 
 /* ---- boot ---- */
 
-static void hotplug_notify(unsigned cpu, bool up)
+static void xenstore_follows_cpus(unsigned cpu, bool up)
 {
     /* The store channel must not stay bound to a vCPU that is going down. */
     unsigned duty = first_online_cpu();
@@ -307,6 +308,7 @@ static void hotplug_notify(unsigned cpu, bool up)
     if (rc)
         pr_err("control: moving the xenstore channel to cpu %u failed: %d", duty, rc);
 }
+static struct cpu_notifier xenstore_follows_cpus_notifier = { .fn = xenstore_follows_cpus };
 
 void toolstack_init(void)
 {
@@ -318,12 +320,12 @@ void toolstack_init(void)
     /* Before bring-up: vCPUs the toolstack wants offline (maxvcpus > vcpus) stay offline. */
     static char names[2048];
     int n = xs_directory(0, "cpu", names, sizeof(names));
-    if (n == -XS_ETIMEDOUT) {
+    if (n == -ETIMEDOUT) {
         /* A ring nobody serves: every later request would cost the same bound again. */
         pr_warn("control: off: xenstored does not answer (%s)", xs_last_error());
         return;
     }
-    if (n < 0 && n != -XS_ENOENT)
+    if (n < 0 && n != -ENOENT)
         pr_warn("control: listing cpu/ failed: %s; bringing every vCPU up", xs_last_error());
     const char *s = names;
     unsigned offline = 0;
@@ -348,7 +350,7 @@ void toolstack_init(void)
         pr_err("control: setting watches failed: %s", xs_last_error());
         return;
     }
-    cpu_hotplug_notify_register(hotplug_notify);
+    cpu_notifier_add(&xenstore_follows_cpus_notifier);
     active = true;
     printk("control: xenstore on evtchn %u (cpu %u); feature-poweroff, feature-reboot "
            "(no suspend); watching control/shutdown and cpu/; %u vCPU(s) offline by availability",
@@ -368,7 +370,7 @@ enum toolstack_action toolstack_service(void)
     bool rescan = false, shutdown = false, cpu_events = false, changed = false;
     uint64_t t0 = 0;
     while ((rc = xs_watch_event(path, sizeof(path), token, sizeof(token))) != 0) {
-        if (rc == -XS_EOVERFLOW) {
+        if (rc == -EOVERFLOW) {
             pr_warn("control: xenstore watch events were lost: rescanning");
             rescan = shutdown = true;
             continue;

@@ -28,4 +28,10 @@ expect_line "bad cmdline: loglevel keeps its default" 'option loglevel=7 \(defau
 expect_line "bad cmdline: good word applied" 'option exit=reboot$'
 expect_line "bad cmdline: both vCPUs still online" 'smp: 2 of 2 vCPUs online'
 
+# XTF's rule: a run whose suite reports no status is an ERROR, with a line saying so.
+boot silent 1 test=silent
+expect_outcome "silent suite" 2
+expect_line "silent: says why" 'result: no status reported: the run proved nothing'
+expect_count "silent: one result line, ERROR" '^Test result: ERROR$' 1
+
 done_testing

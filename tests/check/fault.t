@@ -22,4 +22,12 @@ expect_line "fault=pf: CR2 from vcpu_info, write to not-present page" \
 check_fault de 0 '#DE divide error'
 check_fault ud 6 '#UD invalid opcode'
 
+# Emergency lines print whatever loglevel= says (issue 12, defect 4): the whole dump at loglevel=0.
+boot fault-quiet 2 loglevel=0 test=fault fault=de
+expect_outcome "loglevel=0 fault=de" 4
+expect_line "loglevel=0: trap line still printed" 'FATAL TRAP: vector 0 \(#DE divide error\)'
+expect_line "loglevel=0: registers still printed" 'RAX: [0-9a-f]{16} RBX: [0-9a-f]{16} RCX: [0-9a-f]{16}'
+expect_line "loglevel=0: backtrace still printed" '\[<ret\??>\] ffffffff[0-9a-f]{8} <fault_suite\+0x[0-9a-f]+>'
+expect_no_line "loglevel=0: info lines stay quiet" 'smp: [0-9]+ of [0-9]+ vCPUs online'
+
 done_testing

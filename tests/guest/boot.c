@@ -123,3 +123,10 @@ static void __attribute__((noinline)) fault_suite(void)
     ktap_case(false, "fault raised", "execution continued after the fault");
 }
 GUEST_SUITE(fault, "fault", "deliberate fatal exception", fault_suite);
+
+/* Suite "silent": reports nothing at all -- proves that such a run ends as ERROR, as in XTF. */
+static void silent_suite(void)
+{
+    printk("silent: reporting no status on purpose");
+}
+GUEST_SUITE(silent, "silent", "reports no status (the run must end as ERROR)", silent_suite);

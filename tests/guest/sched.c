@@ -10,6 +10,7 @@
  * meaningless).  sched_fault= and sched_slice_ms=0 break single rules;
  * tests/check/sched.t boots them to show the matching case fails.
  */
+#include <minipv/errno.h>
 #include <kernel/test.h>
 #include <kernel/sched.h>
 #include <kernel/smp.h>
@@ -19,8 +20,6 @@
 #include <arch/x86.h>
 #include <minipv/string.h>
 
-#define EINVAL 22
-#define ETIMEDOUT 110
 #define MS 1000000ULL
 #define BURST_BOUND_NS (60000 * MS)    /* all burst threads joined within this */
 #define START_BOUND_NS (5000 * MS)     /* a thread queued on an idle cpu runs within this */

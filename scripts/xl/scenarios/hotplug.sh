@@ -57,6 +57,10 @@ vcpu_set() {
     got_xl=$(xl_online "$DOMID")
     got_list=$(xl_vcpus "$DOMID")
     WHY="minipv [$got_guest] xl vcpu-list [$got_xl] xl list $got_list, want [$want]; xl vcpu-set returned after $XL_MS ms, minipv reported after $LAT_MS ms"
+    if [ $r -eq 0 ] && [ "$got_guest" != "$want" ]; then
+        # The wait saw the line but the parse did not: show what the log held past the mark.
+        WHY="$WHY; report lines past mark $m: $(after "$DOMNAME" "$m" | grep -a 'cpus: online' | tr '\n' '|' | od -c | head -n 4 | tr -s ' ' | tr '\n' ' ')"
+    fi
     [ $r -eq 0 ] && [ "$got_guest" = "$want" ] && [ "$got_xl" = "$want" ] && [ "$got_list" = "$1" ]
 }
 

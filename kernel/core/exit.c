@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* The end of a run: the one result line, then the shutdown exit= asks for. */
+#include <kernel/kernel.h>
+#include <kernel/cmdline.h>
+#include <xenpv/xenpv.h>
+#include <xenpv/hypercall.h>
+
+static const char *const exit_names[] = { "auto", "poweroff", "reboot", "crash", NULL };
+enum { EXIT_AUTO, EXIT_POWEROFF, EXIT_REBOOT, EXIT_CRASH };
+static int exit_mode = EXIT_AUTO;
+KOPT_ENUM(exit, "exit", exit_mode, exit_names,
+          "end of run: auto (dom0 reboot, domU poweroff) | poweroff | reboot | crash");
+
+static void (*stop_others)(void);
+
+void kernel_set_stop_others(void (*fn)(void))
+{
+    stop_others = fn;
+}
+
+void kernel_stop_others(void)
+{
+    if (stop_others)
+        stop_others();
+}
+
+void kernel_shutdown(unsigned reason)
+{
+    xen_console_flush();
+    for (;;) {
+        hypercall_shutdown(reason);
+        /* dom0 poweroff may return when there is nothing to power off: stay stopped. */
+        hypercall_sched_op(SCHEDOP_block, NULL);
+    }
+}
+
+void kernel_finish_with(unsigned reason)
+{
+    kernel_stop_others();
+    enum test_result r = result_final();
+    printk_raw("Test result: %s\n", result_name(r));
+    kernel_shutdown(reason);
+}
+
+void kernel_finish(void)
+{
+    unsigned reason = SHUTDOWN_poweroff;
+    switch (exit_mode) {
+    case EXIT_AUTO: reason = xen_is_dom0() ? SHUTDOWN_reboot : SHUTDOWN_poweroff; break;
+    case EXIT_POWEROFF: reason = SHUTDOWN_poweroff; break;
+    case EXIT_REBOOT: reason = SHUTDOWN_reboot; break;
+    case EXIT_CRASH: reason = SHUTDOWN_crash; break;
+    }
+    kernel_finish_with(reason);
+}

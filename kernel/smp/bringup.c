@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Boot-time bring-up of every AP (flat or binary-tree fan-out) with a
+ * bound, and the report.  Each AP itself runs cpu_bringup (lifecycle.c).
+ */
+#include "internal.h"
+#include <kernel/kernel.h>
+#include <kernel/cmdline.h>
+#include <kernel/mm.h>
+#include <arch/traps.h>
+#include <arch/x86.h>
+#include <xenpv/xenpv.h>
+#include <xenpv/hypercall.h>
+#include <minipv/errno.h>
+#include <minipv/string.h>
+
+uint64_t smp_bringup_ns, smp_boot_hcall_ns;
+bool (*vcpu_available_hook)(unsigned vcpu_id);
+
+static const char *const bringup_names[] = { "flat", "tree", NULL };
+enum { BRINGUP_FLAT, BRINGUP_TREE };
+static int opt_bringup = BRINGUP_FLAT;
+KOPT_ENUM(bringup, "bringup", opt_bringup, bringup_names,
+          "flat: the boot cpu starts every AP; tree: online APs start others");
+static uint64_t opt_smp_timeout_ms = 30000;
+KOPT_UINT(smp_timeout_ms, "smp_timeout_ms", opt_smp_timeout_ms, 1, 600000,
+          "an AP not ONLINE this long after bring-up starts is FAILED");
+static uint64_t opt_fail_vcpu = MAX_VCPU_ID;   /* = none */
+KOPT_UINT(fail_vcpu, "fail_vcpu", opt_fail_vcpu, 0, MAX_VCPU_ID,
+          "test: this vcpu gets an invalid context so VCPUOP_initialise fails (4096: none)");
+
+int smp_fail_vcpu(void)
+{
+    return opt_fail_vcpu < MAX_VCPU_ID ? (int)opt_fail_vcpu : -1;
+}
+
+static volatile int smp_go;
+static struct cpumask unavailable;      /* left OFFLINE at boot by vcpu_available_hook */
+
+static bool cpu_wanted(unsigned cpu)
+{
+    return !cpumask_test(&unavailable, cpu);
+}
+
+/* Time one hypercall into *acc (ns of Xen system time). */
+#define TIMED(acc, call) ({ uint64_t t0_ = xen_system_time(); long r_ = (call); \
+                            *(acc) += xen_system_time() - t0_; r_; })
+
+int smp_start_cpu(struct percpu *pc, uint64_t *hcall_ns)
+{
+    unsigned vcpu = pc->vcpu_id;
+    int rc = -ENOMEM;
+    /* A page each: the context (trap_ctxt[256] and all) is 5 KiB, too big for a stack. */
+    struct vcpu_guest_context *ctxt = NULL;
+
+    ASSERT(cpu_state(pc) == CPU_STARTING);
+    pc->fail_what = NULL;
+    if (!pc->stack_top) {
+        pc->fail_what = "no memory for its stack";
+        goto fail;
+    }
+    ctxt = kmalloc(sizeof(*ctxt));
+    if (!ctxt) {
+        pc->fail_what = "no memory for its vCPU context";
+        goto fail;
+    }
+    /* Xen rule: vCPUs >= 32 must register vcpu_info before VCPUOP_initialise.
+     * It can be done once per vCPU only: a retry after a failure skips it. */
+    if (!pc->vcpu_info_maddr) {
+        rc = (int)TIMED(hcall_ns, xen_register_vcpu_info(pc));
+        if (rc)
+            goto fail;
+    }
+    arch_vcpu_context(ctxt, pc, ap_main);
+    if (vcpu == opt_fail_vcpu)
+        ctxt->ctrlreg[3] = 0;       /* Xen rejects a context with no valid L4 */
+    /* Xen rule: once per vCPU for the life of the domain (then -EEXIST). */
+    rc = (int)TIMED(hcall_ns, hypercall_vcpu_op(VCPUOP_initialise, vcpu, ctxt));
+    if (rc)
+        goto fail;
+    pc->initialised = true;
+    rc = (int)TIMED(hcall_ns, hypercall_vcpu_op(VCPUOP_up, vcpu, NULL));
+    if (rc)
+        goto fail;
+    kfree(ctxt);
+    return 0;
+fail:
+    kfree(ctxt);
+    pc->fail_code = rc;
+    cpu_state_cas(pc, CPU_STARTING, CPU_FAILED);
+    return rc;
+}
+
+/* Start cpu if nobody did yet (edge 1); a tree parent and the boot cpu may race. */
+static void start_if_offline(unsigned cpu, uint64_t *hcall_ns)
+{
+    struct percpu *pc = per_cpu(cpu);
+    if (cpu_wanted(cpu) && cpu_state_cas(pc, CPU_OFFLINE, CPU_STARTING))
+        smp_start_cpu(pc, hcall_ns);
+}
+
+static unsigned tree_parent(unsigned cpu) { return (cpu - 1) / 2; }
+
+void smp_ap_online(struct percpu *pc)
+{
+    if (opt_bringup == BRINGUP_TREE) {
+        uint64_t hcall = 0;
+        for (unsigned child = 2 * pc->cpu + 1; child <= 2 * pc->cpu + 2 && child < nr_cpus; child++)
+            start_if_offline(child, &hcall);
+    }
+    /* GO barrier: hold until the boot cpu allows work (passed at once after boot). */
+    while (!atomic_load(&smp_go)) {
+        irq_disable();
+        if (!atomic_load(&smp_go))
+            hypercall_sched_op(SCHEDOP_block, NULL);
+        irq_enable();
+    }
+}
+
+/*
+ * A cpu nobody else will start: its tree parent FAILED, was left offline,
+ * or is itself such an orphan that the boot cpu already started.
+ */
+static bool parent_gave_up(unsigned cpu)
+{
+    if (opt_bringup == BRINGUP_FLAT)
+        return true;            /* the boot cpu starts everyone anyway */
+    if (cpu <= 2)
+        return false;           /* cpu 0's own children: started directly */
+    unsigned p = tree_parent(cpu);
+    int s = cpu_state(per_cpu(p));
+    return s == CPU_FAILED || s == CPU_LOST || !cpu_wanted(p);
+}
+
+static void report_left_out(void)
+{
+    if (nr_vcpus <= nr_cpus)
+        return;
+    const char *why = nr_cpus < NR_CPUS ? "nr_cpus= limit" : "NR_CPUS limit";
+    pr_warn("smp: %u vCPUs, using %u: %u left out (%s)", nr_vcpus, nr_cpus, nr_vcpus - nr_cpus,
+            why);
+    for (unsigned v = 0; v < nr_vcpus; v++)
+        if (vcpu_to_cpu(v) < 0)
+            pr_warn("smp: vcpu %u left out (%s)", v, why);
+}
+
+void smp_bringup(void)
+{
+    struct percpu *bsp = this_cpu();
+    smp_lifecycle_init();
+    /* The boot cpu comes up the way every other cpu does. */
+    int rc = cpu_bringup(bsp);
+    if (rc)
+        panic("smp: boot cpu (vcpu %u) bring-up failed: %d", bsp->vcpu_id, rc);
+    irq_enable();
+    report_left_out();
+
+    for (unsigned c = 1; c < nr_cpus; c++) {
+        struct percpu *pc = per_cpu(c);
+        if (vcpu_available_hook && !vcpu_available_hook(pc->vcpu_id))
+            cpumask_set(&unavailable, c);
+        /* Stacks first, so the timed part is the hypercalls and the APs' own setup. */
+        if (!pc->stack_top)
+            pc->stack_top = stack_alloc(STACK_PAGES);
+    }
+
+    uint64_t start = xen_system_time(), hcall = 0;
+    unsigned last_direct = opt_bringup == BRINGUP_FLAT ? nr_cpus - 1 : 2;
+    for (unsigned c = 1; c <= last_direct && c < nr_cpus; c++)
+        start_if_offline(c, &hcall);
+
+    /* Bounded wait: STARTING past the deadline becomes FAILED; the others carry on. */
+    uint64_t deadline = start + opt_smp_timeout_ms * 1000000ULL;
+    for (;;) {
+        unsigned pending = 0;
+        for (unsigned c = 1; c < nr_cpus; c++) {
+            int s = cpu_state(per_cpu(c));
+            if (s == CPU_OFFLINE && cpu_wanted(c) && parent_gave_up(c))
+                start_if_offline(c, &hcall);    /* tree: an orphan; the boot cpu takes it */
+            s = cpu_state(per_cpu(c));
+            pending += s == CPU_STARTING || (s == CPU_OFFLINE && cpu_wanted(c));
+        }
+        if (!pending)
+            break;
+        if (xen_system_time() > deadline) {
+            for (unsigned c = 1; c < nr_cpus; c++) {
+                struct percpu *pc = per_cpu(c);
+                if (cpu_state_cas(pc, CPU_STARTING, CPU_FAILED) ||
+                    (cpu_wanted(c) && cpu_state_cas(pc, CPU_OFFLINE, CPU_FAILED)))
+                    pc->fail_code = -ETIMEDOUT;
+            }
+            break;
+        }
+        cpu_relax();
+    }
+    smp_boot_hcall_ns = hcall;
+
+    uint64_t last = start;
+    unsigned online = 1;
+    for (unsigned c = 1; c < nr_cpus; c++) {
+        struct percpu *pc = per_cpu(c);
+        int s = cpu_state(pc);
+        if (s == CPU_ONLINE) {
+            online++;
+            last = MAX(last, pc->online_at);
+        } else if (!cpu_wanted(c)) {
+            printk("smp: cpu %u (vcpu %u) left offline: not available (xenstore)", c, pc->vcpu_id);
+        } else if (pc->fail_code == -ETIMEDOUT) {
+            pr_err("smp: cpu %u (vcpu %u) %s: not ONLINE within smp_timeout_ms=%llu", c,
+                   pc->vcpu_id, cpu_state_name(s), (unsigned long long)opt_smp_timeout_ms);
+        } else if (pc->fail_what) {
+            pr_err("smp: cpu %u (vcpu %u) %s: %s", c, pc->vcpu_id, cpu_state_name(s),
+                   pc->fail_what);
+        } else {
+            pr_err("smp: cpu %u (vcpu %u) %s: Xen error %d", c, pc->vcpu_id, cpu_state_name(s),
+                   pc->fail_code);
+        }
+    }
+    smp_bringup_ns = nr_cpus > 1 ? last - start : 0;
+    printk("smp: %u of %u vCPUs online in %llu us (boot cpu hypercalls %llu us, %s bring-up)",
+           online, nr_vcpus, (unsigned long long)(smp_bringup_ns / 1000),
+           (unsigned long long)(smp_boot_hcall_ns / 1000), bringup_names[opt_bringup]);
+    atomic_store(&smp_go, 1);
+    for_each_cpu(c, &cpu_online_mask)
+        if (c != 0)
+            send_ipi(c, IPI_RESCHED);
+}

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The life of a vCPU: the one way up (cpu_bringup), the one park point
+ * (cpu_park), the idle thread that takes a cpu down, and IPI_STOP.  The
+ * model is in include/kernel/smp.h, the states in include/kernel/cpu.h.
+ *
+ * Every path, in order:
+ *   first start   VCPUOP_initialise context -> arch_ap_entry -> ap_main -> cpu_bringup
+ *   boot cpu      smp_bringup -> cpu_bringup
+ *   hotplug       idle loop (DYING) -> cpu_down_self -> cpu_park(HOTPLUG) ...
+ *                 ... VCPUOP_up -> cpu_park returns -> cpu_bringup
+ *   failed        ap_main / cpu_down_self -> cpu_park(FAILED) -> (cpu_up) -> cpu_bringup
+ *   stop          IPI_STOP -> stop_this_cpu -> cpu_park(STOP), for good
+ *   kexec         cpu_park -> park_resume_hook -> (new kernel) ap_main -> cpu_bringup
+ */
+#include "internal.h"
+#include <kernel/kernel.h>
+#include <kernel/sched.h>
+#include <arch/traps.h>
+#include <xenpv/xenpv.h>
+#include <xenpv/hypercall.h>
+#include <minipv/errno.h>
+
+void (*park_resume_hook)(struct percpu *pc);
+
+const char *park_why_name(int why)
+{
+    static const char *const n[] = { "none", "stop", "hotplug", "failed", "crash", "kexec" };
+    return why >= 0 && why < PARK_NR ? n[why] : "?";
+}
+
+int cpu_bringup(struct percpu *pc)
+{
+    /* First: until the GS base is ours, this_cpu() may be an earlier kernel's. */
+    arch_cpu_takeover(pc);
+    xen_vcpu_quiesce(pc);
+    int rc = cpu_events_init(pc);
+    if (rc) {
+        pc->fail_code = rc;
+        cpu_state_cas(pc, CPU_STARTING, CPU_FAILED);   /* or the waiter got there first */
+        return rc;
+    }
+    sched_cpu_up(pc->cpu);
+    pc->online_at = xen_system_time();
+    cpumask_set(&cpu_online_mask, pc->cpu);
+    /*
+     * The last store: whoever reads ONLINE finds everything above done
+     * (cpu_state_cas orders it).  If the waiter's bound passed meanwhile we
+     * are FAILED: undo, so the report stays the truth.
+     */
+    if (!cpu_state_cas(pc, CPU_STARTING, CPU_ONLINE)) {
+        cpumask_clear(&cpu_online_mask, pc->cpu);
+        sched_cpu_down(pc->cpu);
+        cpu_events_teardown(pc);
+        return -ETIMEDOUT;
+    }
+    return 0;
+}
+
+void cpu_park(enum park_why why)
+{
+    struct percpu *pc = this_cpu();
+    bool may_return = why == PARK_HOTPLUG || why == PARK_FAILED;
+    irq_disable();
+    pc->park_why = why;
+    for (;;) {
+        /* Checked before each down too: a cpu_up may come before we are down. */
+        if (may_return && cpu_state(pc) == CPU_STARTING)
+            return;
+        /*
+         * Xen: a vCPU may take itself down (synchronous for the caller); a
+         * later VCPUOP_up resumes right after this call, on this stack.  The
+         * last vCPU up going down powers the domain off instead, so nobody
+         * parks the last online cpu.  Arguments are reloaded every time (a
+         * debug Xen poisons them on return).
+         */
+        hypercall_vcpu_op(VCPUOP_down, pc->vcpu_id, NULL);
+        if (park_resume_hook)
+            park_resume_hook(pc);
+    }
+}
+
+/* In the idle thread of a DYING cpu: leave, park, and come back through cpu_bringup. */
+static void cpu_down_self(struct percpu *pc)
+{
+    irq_disable();
+    sched_cpu_down(pc->cpu);
+    cpu_events_teardown(pc);
+    cpu_state_set(pc, CPU_OFFLINE);
+    cpu_park(PARK_HOTPLUG);
+    while (cpu_bringup(pc))
+        cpu_park(PARK_FAILED);
+    irq_enable();
+}
+
+void cpu_idle_loop(void *unused)
+{
+    (void)unused;
+    sched_idle_enter();
+    for (;;) {
+        struct percpu *pc = this_cpu();
+        if (cpu_state(pc) == CPU_DYING)
+            cpu_down_self(pc);
+        sched_idle_step();
+    }
+}
+
+void ap_main(void *arg)
+{
+    struct percpu *pc = arg;
+    /*
+     * Not STARTING: a vCPU that was offline under an earlier kernel and came
+     * over only to leave that kernel's page tables.  It stays offline here.
+     */
+    if (cpu_state(pc) != CPU_STARTING) {
+        arch_cpu_takeover(pc);
+        xen_vcpu_quiesce(pc);
+        cpu_park(PARK_HOTPLUG);
+    }
+    while (cpu_bringup(pc))
+        cpu_park(PARK_FAILED);
+    irq_enable();
+    smp_ap_online(pc);
+    cpu_idle_loop(NULL);
+}
+
+/* IPI_STOP, in its upcall (events masked): leave and stay down. */
+static void stop_this_cpu(void)
+{
+    struct percpu *pc = this_cpu();
+    cpumask_clear(&cpu_online_mask, pc->cpu);
+    int s = cpu_state(pc);
+    if (s == CPU_ONLINE || s == CPU_DYING)
+        cpu_state_set(pc, CPU_OFFLINE);
+    cpu_park(PARK_STOP);
+}
+
+void smp_stop_others(void)
+{
+    struct percpu *me = this_cpu();
+    if (!me->ipi_port)
+        return;             /* too early: no other cpu runs */
+    for_each_cpu(c, &cpu_online_mask)
+        if (c != me->cpu)
+            send_ipi(c, IPI_STOP);
+    /* Bounded, so output stays whole while they go down. */
+    uint64_t deadline = xen_system_time() + cpu_call_bound_ns();
+    for (;;) {
+        unsigned others = cpumask_weight(&cpu_online_mask) - cpumask_test(&cpu_online_mask, me->cpu);
+        if (!others || xen_system_time() > deadline)
+            break;
+        cpu_relax();
+    }
+}
+
+void smp_lifecycle_init(void)
+{
+    cpu_set_stop_handler(stop_this_cpu);
+    kernel_set_stop_others(smp_stop_others);
+}
