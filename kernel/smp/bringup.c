@@ -203,6 +203,12 @@ void smp_bringup(void)
         if (s == CPU_ONLINE) {
             online++;
             last = MAX(last, pc->online_at);
+            /* ONLINE promises its bring-up is done: the mask and the time are set before it. */
+            if (!cpumask_test(&cpu_online_mask, c) || pc->online_at < start)
+                pr_err("smp: cpu %u (vcpu %u) ONLINE before its bring-up finished (mask %d, "
+                       "online at %llu, bring-up started %llu)", c, pc->vcpu_id,
+                       cpumask_test(&cpu_online_mask, c), (unsigned long long)pc->online_at,
+                       (unsigned long long)start);
         } else if (!cpu_wanted(c)) {
             printk("smp: cpu %u (vcpu %u) left offline: not available (xenstore)", c, pc->vcpu_id);
         } else if (pc->fail_code == -ETIMEDOUT) {
