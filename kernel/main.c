@@ -8,6 +8,8 @@
 #include <kernel/sched.h>
 #include <kernel/toolstack.h>
 #include <kernel/cpu_topology.h>
+#include <kernel/kexec.h>
+#include <kernel/handoff.h>
 #include <arch/traps.h>
 #include <arch/mm.h>
 #include <arch/x86.h>
@@ -15,7 +17,6 @@
 #include <xenpv/hypercall.h>
 #include <minipv/string.h>
 
-char kernel_cmdline[MAX_GUEST_CMDLINE];
 uint64_t boot_time_ns;
 
 static char test_name[32] = "boot";
@@ -103,8 +104,8 @@ static void run_suite(void)
     result_report(RESULT_ERROR, "unknown test= suite");
 }
 
-void kernel_start(struct start_info *si);
-void kernel_start(struct start_info *si)
+void kernel_start(struct start_info *si, uint64_t ho_va, uint64_t magic);
+void kernel_start(struct start_info *si, uint64_t ho_va, uint64_t magic)
 {
     extern char boot_stack_top[];
     struct percpu *bsp = &percpu_area[0];
@@ -114,29 +115,34 @@ void kernel_start(struct start_info *si)
 
     if (memcmp(si->magic, "xen-3.0-x86_64", 14))
         early_fail("minipv: start_info magic is not xen-3.0-x86_64: not a 64-bit PV start\n");
-    xen_console_init(si);
-    /* Options first: the cpu map, memory and smp all read them. */
-    strlcpy(kernel_cmdline, (const char *)si->cmd_line, sizeof(kernel_cmdline));
-    printk("minipv 0.1 booting");
-    int bad = cmdline_parse(kernel_cmdline, cmdline_warn);
-
     arch_set_exception_handler(kernel_fault);
     arch_set_event_handler(event_upcall);
-    arch_cpu_takeover(bsp);         /* faults are reported from here on */
+    arch_cpu_takeover(bsp);         /* faults are reported from here on, whoever ran here before */
+    xen_console_init(si);
+    /* After a kexec: which vCPU we are, what the old kernel left (NULL: a boot from Xen). */
+    const struct handoff *ho = kexec_intake(si, ho_va, magic);
+    /* Options first: the cpu map, memory and smp all read them. */
+    strlcpy(kernel_cmdline, (const char *)si->cmd_line, sizeof(kernel_cmdline));
+    printk("minipv 0.1 booting%s", ho ? " (kexec)" : "");
+    int bad = cmdline_parse(kernel_cmdline, cmdline_warn);
 
-    mm_init(si);
+    mm_init(si, ho ? ho->usable_pages : si->nr_pages);
     if (xen_map_shared_info())
         panic("cannot map shared_info (mfn 0x%lx)", si->shared_info >> PAGE_SHIFT);
     xen_events_init();
 
     /* The id map first: everything below may name the boot vCPU. */
-    cpu_map_init(0, NULL);
-    /* The domain builder initialised the boot vCPU: bringing it back after cpu_down is VCPUOP_up. */
+    cpu_map_init(ho ? ho->jump_vcpu : 0, kexec_must_use());
+    /* The domain builder (or the old kernel) initialised the boot vCPU: later ups resume it. */
     bsp->initialised = true;
-    xen_use_legacy_vcpu_info(bsp);
-    int rc = xen_register_vcpu_info(bsp);
-    if (rc)
-        panic("VCPUOP_register_vcpu_info for boot vcpu %u failed: %d", bsp->vcpu_id, rc);
+    kexec_prepare_cpus();
+    kexec_sweep_old_state();        /* before we bind any event channel of our own */
+    if (!bsp->vcpu_info_maddr) {
+        xen_use_legacy_vcpu_info(bsp);
+        int rc = xen_register_vcpu_info(bsp);
+        if (rc)
+            panic("VCPUOP_register_vcpu_info for boot vcpu %u failed: %d", bsp->vcpu_id, rc);
+    }
     cpu_topology_init();
     boot_time_ns = xen_system_time();
 
@@ -151,6 +157,7 @@ void kernel_start(struct start_info *si)
     /* The boot context becomes the thread "main"; each cpu's idle thread runs cpu_idle_loop. */
     sched_init(cpu_idle_loop);
     smp_bringup();
+    kexec_boot_finish();
     cpu_topology_report();
     run_suite();
     kernel_finish();

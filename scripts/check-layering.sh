@@ -67,7 +67,7 @@ for r in $RANKS; do
             grep -qx -- "$sym" "$tmp/below" && continue
             case "$sym" in
             __*di3|__*ti3|__popcount*) continue ;;          # libgcc
-            __start_*|__stop_*|_text|_etext|_end|_edata) continue ;;   # minipv.lds
+            __start_*|__stop_*|__data_*|__bss_start|_text|_etext|_end|_edata) continue ;;   # minipv.lds
             ksym_table|ksym_count) continue ;;               # scripts/mksyms.sh
             esac
             echo "layering: $o (rank $n, $r) uses '$sym' from a higher rank"

@@ -84,9 +84,12 @@ void xen_console_flush(void)
 {
     if (!ring)
         return;
-    /* Bounded: xenconsoled may be gone; 1 s is plenty for it to drain 2 KiB. */
-    uint64_t deadline = xen_system_time() + 1000000000ULL;
-    while (READ_ONCE(ring->out_cons) != READ_ONCE(ring->out_prod) && xen_system_time() < deadline) {
+    /* Bounded: xenconsoled may be gone; 1 s is plenty for it to drain 2 KiB.  Before
+     * shared_info is mapped time stands still: count yields instead. */
+    uint64_t deadline = xen_shared_info ? xen_system_time() + 1000000000ULL : 0;
+    for (unsigned long spins = 0; READ_ONCE(ring->out_cons) != READ_ONCE(ring->out_prod); spins++) {
+        if (xen_shared_info ? xen_system_time() >= deadline : spins > 100000)
+            break;
         xen_evtchn_send(ring_port);
         hypercall_sched_op(SCHEDOP_yield, NULL);
     }

@@ -4,6 +4,7 @@
 #include <xenpv/xenpv.h>
 #include <xenpv/hypercall.h>
 #include <arch/x86.h>
+#include <minipv/errno.h>
 
 #define NR_PORTS (sizeof(unsigned long) * 8 * sizeof(unsigned long) * 8)
 
@@ -137,4 +138,46 @@ void xen_events_init(void)
     /* Mask everything until a handler is bound; Xen may hand us stale bits after kexec. */
     for (unsigned i = 0; i < ARRAY_SIZE(xen_shared_info->evtchn_mask); i++)
         xen_shared_info->evtchn_mask[i] = ~0UL;
+}
+
+int xen_evtchn_walk(const uint32_t *keep, unsigned nkeep, bool close, struct xen_evtchn_census *c)
+{
+    /*
+     * Xen (common/event_channel.c): EVTCHNOP_status answers every port below
+     * d->valid_evtchns (-EINVAL past them), -EACCES for the ones Xen itself
+     * consumes; EVTCHNOP_close works on a port bound to any vCPU and clears
+     * its pending bit.  Never EVTCHNOP_reset: it would close the console and
+     * xenstore ports too, and the toolstack would not know the new ones.
+     */
+    *c = (struct xen_evtchn_census){ 0 };
+    for (uint32_t port = 1; port < NR_PORTS; port++) {
+        struct evtchn_status st = { .dom = DOMID_SELF, .port = port };
+        long rc = hypercall_event_channel_op(EVTCHNOP_status, &st);
+        if (rc == -EINVAL)
+            break;
+        if (rc) {
+            c->xen_owned += rc == -EACCES;
+            continue;
+        }
+        c->ports = port + 1;
+        if (st.status == EVTCHNSTAT_closed)
+            continue;
+        bool kept = false;
+        for (unsigned i = 0; i < nkeep; i++)
+            kept |= keep[i] == port;
+        if (kept) {
+            c->kept++;
+            continue;
+        }
+        switch (st.status) {
+        case EVTCHNSTAT_virq: c->virq++; break;
+        case EVTCHNSTAT_ipi: c->ipi++; break;
+        case EVTCHNSTAT_interdomain: c->interdomain++; break;
+        case EVTCHNSTAT_unbound: c->unbound++; break;
+        default: c->other++; break;
+        }
+        if (close && !xen_evtchn_close(port))
+            c->closed++;
+    }
+    return 0;
 }

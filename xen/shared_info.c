@@ -78,6 +78,11 @@ int xen_adopt_vcpu_info(struct percpu *pc, uint64_t maddr)
     return 0;
 }
 
+uint64_t xen_vcpu_info_slot_maddr(unsigned cpu)
+{
+    return virt_to_maddr(&vcpu_info_area[cpu]);
+}
+
 bool xen_is_vcpu_info_frame(unsigned long pfn)
 {
     return pfn >= virt_to_pfn(vcpu_info_area) &&

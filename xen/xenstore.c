@@ -28,6 +28,11 @@ static spinlock_t xs_lock = SPINLOCK_INIT;
 static uint32_t next_req_id = 1;
 /* A request was cut off mid-write: the daemon's view of the stream is lost for good. */
 static bool broken;
+/* Bytes of the request being written that are not in the ring yet (for a kexec handoff). */
+static uint32_t req_left;
+/* Set by xs_resume_from before xs_init: we take over a ring an earlier kernel used. */
+static bool resuming;
+static uint32_t resume_fill;
 static char errmsg[192];
 
 /* The incoming message being assembled (a 4 KiB payload spans several ring fills). */
@@ -68,6 +73,8 @@ static void store_event(uint32_t p, void *arg)
         notify_fn();
 }
 
+static int resume_ring(void);
+
 int xs_init(struct percpu *pc, void (*notify)(void))
 {
     const struct start_info *si = xen_start_info;
@@ -85,6 +92,8 @@ int xs_init(struct percpu *pc, void (*notify)(void))
         ring = NULL;
         return fail(rc, "cannot bind the store event channel");
     }
+    if (resuming)
+        return resume_ring();
     return 0;
 }
 
@@ -169,6 +178,7 @@ static int write_bytes(const void *data, uint32_t len, uint64_t deadline)
         ring->req_prod = prod + n;
         p += n;
         len -= n;
+        req_left -= MIN(req_left, n);
     }
     xen_evtchn_send(port);
     return 0;
@@ -295,6 +305,7 @@ static int talk(uint32_t type, uint32_t tx, const char *const parts[], const uin
     struct xsd_sockmsg h = { .type = type, .req_id = id, .tx_id = tx, .len = total };
     uint64_t deadline = xen_system_time() + xs_timeout_ns;
     xs_stats.requests++;
+    req_left = (uint32_t)sizeof(h) + total;
     rc = write_bytes(&h, sizeof(h), deadline);
     for (unsigned i = 0; !rc && i < nparts; i++)
         rc = write_bytes(parts[i], lens[i], deadline);
@@ -483,4 +494,77 @@ int xs_watch_event(char *path, size_t plen, char *token, size_t tlen)
     }
     spin_unlock(&xs_lock);
     return rc;
+}
+
+/* ---- kexec: handing the ring over to the next kernel, and taking it over ---- */
+
+void xs_stream_state(struct xs_stream *st)
+{
+    st->rx_have = rx.have;
+    for (unsigned i = 0; i < sizeof(st->rx_hdr); i++)
+        st->rx_hdr[i] = i < rx.have ? ((const uint8_t *)&rx.hdr)[i] : 0;
+    st->req_left = broken ? 0 : req_left;
+    st->next_req = next_req_id;
+}
+
+int xs_quiesce(struct xs_stream *st, uint64_t bound_ns)
+{
+    /*
+     * A planned jump: no request of ours half-written or unanswered, and the
+     * incoming stream at a message boundary.  The lock is kept: this kernel
+     * never talks to xenstored again.
+     */
+    int rc = 0;
+    if (ring) {
+        uint64_t deadline = xen_system_time() + bound_ns;
+        while (!spin_trylock(&xs_lock)) {
+            if (xen_system_time() > deadline) {
+                rc = -EBUSY;
+                break;
+            }
+            cpu_relax();
+        }
+        while (!rc && rx.have && xen_system_time() < deadline) {
+            if (pump(0) < 0)
+                break;
+            cpu_relax();
+        }
+    }
+    xs_stream_state(st);
+    return rc;
+}
+
+void xs_resume_from(const struct xs_stream *st)
+{
+    resuming = true;
+    rx.have = MIN(st->rx_have, (uint32_t)sizeof(rx.hdr));
+    for (unsigned i = 0; i < rx.have; i++)
+        ((uint8_t *)&rx.hdr)[i] = st->rx_hdr[i];
+    /* A message body the old kernel had partly taken: its start is gone; it is stale anyway. */
+    if (st->rx_have > sizeof(rx.hdr))
+        rx.have = (uint32_t)MIN((size_t)st->rx_have, sizeof(rx.hdr) + (size_t)XENSTORE_PAYLOAD_MAX);
+    resume_fill = st->req_left;
+    /* Replies to its requests may still come: ours start far past its ids. */
+    next_req_id = st->next_req + 0x10000;
+    if (!next_req_id)
+        next_req_id = 1;
+}
+
+static int resume_ring(void)
+{
+    static const char zeros[64];
+    uint64_t deadline = xen_system_time() + xs_timeout_ns;
+    int rc = 0;
+    spin_lock(&xs_lock);
+    /* Finish the request the old kernel was writing: xenstored answers it, and we drop that. */
+    while (!rc && resume_fill) {
+        uint32_t n = MIN(resume_fill, (uint32_t)sizeof(zeros));
+        rc = write_bytes(zeros, n, deadline);
+        resume_fill -= n;
+    }
+    spin_unlock(&xs_lock);
+    if (rc)
+        return rc;
+    /* Its watches and transactions go (xenstored do_reset_watches); we set our own. */
+    return simple(XS_RESET_WATCHES, 0, "", NULL, false);
 }

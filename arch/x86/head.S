@@ -32,13 +32,36 @@
     ELFNOTE(XEN_ELFNOTE_LOADER,        .asciz "generic")
     ELFNOTE(XEN_ELFNOTE_PAE_MODE,      .asciz "yes")
 
+    /* minipv's own note (Xen's loader skips notes not named "Xen"): the handoff version. */
+    .section .note.minipv, "a", @note
+    .balign 4
+    .long 7, 4, 1                       /* namesz "minipv\0", descsz, type MINIPV_NOTE_HANDOFF */
+    .asciz "minipv"
+    .balign 4
+    .long 1                             /* HANDOFF_VERSION (include/kernel/handoff.h) */
+
     .section .text.entry, "ax", @progbits
     .globl _start
 _start:
+    /*
+     * From Xen: %rsi = start_info, the rest 0.  After a kexec jump also
+     * %rdi = the handoff, %rdx = KEXEC_ENTRY_MAGIC (kernel/kexec).
+     */
     cld
+    mov     %rsi, %r12
+    mov     %rdi, %r13
+    mov     %rdx, %r14
+    /* .data as the loader left it, before any C runs (kexec rebuilds this image from it). */
+    lea     __data_start(%rip), %rsi
+    lea     __data_snapshot(%rip), %rdi
+    lea     __data_end(%rip), %rcx
+    sub     %rsi, %rcx
+    rep movsb
     lea     boot_stack_top(%rip), %rsp
     xor     %ebp, %ebp              /* terminates backtraces */
-    mov     %rsi, %rdi              /* start_info_t * */
+    mov     %r12, %rdi              /* start_info_t * */
+    mov     %r13, %rsi              /* handoff (kexec) */
+    mov     %r14, %rdx              /* magic (kexec) */
     call    kernel_start            /* the one call up out of arch: the boot itself */
     ud2
 

@@ -105,12 +105,12 @@ uint64_t arch_pt_lookup(unsigned long va, int *level)
     return 0;
 }
 
-int arch_mm_init(const struct start_info *si, unsigned long *next_free_pfn)
+int arch_mm_init(const struct start_info *si, unsigned long *next_free_pfn, unsigned long map_pages)
 {
     p2m = (unsigned long *)si->mfn_list;
     nr_pages = si->nr_pages;
     l4 = (uint64_t *)si->pt_base;
-    linear_pages = MIN(nr_pages, LINEAR_MAX_PAGES);
+    linear_pages = MIN(MIN(nr_pages, map_pages), LINEAR_MAX_PAGES);
 
     boot_next_pfn = next_free_pfn;
     /* Map every page the bootstrap left out, one L1 table (512 PTEs) per hypercall. */
@@ -167,4 +167,157 @@ unsigned long arch_vmap_reserve(unsigned long pages)
     if (va + size > VMAP_END || va + size < va)
         return 0;
     return va;
+}
+
+/* ---- kexec support: remapping, foreign page tables, pins, the m2p ---- */
+
+int arch_map_page_all(unsigned long va, unsigned long mfn, unsigned long flags)
+{
+    spin_lock(&pt_lock);
+    uint64_t *l1 = ensure_l1(va);
+    spin_unlock(&pt_lock);
+    if (!l1)
+        return -ENOMEM;
+    /* Every vCPU may hold the old translation (the window is read by parked vCPUs). */
+    return (int)hypercall_update_va_mapping(va, mfn ? ((uint64_t)mfn << PAGE_SHIFT) | flags : 0,
+                                            UVMF_INVLPG | UVMF_ALL);
+}
+
+static int flush_all(void)
+{
+    struct mmuext_op op = { .cmd = MMUEXT_TLB_FLUSH_ALL };
+    return (int)hypercall_mmuext_op(&op, 1, NULL, DOMID_SELF);
+}
+
+int arch_linear_protect(unsigned long pfn, unsigned long n, bool ro)
+{
+    static struct mmu_update batch[512];
+    static spinlock_t batch_lock = SPINLOCK_INIT;
+    unsigned k = 0;
+    int rc = 0;
+    spin_lock(&batch_lock);
+    for (unsigned long p = pfn; p < pfn + n && !rc; p++) {
+        unsigned long va = (unsigned long)pfn_to_virt(p);
+        spin_lock(&pt_lock);
+        uint64_t *l1 = ensure_l1(va);
+        spin_unlock(&pt_lock);
+        if (!l1) {
+            rc = -ENOMEM;
+            break;
+        }
+        batch[k].ptr = virt_to_maddr(&l1[pt_index(va, 1)]) | MMU_NORMAL_PT_UPDATE;
+        batch[k].val = ((uint64_t)pfn_to_mfn(p) << PAGE_SHIFT) | LEAF_FLAGS;
+        if (ro)
+            batch[k].val &= ~PTE_RW;
+        if (++k == ARRAY_SIZE(batch) || p + 1 == pfn + n) {
+            rc = (int)hypercall_mmu_update(batch, k, NULL, DOMID_SELF);
+            k = 0;
+        }
+    }
+    spin_unlock(&batch_lock);
+    /* mmu_update does not flush: no vCPU may keep writing through an old entry. */
+    return rc ? rc : flush_all();
+}
+
+/* Entry -> the table it points at, through the m2p and our linear map. */
+static uint64_t *ptb_child(uint64_t e)
+{
+    return entry_table(e);
+}
+
+int arch_ptb_map(struct arch_ptb *b, unsigned long va, unsigned long mfn, bool rw, bool exec)
+{
+    uint64_t *t = b->l4;
+    for (int level = 4; level > 1; level--) {
+        uint64_t *e = &t[pt_index(va, level)];
+        if (!*e) {
+            unsigned long child_mfn;
+            uint64_t *child = b->alloc(b->ctx, &child_mfn);
+            if (!child)
+                return -ENOMEM;
+            memset(child, 0, PAGE_SIZE);
+            *e = ((uint64_t)child_mfn << PAGE_SHIFT) | PT_FLAGS;
+        }
+        t = ptb_child(*e);
+        if (!t)
+            return -EINVAL;
+    }
+    t[pt_index(va, 1)] = ((uint64_t)mfn << PAGE_SHIFT) | PTE_P | PTE_A | PTE_D |
+                         (rw ? PTE_RW : 0) | (exec ? 0 : PTE_NX);
+    return 0;
+}
+
+int arch_pin_l4(unsigned long mfn)
+{
+    /* Xen validates the whole tree here: every table must be mapped read-only everywhere. */
+    struct mmuext_op op = { .cmd = MMUEXT_PIN_L4_TABLE, .arg1.mfn = mfn };
+    return (int)hypercall_mmuext_op(&op, 1, NULL, DOMID_SELF);
+}
+
+int arch_unpin(unsigned long mfn)
+{
+    /* Drops the pin; the tables lose their type once no vCPU (down ones too) has them as CR3. */
+    struct mmuext_op op = { .cmd = MMUEXT_UNPIN_TABLE, .arg1.mfn = mfn };
+    return (int)hypercall_mmuext_op(&op, 1, NULL, DOMID_SELF);
+}
+
+int arch_m2p_set(const unsigned long *mfn, unsigned long first_pfn, unsigned long n)
+{
+    static struct mmu_update batch[512];
+    static spinlock_t batch_lock = SPINLOCK_INIT;
+    unsigned k = 0;
+    int rc = 0;
+    spin_lock(&batch_lock);
+    for (unsigned long i = 0; i < n && !rc; i++) {
+        batch[k].ptr = ((uint64_t)mfn[i] << PAGE_SHIFT) | MMU_MACHPHYS_UPDATE;
+        batch[k].val = first_pfn + i;
+        if (++k == ARRAY_SIZE(batch) || i + 1 == n) {
+            rc = (int)hypercall_mmu_update(batch, k, NULL, DOMID_SELF);
+            k = 0;
+        }
+    }
+    spin_unlock(&batch_lock);
+    return rc;
+}
+
+unsigned long arch_mm_extend(unsigned long from, unsigned long to, void (*mapped)(unsigned long pfn))
+{
+    /*
+     * Map pfns [from, to) into the linear map, writable, 512 per call.  Xen
+     * refuses a writable mapping of a frame that is still a page table
+     * somewhere (a LOST vCPU keeps the old kernel's alive): a batch it
+     * refuses is redone one page at a time, and such a frame is left out.
+     */
+    static struct mmu_update batch[512];
+    static unsigned long batch_pfn[512];
+    unsigned long done = 0;
+    unsigned k = 0;
+    to = MIN(to, MIN(nr_pages, (unsigned long)LINEAR_MAX_PAGES));
+    for (unsigned long p = from; p < to; p++) {
+        unsigned long va = (unsigned long)pfn_to_virt(p);
+        spin_lock(&pt_lock);
+        uint64_t *l1 = ensure_l1(va);
+        spin_unlock(&pt_lock);
+        if (!l1)
+            break;
+        batch[k].ptr = virt_to_maddr(&l1[pt_index(va, 1)]) | MMU_NORMAL_PT_UPDATE;
+        batch[k].val = ((uint64_t)pfn_to_mfn(p) << PAGE_SHIFT) | LEAF_FLAGS;
+        batch_pfn[k] = p;
+        if (++k < ARRAY_SIZE(batch) && p + 1 < to)
+            continue;
+        unsigned ok = 0;
+        if (hypercall_mmu_update(batch, k, &ok, DOMID_SELF) == 0)
+            ok = k;
+        for (unsigned i = 0; i < k; i++) {
+            /* Entries before the one Xen refused went in; retry the rest one by one. */
+            if (i >= ok && hypercall_mmu_update(&batch[i], 1, NULL, DOMID_SELF))
+                continue;
+            done++;
+            if (mapped)
+                mapped(batch_pfn[i]);
+        }
+        k = 0;
+    }
+    linear_pages = MAX(linear_pages, to);
+    return done;
 }

@@ -52,11 +52,12 @@ static inline uint64_t virt_to_maddr(const void *va)
 }
 
 /*
- * Extend the bootstrap mapping so the linear map covers min(nr_pages,
- * LINEAR_MAX_PAGES) pages, taking page-table pages from *next_free_pfn.
+ * Extend the bootstrap mapping so the linear map covers min(map_pages,
+ * LINEAR_MAX_PAGES) pages (map_pages <= nr_pages: a kexec'd kernel maps the
+ * old kernel's pages only once nobody runs on them), taking page-table pages from *next_free_pfn.
  * Returns 0 or a negative Xen error.
  */
-int arch_mm_init(const struct start_info *si, unsigned long *next_free_pfn);
+int arch_mm_init(const struct start_info *si, unsigned long *next_free_pfn, unsigned long map_pages);
 
 /* Page source for page-table pages needed after boot (set by the kernel's allocator). */
 void arch_mm_set_page_source(void *(*alloc_page)(void));
@@ -70,6 +71,28 @@ int arch_set_page_ro(void *va, bool ro);
 
 /* Reserve VMAP address space (page granular, never reused). */
 unsigned long arch_vmap_reserve(unsigned long pages);
+
+/* ---- kexec support ---- */
+/* Map (mfn 0: unmap) one page, flushing every vCPU's TLB. */
+int arch_map_page_all(unsigned long va, unsigned long mfn, unsigned long flags);
+/* Linear-map pages [pfn, pfn + n) read-only (ro) or writable again, batched, then flush all TLBs. */
+int arch_linear_protect(unsigned long pfn, unsigned long n, bool ro);
+/*
+ * Building another kernel's page tables in frames we own: l4 is a zeroed
+ * page of ours; alloc hands out more (zeroed here), returning its VA and mfn.
+ */
+struct arch_ptb {
+    uint64_t *l4;
+    void *(*alloc)(void *ctx, unsigned long *mfn);
+    void *ctx;
+};
+int arch_ptb_map(struct arch_ptb *b, unsigned long va, unsigned long mfn, bool rw, bool exec);
+int arch_pin_l4(unsigned long mfn);
+int arch_unpin(unsigned long mfn);
+/* m2p[mfn[i]] = first_pfn + i (MMU_MACHPHYS_UPDATE, batched). */
+int arch_m2p_set(const unsigned long *mfn, unsigned long first_pfn, unsigned long n);
+/* Map pfns [from, to) writable (capped at the linear map); mapped(pfn) for each that Xen took. */
+unsigned long arch_mm_extend(unsigned long from, unsigned long to, void (*mapped)(unsigned long pfn));
 
 /* Walk the live page tables; returns the L1 entry value or 0, and level where it stopped. */
 uint64_t arch_pt_lookup(unsigned long va, int *level);

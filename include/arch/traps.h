@@ -45,5 +45,8 @@ extern char arch_event_entry[], arch_failsafe_entry[], arch_nmi_entry[];
 extern char arch_ap_entry[];
 void arch_context_switch(unsigned long *save_sp, unsigned long new_sp);
 void arch_iret_to_self(void);
+/* arch/x86/kexec.S: through the trampoline copied into the kexec window; never returns. */
+void __noreturn arch_kexec_enter(void *mailbox);
+extern char arch_kexec_tramp[], arch_kexec_tramp_end[];
 
 #endif

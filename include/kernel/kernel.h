@@ -4,6 +4,7 @@
 #define KERNEL_KERNEL_H
 #include <minipv/compiler.h>
 #include <kernel/printk.h>
+#include <xen/xen.h>
 
 struct cpu_regs;
 
@@ -46,7 +47,7 @@ void __noreturn kernel_shutdown(unsigned reason);
 void kernel_set_stop_others(void (*fn)(void));
 void kernel_stop_others(void);
 
-extern char kernel_cmdline[];
+extern char kernel_cmdline[MAX_GUEST_CMDLINE];
 extern uint64_t boot_time_ns;
 
 #endif

@@ -5,7 +5,14 @@
 #include <minipv/compiler.h>
 
 struct start_info;
-void mm_init(const struct start_info *si);
+/* Pages [usable_pages, nr_pages) are held back (a kexec'd kernel's old memory) until mm_reclaim. */
+void mm_init(const struct start_info *si, unsigned long usable_pages);
+/*
+ * Map pfns [from, to) and give them to the allocator, except those keep()
+ * says to keep and those Xen will not map writable (still page tables).
+ * Returns how many were added.
+ */
+unsigned long mm_reclaim(unsigned long from, unsigned long to, bool (*keep)(unsigned long pfn));
 void *page_alloc(unsigned long n);      /* n contiguous zeroed pages, or NULL */
 void page_free(void *p, unsigned long n);
 unsigned long pages_free(void);

@@ -20,5 +20,7 @@ void pfn_pool_init(struct pfn_pool *p, unsigned long *bitmap, unsigned long firs
 unsigned long pfn_pool_alloc(struct pfn_pool *p, unsigned long n);
 /* 0, or -1 if any pfn was not allocated (double free, outside the pool). */
 int pfn_pool_free(struct pfn_pool *p, unsigned long pfn, unsigned long n);
+/* Mark the free pfns [pfn, pfn + n) used; 0, or -1 (nothing changed) if one is not free or outside. */
+int pfn_pool_take(struct pfn_pool *p, unsigned long pfn, unsigned long n);
 
 #endif

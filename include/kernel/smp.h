@@ -69,6 +69,8 @@ void smp_bringup(void);
  * maxvcpus > vcpus).  NULL: every vCPU is wanted.
  */
 extern bool (*vcpu_available_hook)(unsigned vcpu_id);
+/* Bring-up leaves this cpu OFFLINE though present (it was offline before a kexec). */
+void smp_leave_offline(unsigned cpu);
 /* The vcpu fail_vcpu= told bring-up to break, or -1. */
 int smp_fail_vcpu(void);
 /* Bring-up report numbers (ns). */

@@ -26,7 +26,8 @@ struct percpu {
     volatile unsigned long ipi_pending;   /* IPI kinds multiplexed on one channel */
     volatile uint64_t timer_fired, ipi_count, upcall_count;
     uint64_t timer_deadline;
-    volatile uint64_t online_at;      /* Xen time it last became ONLINE */
+    volatile uint64_t online_at;      /* Xen time it last became ONLINE, by its own clock */
+    uint64_t online_seen;             /* when boot bring-up saw it ONLINE, by the boot cpu's clock */
     /* scheduler (kernel/sched) */
     void *current;
     void *idle;

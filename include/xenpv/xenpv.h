@@ -37,6 +37,8 @@ void xen_use_legacy_vcpu_info(struct percpu *pc);
 int xen_register_vcpu_info(struct percpu *pc);
 /* Use the vcpu_info an earlier kernel registered at maddr (one of our mapped frames). */
 int xen_adopt_vcpu_info(struct percpu *pc, uint64_t maddr);
+/* Where cpu's vcpu_info goes when xen_register_vcpu_info registers it. */
+uint64_t xen_vcpu_info_slot_maddr(unsigned cpu);
 /* pfn holds part of our own vcpu_info area. */
 bool xen_is_vcpu_info_frame(unsigned long pfn);
 /* On pc's own vCPU: stop both timers, turn off the runstate and time areas. */
@@ -59,6 +61,16 @@ int xen_evtchn_send(uint32_t port);
 void xen_evtchn_mask(uint32_t port);
 void xen_evtchn_unmask(uint32_t port);
 void xen_upcall(void);               /* the event upcall body */
+/*
+ * Walk every port of the domain (EVTCHNOP_status): count what is bound,
+ * by kind, and with close set, close all but the keep[] ones (a kexec'd
+ * kernel's sweep of what the old one left).
+ */
+struct xen_evtchn_census {
+    unsigned ports, kept, virq, ipi, interdomain, unbound, other, xen_owned, closed;
+};
+int xen_evtchn_walk(const uint32_t *keep, unsigned nkeep, bool close, struct xen_evtchn_census *c);
+extern uint64_t xen_spurious_events;
 
 /* Per-vCPU upcall mask: the PV interrupt flag. */
 static inline unsigned long irq_save(void)

@@ -69,6 +69,25 @@ int xs_poll(void);
  */
 int xs_watch_event(char *path, size_t plen, char *token, size_t tlen);
 
+/*
+ * kexec: where the message streams of the ring stand, for the next kernel.
+ * xs_quiesce (a planned jump) first waits, bounded, until no request is
+ * under way and the incoming stream is at a message boundary, and then
+ * keeps the client locked for good.  The new kernel calls xs_resume_from
+ * before xs_init: it finishes a half-written request (its answer is
+ * dropped), picks up a half-read message, numbers its requests past the
+ * old ones, and resets the old kernel's watches (XS_RESET_WATCHES).
+ */
+struct xs_stream {
+    uint32_t rx_have;           /* bytes of the current incoming message already read */
+    uint8_t rx_hdr[16];         /* the header bytes among them */
+    uint32_t req_left;          /* bytes of a request not written yet */
+    uint32_t next_req;          /* the next request id */
+};
+void xs_stream_state(struct xs_stream *st);
+int xs_quiesce(struct xs_stream *st, uint64_t bound_ns);
+void xs_resume_from(const struct xs_stream *st);
+
 /* Words for the last failed call ("" if none). */
 const char *xs_last_error(void);
 

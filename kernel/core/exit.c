@@ -11,6 +11,9 @@ static int exit_mode = EXIT_AUTO;
 KOPT_ENUM(exit, "exit", exit_mode, exit_names,
           "end of run: auto (dom0 reboot, domU poweroff) | poweroff | reboot | crash");
 
+/* The command line as Xen (or the kernel before a kexec) gave it: kexec hands it on. */
+char kernel_cmdline[MAX_GUEST_CMDLINE];
+
 static void (*stop_others)(void);
 
 void kernel_set_stop_others(void (*fn)(void))

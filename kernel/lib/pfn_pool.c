@@ -65,3 +65,16 @@ int pfn_pool_free(struct pfn_pool *p, unsigned long pfn, unsigned long n)
         p->hint = pfn;
     return 0;
 }
+
+int pfn_pool_take(struct pfn_pool *p, unsigned long pfn, unsigned long n)
+{
+    if (pfn < p->first || pfn > p->end || n > p->end - pfn)
+        return -1;
+    for (unsigned long i = pfn; i < pfn + n; i++)
+        if (used(p, i))
+            return -1;
+    for (unsigned long i = pfn; i < pfn + n; i++)
+        mark(p, i, true);
+    p->nfree -= n;
+    return 0;
+}

@@ -18,26 +18,55 @@ static struct pfn_pool pool;
 static spinlock_t page_lock = SPINLOCK_INIT;
 
 static void *page_source(void) { return page_alloc(1); }
+static unsigned long lock_mm(spinlock_t *l);
+static void unlock_mm(spinlock_t *l, unsigned long flags);
 
-void mm_init(const struct start_info *si)
+void mm_init(const struct start_info *si, unsigned long usable_pages)
 {
     /*
      * Everything up to the bootstrap page tables is the image, p2m,
      * start_info and (domU) xenstore/console pages; the bootstrap stack
-     * after the page tables was abandoned in head.S.
+     * after the page tables was abandoned in head.S.  After a kexec the
+     * pages from usable_pages on are the old kernel's until it is gone.
      */
     unsigned long next = virt_to_pfn((void *)si->pt_base) + si->nr_pt_frames;
-    int rc = arch_mm_init(si, &next);
+    int rc = arch_mm_init(si, &next, usable_pages);
     if (rc)
         panic("mm: extending the linear map failed: %d", rc);
-    mm_total_pages = linear_pages;
-    /* The bitmap itself takes the first free pages. */
-    unsigned long bm_pages = DIV_ROUND_UP(DIV_ROUND_UP(linear_pages, 64) * 8, PAGE_SIZE);
+    unsigned long end = MIN(nr_pages, LINEAR_MAX_PAGES);
+    /* The bitmap covers every page we may ever own, and takes the first free pages. */
+    unsigned long bm_pages = DIV_ROUND_UP(DIV_ROUND_UP(end, 64) * 8, PAGE_SIZE);
     unsigned long *bitmap = pfn_to_virt(next);
     next += bm_pages;
-    pfn_pool_init(&pool, bitmap, next, linear_pages);
+    pfn_pool_init(&pool, bitmap, next, end);
+    if (linear_pages < end && pfn_pool_take(&pool, linear_pages, end - linear_pages))
+        panic("mm: cannot hold pages %lu-%lu back", linear_pages, end - 1);
+    mm_total_pages = linear_pages;
     mm_first_free_pfn = next;
     arch_mm_set_page_source(page_source);
+}
+
+static bool (*reclaim_keep)(unsigned long pfn);
+static unsigned long reclaimed;
+
+static void reclaim_one(unsigned long pfn)
+{
+    if (reclaim_keep && reclaim_keep(pfn))
+        return;
+    unsigned long f = lock_mm(&page_lock);
+    int rc = pfn_pool_free(&pool, pfn, 1);
+    unlock_mm(&page_lock, f);
+    if (!rc)
+        reclaimed++;
+}
+
+unsigned long mm_reclaim(unsigned long from, unsigned long to, bool (*keep)(unsigned long pfn))
+{
+    reclaim_keep = keep;
+    reclaimed = 0;
+    arch_mm_extend(from, to, reclaim_one);
+    mm_total_pages = linear_pages;
+    return reclaimed;
 }
 
 /*

@@ -36,10 +36,16 @@ int smp_fail_vcpu(void)
 
 static volatile int smp_go;
 static struct cpumask unavailable;      /* left OFFLINE at boot by vcpu_available_hook */
+static struct cpumask held;             /* left OFFLINE at boot: offline before a kexec */
+
+void smp_leave_offline(unsigned cpu)
+{
+    cpumask_set(&held, cpu);
+}
 
 static bool cpu_wanted(unsigned cpu)
 {
-    return !cpumask_test(&unavailable, cpu);
+    return !cpumask_test(&unavailable, cpu) && !cpumask_test(&held, cpu);
 }
 
 /* Time one hypercall into *acc (ns of Xen system time). */
@@ -55,6 +61,13 @@ int smp_start_cpu(struct percpu *pc, uint64_t *hcall_ns)
 
     ASSERT(cpu_state(pc) == CPU_STARTING);
     pc->fail_what = NULL;
+    if (pc->initialised) {
+        /* Xen has its context (parked here, or by the kernel before a kexec): it resumes. */
+        rc = (int)TIMED(hcall_ns, hypercall_vcpu_op(VCPUOP_up, vcpu, NULL));
+        if (rc)
+            goto fail;
+        return 0;
+    }
     if (!pc->stack_top) {
         pc->fail_what = "no memory for its stack";
         goto fail;
@@ -169,15 +182,26 @@ void smp_bringup(void)
     for (unsigned c = 1; c <= last_direct && c < nr_cpus; c++)
         start_if_offline(c, &hcall);
 
-    /* Bounded wait: STARTING past the deadline becomes FAILED; the others carry on. */
-    uint64_t deadline = start + opt_smp_timeout_ms * 1000000ULL;
+    /*
+     * Bounded wait: STARTING past the deadline becomes FAILED; the others
+     * carry on.  Times are taken here, on the boot cpu: each vCPU's Xen
+     * system time is its own extrapolation, and under TCG two vCPUs' clocks
+     * can be tens of ms apart.
+     */
+    uint64_t deadline = start + opt_smp_timeout_ms * 1000000ULL, last = start;
     for (;;) {
         unsigned pending = 0;
+        uint64_t now = xen_system_time();
         for (unsigned c = 1; c < nr_cpus; c++) {
-            int s = cpu_state(per_cpu(c));
+            struct percpu *pc = per_cpu(c);
+            int s = cpu_state(pc);
             if (s == CPU_OFFLINE && cpu_wanted(c) && parent_gave_up(c))
                 start_if_offline(c, &hcall);    /* tree: an orphan; the boot cpu takes it */
-            s = cpu_state(per_cpu(c));
+            s = cpu_state(pc);
+            if (s == CPU_ONLINE && !pc->online_seen) {
+                pc->online_seen = now;
+                last = MAX(last, now);
+            }
             pending += s == CPU_STARTING || (s == CPU_OFFLINE && cpu_wanted(c));
         }
         if (!pending)
@@ -195,22 +219,23 @@ void smp_bringup(void)
     }
     smp_boot_hcall_ns = hcall;
 
-    uint64_t last = start;
     unsigned online = 1;
     for (unsigned c = 1; c < nr_cpus; c++) {
         struct percpu *pc = per_cpu(c);
         int s = cpu_state(pc);
         if (s == CPU_ONLINE) {
             online++;
-            last = MAX(last, pc->online_at);
-            /* ONLINE promises its bring-up is done: the mask and the time are set before it. */
-            if (!cpumask_test(&cpu_online_mask, c) || pc->online_at < start)
-                pr_err("smp: cpu %u (vcpu %u) ONLINE before its bring-up finished (mask %d, "
-                       "online at %llu, bring-up started %llu)", c, pc->vcpu_id,
-                       cpumask_test(&cpu_online_mask, c), (unsigned long long)pc->online_at,
-                       (unsigned long long)start);
+            /* ONLINE promises its bring-up is done: it is in the online mask before that. */
+            if (!cpumask_test(&cpu_online_mask, c))
+                pr_err("smp: cpu %u (vcpu %u) ONLINE before its bring-up finished (not in "
+                       "the online mask)", c, pc->vcpu_id);
+        } else if (s == CPU_LOST) {
+            pr_err("smp: cpu %u (vcpu %u) LOST: left down (resuming it would run an old kernel)",
+                   c, pc->vcpu_id);
         } else if (!cpu_wanted(c)) {
-            printk("smp: cpu %u (vcpu %u) left offline: not available (xenstore)", c, pc->vcpu_id);
+            printk("smp: cpu %u (vcpu %u) left offline: %s", c, pc->vcpu_id,
+                   cpumask_test(&held, c) ? "it was offline before the jump" :
+                   "not available (xenstore)");
         } else if (pc->fail_code == -ETIMEDOUT) {
             pr_err("smp: cpu %u (vcpu %u) %s: not ONLINE within smp_timeout_ms=%llu", c,
                    pc->vcpu_id, cpu_state_name(s), (unsigned long long)opt_smp_timeout_ms);

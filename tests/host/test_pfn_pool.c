@@ -11,7 +11,7 @@ static unsigned char shadow[END];      /* 1 = allocated by us */
 int main(void)
 {
     struct pfn_pool p;
-    ktap_plan(9);
+    ktap_plan(10);
     pfn_pool_init(&p, bits, 37, END);
     CASE(p.nfree == END - 37, "init counts free pfns", "nfree %lu", p.nfree);
 
@@ -26,6 +26,17 @@ int main(void)
     CASE(pfn_pool_alloc(&p, 0) == PFN_NONE && pfn_pool_alloc(&p, END) == PFN_NONE,
          "impossible sizes refused", "%s", "failed");
     pfn_pool_free(&p, b, 10);
+    {
+        unsigned long before = p.nfree;
+        int t1 = pfn_pool_take(&p, 500, 20), t2 = pfn_pool_take(&p, 510, 5),
+            t3 = pfn_pool_take(&p, END - 2, 5);
+        unsigned long c = pfn_pool_alloc(&p, 1);
+        int f1 = pfn_pool_free(&p, 500, 20);
+        pfn_pool_free(&p, c, 1);
+        CASE(t1 == 0 && t2 == -1 && t3 == -1 && f1 == 0 && p.nfree == before,
+             "take marks a range used, refuses overlaps and ranges past the end",
+             "take %d %d %d free %d nfree %lu before %lu", t1, t2, t3, f1, p.nfree, before);
+    }
 
     /* Random alloc/free against a shadow: no overlap, no loss, counts exact. */
     unsigned long seed = 12345, live_pfn[400], live_n[400];

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kexec/kdump handoff: what an old kernel tells the new one it jumps
+ * into (kernel/lib/handoff.c: pure, host-tested, fuzzed).
+ *
+ * Wire format (little-endian, all of it in the handoff pages of the region):
+ *
+ *   header  32 bytes   magic "MINIPVHO", u32 version (HANDOFF_VERSION), u32 total
+ *                      length, u32 crc32 of bytes [32, total), u32 header length
+ *                      (32), u32 record count, u32 reserved (0)
+ *   record  8 + len    u16 type, u16 record version, u32 len, then len bytes of
+ *                      payload, padded with zeros to a multiple of 8
+ *
+ * Compatibility: `version` changes only when an old reader could not make
+ * sense of the records any more.  Within a version a writer may add record
+ * types (an unknown type is skipped, and counted) and grow a record (fields
+ * are only ever appended; a reader takes the fields it knows, and fields an
+ * older writer did not send read as zero).  So a later minipv reads an
+ * earlier one's handoff, and an earlier one a later one's.  A handoff is
+ * refused, with the reason in words, when the magic, version, length or
+ * checksum is wrong, a record runs past the end, a record the reader needs
+ * is missing or shorter than its first version, or a value is out of range.
+ */
+#ifndef KERNEL_HANDOFF_H
+#define KERNEL_HANDOFF_H
+#include <minipv/compiler.h>
+
+#define HANDOFF_MAGIC      "MINIPVHO"
+#define HANDOFF_VERSION    1
+#define HANDOFF_MAX_VCPUS  4096         /* = MAX_VCPU_ID */
+#define HANDOFF_MAX_P2M    1024         /* p2m frames: 512 Ki pages, 2 GiB */
+#define HANDOFF_CMDLINE    1024
+#define HANDOFF_REASON     96
+
+enum handoff_kind { HANDOFF_KEXEC = 1, HANDOFF_CRASH = 2 };
+
+/* What the old kernel knew of each vCPU, by Xen vcpu id. */
+enum handoff_vcpu_state {
+    HO_VCPU_FREE = 0,       /* never VCPUOP_initialise'd: start it as at first boot */
+    HO_VCPU_PARKED = 1,     /* was online, now parked: it resumes into the new kernel */
+    HO_VCPU_OFFLINE = 2,    /* initialised, offline (hotplug): it comes over, stays offline */
+    HO_VCPU_LOST = 3,       /* did not stop in time: never resume it */
+    HO_VCPU_NR_STATES
+};
+
+struct handoff_vcpu {
+    uint8_t state;              /* enum handoff_vcpu_state */
+    uint8_t park_why;           /* the old kernel's enum park_why */
+    uint16_t old_cpu;           /* its logical cpu in the old kernel (0xffff: none) */
+    uint32_t apic_id;           /* the APIC ID the old kernel gave it */
+    uint64_t vcpu_info_maddr;   /* registered vcpu_info, 0 = never registered */
+};
+
+struct handoff {
+    /* GEN */
+    uint32_t kind;              /* enum handoff_kind */
+    uint32_t generation;        /* of the new kernel: 1 is a first boot's first jump */
+    uint32_t jump_vcpu;         /* the vCPU that jumps: the new kernel's cpu 0 */
+    uint32_t jump_cpu;          /* its logical cpu in the old kernel */
+    uint64_t jump_time_ns;      /* Xen system time of the jump */
+    /* DOMAIN */
+    uint64_t shared_info_maddr;
+    uint64_t console_mfn;       /* 0 on dom0 (CONSOLEIO_write) */
+    uint32_t console_port;
+    uint32_t store_port;
+    uint64_t store_mfn;         /* 0: no xenstore (dom0) */
+    /* VCPUS */
+    uint32_t nr_vcpus;
+    struct handoff_vcpu vcpu[HANDOFF_MAX_VCPUS];
+    /* MEMORY */
+    uint64_t nr_pages;          /* the new kernel's pfns: every frame of the domain */
+    uint64_t usable_pages;      /* pfns below this are its own from the start (the region) */
+    uint64_t old_l4_mfn;        /* the old page tables: unpin once nobody runs on them */
+    uint64_t old_nr_pages;      /* the old kernel's pfns */
+    uint64_t old_first_free_pfn;
+    /* OLD_P2M: the frames of the old kernel's pfn -> mfn array, for the dump */
+    uint32_t nr_old_p2m;
+    uint64_t old_p2m[HANDOFF_MAX_P2M];
+    /* CMDLINE: the new kernel's command line */
+    char cmdline[HANDOFF_CMDLINE];
+    /* XENSTORE: where the old kernel left the ring's message streams */
+    uint32_t xs_rx_have;        /* bytes of a reply/event it had already taken (0: at a boundary) */
+    uint8_t xs_rx_hdr[16];      /* the header bytes among them */
+    uint32_t xs_req_left;       /* bytes of a request it had not written yet */
+    uint32_t xs_next_req;       /* its next request id: ours start past it (no reply mix-ups) */
+    /* STATS: carried across generations, for the leak check */
+    uint64_t first_free_pages;  /* generation 1's free pages once it had reclaimed */
+    uint64_t prev_free_pages;   /* the old kernel's free pages at the jump */
+    /* TEST: a run's result carried across generations (status only gets worse) */
+    uint32_t test_result;
+    uint32_t test_failed;
+    /* CRASH (kdump) */
+    char reason[HANDOFF_REASON];
+    /* How many records the reader skipped (unknown types): set by the decoder. */
+    uint32_t skipped_records;
+};
+
+/* Bytes encode needs at most for h (nr_vcpus and nr_old_p2m decide). */
+size_t handoff_size(const struct handoff *h);
+/* Encode h into buf; the length, or 0 (with err) if it does not fit or a value is out of range. */
+size_t handoff_encode(const struct handoff *h, void *buf, size_t size, char *err, size_t errlen);
+/* Decode buf[0..size); 0, or -1 with the reason in err.  *h is all zero first. */
+int handoff_decode(const void *buf, size_t size, struct handoff *h, char *err, size_t errlen);
+/* Bit-wise CRC-32 (IEEE), also used for the vmcore stream. */
+uint32_t handoff_crc32(uint32_t crc, const void *p, size_t n);
+const char *handoff_vcpu_state_name(unsigned s);
+
+#endif

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The new kernel's side of a jump: read the handoff, trust nothing the old
+ * kernel left in Xen, bring every vCPU over, take the old memory, report.
+ * On a first boot only kexec_boot_finish runs (it arms the region).
+ */
+#include "internal.h"
+#include <kernel/kernel.h>
+#include <kernel/mm.h>
+#include <kernel/sched.h>
+#include <kernel/cpu_topology.h>
+#include <arch/mm.h>
+#include <arch/traps.h>
+#include <xenpv/xenpv.h>
+#include <xenpv/hypercall.h>
+#include <xenpv/xenstore.h>
+#include <minipv/errno.h>
+#include <minipv/string.h>
+
+static struct handoff ho_in;
+const struct handoff *kexec_ho_in;
+static struct kexec_carry carry;
+
+unsigned kexec_generation(void) { return kexec_ho_in ? kexec_ho_in->generation : 0; }
+const struct kexec_carry *kexec_carried(void) { return &carry; }
+const struct handoff *kexec_handoff(void) { return kexec_ho_in; }
+void kexec_carry(uint32_t failed) { carry.failed += failed; }
+
+static void __noreturn refuse(const char *why)
+{
+    /* We may be any vCPU of the domain, with no idea which: nothing else is safe. */
+    printk_level(LOG_EMERG, "kexec: %s: cannot take over from the old kernel", why);
+    kernel_shutdown(SHUTDOWN_crash);
+}
+
+const struct handoff *kexec_intake(const struct start_info *si, uint64_t ho_va, uint64_t magic)
+{
+    if (magic != KEXEC_ENTRY_MAGIC)
+        return NULL;                        /* a boot from Xen: %rdx is 0 */
+    char err[200];
+    if (ho_va != KEXEC_HANDOFF_VA) {
+        snprintf(err, sizeof(err), "handoff at %#llx, want %#lx", (unsigned long long)ho_va,
+                 KEXEC_HANDOFF_VA);
+        refuse(err);
+    }
+    if (handoff_decode((const void *)KEXEC_HANDOFF_VA, (KEXEC_HANDOFF_PAGES - 4) * PAGE_SIZE,
+                       &ho_in, err, sizeof(err)))
+        refuse(err);
+    if (ho_in.nr_pages != si->nr_pages) {
+        snprintf(err, sizeof(err), "handoff says %llu pages, start_info %lu",
+                 (unsigned long long)ho_in.nr_pages, si->nr_pages);
+        refuse(err);
+    }
+    kexec_ho_in = &ho_in;
+    carry.result = ho_in.test_result;
+    carry.failed = ho_in.test_failed;
+    carry.first_free_pages = ho_in.first_free_pages;
+    struct xs_stream xs = { .rx_have = ho_in.xs_rx_have, .req_left = ho_in.xs_req_left,
+                            .next_req = ho_in.xs_next_req };
+    memcpy(xs.rx_hdr, ho_in.xs_rx_hdr, sizeof(xs.rx_hdr));
+    xs_resume_from(&xs);
+    if (ho_in.test_result > RESULT_NONE)
+        result_report((enum test_result)ho_in.test_result, NULL);   /* only gets worse */
+    return kexec_ho_in;
+}
+
+void kexec_sweep_old_state(void)
+{
+    const struct handoff *h = kexec_ho_in;
+    if (!h)
+        return;
+    /* Every port the old kernel bound goes, but the toolstack's two (never EVTCHNOP_reset). */
+    uint32_t keep[2];
+    unsigned nkeep = 0;
+    if (h->console_mfn)
+        keep[nkeep++] = h->console_port;
+    if (h->store_mfn)
+        keep[nkeep++] = h->store_port;
+    struct xen_evtchn_census c;
+    xen_evtchn_walk(keep, nkeep, true, &c);
+    /* Runstate/time areas (virtual addresses, any vCPU may set them) and periodic timers. */
+    for (unsigned v = 0; v < h->nr_vcpus; v++) {
+        xen_vcpu_drop_areas(v);
+        hypercall_vcpu_op(VCPUOP_stop_periodic_timer, v, NULL);
+    }
+    printk("kexec: generation %u (%s from vcpu %u): closed %u event channels of the old kernel "
+           "(%u VIRQ, %u IPI, %u interdomain, %u unbound, %u other), kept %u; runstate and time "
+           "areas dropped and periodic timers stopped on %u vCPUs", h->generation,
+           h->kind == HANDOFF_CRASH ? "crash" : "kexec", h->jump_vcpu, c.closed, c.virq, c.ipi,
+           c.interdomain, c.unbound, c.other, c.kept, h->nr_vcpus);
+}
+
+/* The vCPUs the old kernel ran: the cpu map must use them all (they hold its page tables). */
+const unsigned long *kexec_must_use(void)
+{
+    static unsigned long must[HANDOFF_MAX_VCPUS / 64];
+    const struct handoff *h = kexec_ho_in;
+    if (!h)
+        return NULL;
+    for (unsigned v = 0; v < h->nr_vcpus; v++)
+        if (h->vcpu[v].state == HO_VCPU_PARKED || h->vcpu[v].state == HO_VCPU_OFFLINE)
+            must[v / 64] |= 1UL << (v % 64);
+    return must;
+}
+
+void kexec_prepare_cpus(void)
+{
+    const struct handoff *h = kexec_ho_in;
+    if (!h)
+        return;
+    for (unsigned c = 0; c < nr_cpus; c++) {
+        struct percpu *pc = per_cpu(c);
+        unsigned v = pc->vcpu_id;
+        const struct handoff_vcpu *e = v < h->nr_vcpus ? &h->vcpu[v] : NULL;
+        if (!e || e->state == HO_VCPU_FREE)
+            continue;           /* never ran: started as at first boot */
+        /* Xen rule: a vcpu_info can be registered once, and stays where it is. */
+        if (e->vcpu_info_maddr && xen_adopt_vcpu_info(pc, e->vcpu_info_maddr)) {
+            if (!c)
+                panic("kexec: our own vcpu_info at %#llx is not one of our frames",
+                      (unsigned long long)e->vcpu_info_maddr);
+            pr_err("kexec: cpu %u (vcpu %u): vcpu_info at %#llx is not one of our frames: LOST",
+                   c, v, (unsigned long long)e->vcpu_info_maddr);
+            cpu_state_set(pc, CPU_LOST);
+            continue;
+        }
+        if (!c)
+            continue;           /* cpu 0 is us */
+        if (e->state == HO_VCPU_LOST) {
+            cpu_state_set(pc, CPU_LOST);
+            continue;
+        }
+        /* PARKED or OFFLINE: initialised, waiting in the old cpu_park for its mailbox. */
+        pc->initialised = true;
+        if (!pc->stack_top)
+            pc->stack_top = stack_alloc(STACK_PAGES);
+        if (!pc->stack_top) {
+            pr_err("kexec: cpu %u (vcpu %u): no memory for its stack: left down, LOST", c, v);
+            cpu_state_set(pc, CPU_LOST);
+            continue;
+        }
+        kexec_fill_mailbox(v, (unsigned long)arch_ap_entry, pc->stack_top, (unsigned long)pc,
+                           (unsigned long)ap_main, 0, arch_pt_base_mfn());
+        if (e->state == HO_VCPU_OFFLINE)
+            smp_leave_offline(c);
+    }
+}
+
+/* Old vCPUs: have they all left the old page tables?  Re-up one whose up we consumed. */
+static unsigned not_arrived(bool nudge)
+{
+    const struct handoff *h = kexec_ho_in;
+    unsigned n = 0;
+    for (unsigned c = 1; c < nr_cpus; c++) {
+        struct percpu *pc = per_cpu(c);
+        unsigned v = pc->vcpu_id;
+        if (v >= h->nr_vcpus || cpu_state(pc) == CPU_LOST ||
+            (h->vcpu[v].state != HO_VCPU_PARKED && h->vcpu[v].state != HO_VCPU_OFFLINE))
+            continue;
+        if (atomic_load(&kexec_mailbox(v)->arrived))
+            continue;
+        n++;
+        /* One that resumed into old code before its cpu_park took the first up: up again. */
+        if (nudge && hypercall_vcpu_op(VCPUOP_is_up, v, NULL) == 0)
+            hypercall_vcpu_op(VCPUOP_up, v, NULL);
+    }
+    return n;
+}
+
+static void wait_arrivals(void)
+{
+    const struct handoff *h = kexec_ho_in;
+    /* The offline ones come over too (they would keep the old page tables alive), then park. */
+    for (unsigned c = 1; c < nr_cpus; c++) {
+        unsigned v = per_cpu(c)->vcpu_id;
+        if (v < h->nr_vcpus && h->vcpu[v].state == HO_VCPU_OFFLINE &&
+            cpu_state(per_cpu(c)) != CPU_LOST)
+            hypercall_vcpu_op(VCPUOP_up, v, NULL);
+    }
+    uint64_t deadline = xen_system_time() + cpu_call_bound_ns() + 5000000000ULL;
+    while (not_arrived(true) && xen_system_time() < deadline)
+        thread_yield();
+    for (unsigned c = 1; c < nr_cpus; c++) {
+        struct percpu *pc = per_cpu(c);
+        unsigned v = pc->vcpu_id;
+        if (v < h->nr_vcpus && cpu_state(pc) != CPU_LOST &&
+            (h->vcpu[v].state == HO_VCPU_PARKED || h->vcpu[v].state == HO_VCPU_OFFLINE) &&
+            !atomic_load(&kexec_mailbox(v)->arrived)) {
+            hypercall_vcpu_op(VCPUOP_down, v, NULL);
+            cpu_state_set(pc, CPU_LOST);
+            pr_err("kexec: cpu %u (vcpu %u) never came over from the old kernel: LOST", c, v);
+        }
+    }
+}
+
+static bool keep_vcpu_info(unsigned long pfn)
+{
+    (void)pfn;
+    return false;               /* Xen-bound frames are all in the prefix, never reclaimed */
+}
+
+void kexec_boot_finish(void)
+{
+    const struct handoff *h = kexec_ho_in;
+    if (h) {
+        wait_arrivals();
+        unsigned back = 0, of = 0, stay = 0, lost = 0;
+        uint64_t last = h->jump_time_ns;
+        for (unsigned c = 0; c < nr_cpus; c++) {
+            struct percpu *pc = per_cpu(c);
+            unsigned v = pc->vcpu_id;
+            int st = v < h->nr_vcpus ? h->vcpu[v].state : HO_VCPU_FREE;
+            if (st == HO_VCPU_PARKED) {
+                of++;
+                if (cpu_state(pc) == CPU_ONLINE) {
+                    back++;
+                    /* By our clock, the one the jump time was read on (the same vCPU). */
+                    last = MAX(last, c ? pc->online_seen : pc->online_at);
+                } else {
+                    pr_err("kexec: cpu %u (vcpu %u) was online at the jump and is %s now", c, v,
+                           cpu_state_name(cpu_state(pc)));
+                }
+            } else if (st == HO_VCPU_OFFLINE && cpu_state(pc) != CPU_LOST) {
+                stay++;
+                printk("kexec: cpu %u (vcpu %u) was offline at the jump: stays offline (%s)", c,
+                       v, cpu_state_name(cpu_state(pc)));
+            }
+            if (cpu_state(pc) == CPU_LOST) {
+                lost++;
+                pr_err("kexec: cpu %u (vcpu %u) LOST: left down, never resumed", c, v);
+            }
+        }
+        carry.jump_ns = last - h->jump_time_ns;
+        carry.back = back;
+        carry.of = of;
+        /* Nobody runs on the old page tables now (a LOST vCPU still holds them as its CR3). */
+        int rc = arch_unpin(h->old_l4_mfn);
+        if (rc)
+            pr_err("kexec: unpinning the old page tables (L4 mfn %#llx) failed: %d",
+                   (unsigned long long)h->old_l4_mfn, rc);
+        printk("kexec: generation %u on vcpu %u: %u of %u vCPUs back online in %llu us "
+               "(from the jump to the last ONLINE, Xen time)%s", h->generation, h->jump_vcpu,
+               back, of, (unsigned long long)(carry.jump_ns / 1000), back == of ? "" : " INCOMPLETE");
+        if (stay || lost)
+            printk("kexec: %u vCPU(s) offline at the jump stay offline, %u lost", stay, lost);
+        if (h->kind == HANDOFF_KEXEC) {
+            /* The old kernel's memory is ours now: its pfns get our numbering first. */
+            unsigned long n = h->nr_pages - h->usable_pages;
+            rc = arch_m2p_set(p2m + h->usable_pages, h->usable_pages, n);
+            unsigned long got = rc ? 0 : mm_reclaim(h->usable_pages, h->nr_pages, keep_vcpu_info);
+            printk("kexec: reclaimed %lu of the old kernel's %lu pages (%lu left out%s); %lu pages free",
+                   got, n, n - got, lost ? ": page tables of a LOST vCPU" : "", pages_free());
+            carry.free_now = pages_free();
+            if (!carry.first_free_pages)
+                carry.first_free_pages = carry.free_now;    /* generation 1 sets the baseline */
+        }
+    }
+    kexec_arm();
+}

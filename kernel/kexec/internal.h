@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* Between the files of kernel/kexec only.  The design: include/kernel/kexec.h. */
+#ifndef KERNEL_KEXEC_INTERNAL_H
+#define KERNEL_KEXEC_INTERNAL_H
+#include <kernel/kexec.h>
+#include <kernel/handoff.h>
+#include <arch/layout.h>
+#include <kernel/smp.h>
+
+/* One vCPU's mailbox in the window (offsets: include/arch/layout.h). */
+struct kexec_mailbox {
+    volatile uint32_t go;
+    volatile uint32_t arrived;
+    uint64_t entry, stack, arg0, arg1, arg2;
+    int64_t error;
+    uint32_t shutdown_reason, pad;
+    struct { uint32_t cmd, pad; uint64_t arg1, arg2; } ops[2];
+    uint8_t rest[KEXEC_MAILBOX_SIZE - 112];
+};
+
+static inline struct kexec_mailbox *kexec_mailbox(unsigned vcpu)
+{
+    return (struct kexec_mailbox *)(KEXEC_MAILBOX_VA + (unsigned long)vcpu * KEXEC_MAILBOX_SIZE);
+}
+
+/* The armed region and the new kernel laid out in it (region.c). */
+struct kexec_region {
+    bool armed;
+    char image[24];                 /* "self" or "module" */
+    unsigned long pfn, pages;       /* our pfns [pfn, pfn + pages) */
+    /* The new kernel's pfns: [0, prefix) mapped at its start, [prefix, usable) its
+     * pool, [usable, total) our memory, its own once it reclaims it. */
+    unsigned long prefix, usable, total;
+    unsigned long image_pages, mailbox_pages, tables;
+    unsigned long new_l4_mfn;
+    uint64_t entry;                 /* the new kernel's ELF entry */
+    uint64_t new_si_va;             /* its start_info, at its own address */
+    struct start_info *new_si;      /* the same page, at ours */
+};
+extern struct kexec_region kexec_region;
+
+/* The handoff we write (jump.c) and the one we were given (boot.c). */
+extern struct handoff kexec_ho_out;
+extern const struct handoff *kexec_ho_in;    /* NULL: a first boot */
+
+/* region.c: reserve the region, load the image, build and pin the new kernel's tables. */
+void kexec_arm(void);
+/* jump.c: the park resume hook of an armed kernel; a vCPU's mailbox (go set last). */
+void kexec_park_resume(struct percpu *pc);
+void kexec_fill_mailbox(unsigned vcpu, uint64_t entry, uint64_t stack, uint64_t a0, uint64_t a1,
+                        uint64_t a2, unsigned long l4_mfn);
+/* jump.c: steps 3-6 of the plan, the others already stopped (kdump calls it too). */
+void __noreturn kexec_jump(uint32_t kind, const char *reason);
+
+#endif

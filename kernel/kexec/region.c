@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Arming: the reserved region, the image loaded in it, and the new kernel
+ * built around it the way Xen's domain builder builds one (start_info, p2m,
+ * first page tables, pinned), plus the window (include/arch/layout.h).
+ * Every step before the pin can be undone; a failure names its reason and
+ * leaves kexec off, never half-armed.
+ */
+#include "internal.h"
+#include <kernel/kernel.h>
+#include <kernel/cmdline.h>
+#include <kernel/mm.h>
+#include <kernel/cpu.h>
+#include <kernel/elf_image.h>
+#include <arch/mm.h>
+#include <xenpv/xenpv.h>
+#include <xenpv/xenstore.h>
+#include <minipv/errno.h>
+#include <minipv/string.h>
+
+struct kexec_region kexec_region;
+
+static char opt_crashkernel[16] = "auto";
+KOPT_STR(crashkernel, "crashkernel", opt_crashkernel,
+         "kexec/kdump region in MiB: auto (sized for this domain) | 0 (off) | 1..");
+
+extern char _start[], _text[], __data_start[], __data_end[], __data_snapshot[], __bss_start[], _end[];
+extern char arch_kexec_tramp[], arch_kexec_tramp_end[];
+
+/* The region's own pages, in the order they sit in our pfns (not the new kernel's). */
+struct layout {
+    unsigned long image, p2m, tramp, tables, data, rest;     /* first index of each */
+    unsigned long n_p2m, n_tables, n_extra;
+    unsigned long si_idx, mailbox_idx, handoff_idx;
+    unsigned long extra_mfn[1 + 1 + NR_CPUS];                 /* console, store, vcpu_info frames */
+    unsigned long next_table;                                  /* builder's cursor */
+};
+static struct layout L;
+
+static unsigned long region_mfn(unsigned long idx) { return pfn_to_mfn(kexec_region.pfn + idx); }
+static void *region_va(unsigned long idx) { return pfn_to_virt(kexec_region.pfn + idx); }
+
+static unsigned long pages_needed(unsigned long image_pages)
+{
+    unsigned long n = nr_pages;
+    unsigned long mb = DIV_ROUND_UP((unsigned long)nr_vcpus * KEXEC_MAILBOX_SIZE, PAGE_SIZE);
+    unsigned long bitmap = DIV_ROUND_UP(DIV_ROUND_UP(MIN(n, LINEAR_MAX_PAGES), 64) * 8, PAGE_SIZE);
+    /* Per vCPU: a stack, and the scheduler's steal orders (2 x nr_vcpus entries of 4 bytes). */
+    unsigned long percpu = (unsigned long)nr_vcpus * (STACK_PAGES + 2) +
+                           DIV_ROUND_UP((unsigned long)nr_vcpus * nr_vcpus * 8, PAGE_SIZE);
+    return image_pages + 1 + DIV_ROUND_UP(n * 8, PAGE_SIZE) + 1 + mb + KEXEC_HANDOFF_PAGES +
+           8 + bitmap + percpu + 512 /* 2 MiB: heap, tables of the linear map, dump buffers */;
+}
+
+/* ---- the image: ourselves, or the boot module ---- */
+
+static struct elf_image elf;
+static const uint8_t *module;
+static size_t module_len;
+
+/* The boot module, if Xen or the toolstack gave one (dom0: after minipv; domU: ramdisk=). */
+static bool find_module(void)
+{
+    const struct start_info *si = xen_start_info;
+    if (!si->mod_start || !si->mod_len)
+        return false;
+    unsigned long va = si->mod_start;
+    if (si->flags & SIF_MOD_START_PFN)
+        va = (unsigned long)pfn_to_virt(si->mod_start);
+    unsigned long first = virt_to_pfn((void *)va), last = virt_to_pfn((void *)(va + si->mod_len - 1));
+    if (va < KERNEL_VIRT_BASE || first >= linear_pages || last >= linear_pages)
+        return false;
+    module = (const uint8_t *)va;
+    module_len = si->mod_len;
+    return true;
+}
+
+static unsigned long load_image(char *why, size_t whylen)
+{
+    if (!find_module()) {
+        strlcpy(kexec_region.image, "self", sizeof(kexec_region.image));
+        kexec_region.entry = (uint64_t)(unsigned long)_start;
+        return ((unsigned long)_end - (unsigned long)_text) >> PAGE_SHIFT;
+    }
+    strlcpy(kexec_region.image, "module", sizeof(kexec_region.image));
+    if (elf_image_parse(module, module_len, &elf, why, whylen))
+        return 0;
+    if (elf.handoff_version != HANDOFF_VERSION) {
+        snprintf(why, whylen, "image: speaks handoff version %u, this kernel %u",
+                 elf.handoff_version, HANDOFF_VERSION);
+        return 0;
+    }
+    if (elf.lo != KERNEL_VIRT_BASE || (elf.virt_base && elf.virt_base != KERNEL_VIRT_BASE) ||
+        elf.hi - elf.lo > (LINEAR_MAX_PAGES << PAGE_SHIFT) / 4) {
+        snprintf(why, whylen, "image: linked at %#llx-%#llx (VIRT_BASE %#llx), want to start at %#lx",
+                 (unsigned long long)elf.lo, (unsigned long long)elf.hi,
+                 (unsigned long long)elf.virt_base, KERNEL_VIRT_BASE);
+        return 0;
+    }
+    kexec_region.entry = elf.entry;
+    return DIV_ROUND_UP(elf.hi - elf.lo, PAGE_SIZE);
+}
+
+static void copy_image(void)
+{
+    char *dst = region_va(L.image);
+    if (module) {
+        for (unsigned i = 0; i < elf.nr_load; i++)
+            memcpy(dst + (elf.load[i].vaddr - KERNEL_VIRT_BASE), module + elf.load[i].offset,
+                   elf.load[i].filesz);     /* the rest of memsz: the region is zeroed */
+        return;
+    }
+    /* Text and read-only data as they are, .data as the loader gave it, .bss zero. */
+    size_t text = (size_t)(__data_start - _text), data = (size_t)(__data_end - __data_start);
+    memcpy(dst, _text, text);
+    memcpy(dst + text, __data_snapshot, data);
+    memcpy(dst + text + data, __data_end, (size_t)(__bss_start - __data_end));
+}
+
+/* ---- the new kernel's pfns ---- */
+
+static bool is_extra(unsigned long mfn)
+{
+    for (unsigned long i = 0; i < L.n_extra; i++)
+        if (L.extra_mfn[i] == mfn)
+            return true;
+    return false;
+}
+
+static void add_extra(unsigned long mfn)
+{
+    if (mfn && !is_extra(mfn) && L.n_extra < ARRAY_SIZE(L.extra_mfn))
+        L.extra_mfn[L.n_extra++] = mfn;
+}
+
+/* Frames Xen writes for us, which the new kernel must find at once and never reuse. */
+static void collect_extra(void)
+{
+    const struct start_info *si = xen_start_info;
+    L.n_extra = 0;
+    if (!xen_is_dom0())
+        add_extra(si->console.domU.mfn);
+    add_extra(si->store_mfn);
+    for (unsigned c = 0; c < nr_cpus; c++) {
+        /* Registered, or where it would be registered if it is started later. */
+        uint64_t maddr = per_cpu(c)->vcpu_info_maddr;
+        add_extra(maddr ? maddr >> PAGE_SHIFT : xen_vcpu_info_slot_maddr(c) >> PAGE_SHIFT);
+    }
+}
+
+static void *next_table(void *ctx, unsigned long *mfn)
+{
+    (void)ctx;
+    if (L.next_table >= L.tables + L.n_tables)
+        return NULL;
+    *mfn = region_mfn(L.next_table);
+    return region_va(L.next_table++);
+}
+
+/*
+ * Fill the new p2m and build the new page tables.  New pfns: the image,
+ * start_info, the extra frames, the p2m, the window's pages, the tables
+ * (last, as Xen's builder leaves them), then the rest of the region, then
+ * every other frame of the domain in our pfn order.
+ */
+static int build(char *why, size_t whylen)
+{
+    struct kexec_region *r = &kexec_region;
+    unsigned long *np2m = region_va(L.p2m), k = 0;
+    unsigned long si_pfn, p2m_pfn, tables_pfn;
+
+    for (unsigned long i = 0; i < r->image_pages; i++)
+        np2m[k++] = region_mfn(L.image + i);
+    si_pfn = k;
+    np2m[k++] = region_mfn(L.si_idx);
+    for (unsigned long i = 0; i < L.n_extra; i++)
+        np2m[k++] = L.extra_mfn[i];
+    p2m_pfn = k;
+    for (unsigned long i = 0; i < L.n_p2m; i++)
+        np2m[k++] = region_mfn(L.p2m + i);
+    np2m[k++] = region_mfn(L.tramp);
+    for (unsigned long i = 0; i < r->mailbox_pages; i++)
+        np2m[k++] = region_mfn(L.mailbox_idx + i);
+    for (unsigned long i = 0; i < KEXEC_HANDOFF_PAGES; i++)
+        np2m[k++] = region_mfn(L.handoff_idx + i);
+    tables_pfn = k;
+    for (unsigned long i = 0; i < L.n_tables; i++)
+        np2m[k++] = region_mfn(L.tables + i);
+    r->prefix = k;
+    for (unsigned long i = L.rest; i < r->pages; i++)
+        np2m[k++] = region_mfn(i);
+    r->usable = k;
+    for (unsigned long p = 0; p < nr_pages; p++) {
+        if (p >= r->pfn && p < r->pfn + r->pages)
+            continue;
+        unsigned long mfn = pfn_to_mfn(p);
+        if (!is_extra(mfn))
+            np2m[k++] = mfn;
+    }
+    r->total = k;
+    if (k != nr_pages) {
+        snprintf(why, whylen, "new p2m has %lu pages, the domain %lu (extra frames not ours?)", k,
+                 nr_pages);
+        return -EINVAL;
+    }
+
+    /* The first page tables: the prefix at its link address (tables read-only), the window. */
+    L.next_table = L.tables + 1;
+    struct arch_ptb b = { .l4 = region_va(L.tables), .alloc = next_table };
+    r->new_l4_mfn = region_mfn(L.tables);
+    int rc = 0;
+    for (unsigned long i = 0; i < r->prefix && !rc; i++)
+        rc = arch_ptb_map(&b, KERNEL_VIRT_BASE + i * PAGE_SIZE, np2m[i],
+                          i < tables_pfn || i >= tables_pfn + L.n_tables, true);
+    if (!rc)
+        rc = arch_ptb_map(&b, KEXEC_TRAMP_VA, region_mfn(L.tramp), false, true);
+    for (unsigned long i = 0; i < r->mailbox_pages && !rc; i++)
+        rc = arch_ptb_map(&b, KEXEC_MAILBOX_VA + i * PAGE_SIZE, region_mfn(L.mailbox_idx + i),
+                          true, false);
+    for (unsigned long i = 0; i < KEXEC_HANDOFF_PAGES && !rc; i++)
+        rc = arch_ptb_map(&b, KEXEC_HANDOFF_VA + i * PAGE_SIZE, region_mfn(L.handoff_idx + i),
+                          true, false);
+    if (rc) {
+        snprintf(why, whylen, "building the new page tables failed: %d (%lu tables)", rc,
+                 L.n_tables);
+        return rc;
+    }
+
+    /* start_info as Xen's builder would write it for the new kernel. */
+    const struct start_info *si = xen_start_info;
+    struct start_info *nsi = region_va(L.si_idx);
+    memcpy(nsi->magic, si->magic, sizeof(nsi->magic));
+    nsi->nr_pages = r->total;
+    nsi->shared_info = si->shared_info;
+    nsi->flags = si->flags & ~SIF_MOD_START_PFN;
+    nsi->store_mfn = si->store_mfn;
+    nsi->store_evtchn = si->store_evtchn;
+    nsi->console = si->console;
+    nsi->pt_base = KERNEL_VIRT_BASE + tables_pfn * PAGE_SIZE;
+    nsi->nr_pt_frames = L.n_tables;
+    nsi->mfn_list = KERNEL_VIRT_BASE + p2m_pfn * PAGE_SIZE;
+    r->new_si = nsi;
+    r->new_si_va = KERNEL_VIRT_BASE + si_pfn * PAGE_SIZE;
+    return 0;
+}
+
+/* ---- arming ---- */
+
+static void restore_m2p(void)
+{
+    /* The frames we renumbered for the new kernel are ours again. */
+    for (unsigned long p = 0; p < nr_pages && p < linear_pages; p++) {
+        unsigned long mfn = pfn_to_mfn(p);
+        if ((p >= kexec_region.pfn && p < kexec_region.pfn + kexec_region.pages) || is_extra(mfn))
+            arch_m2p_set(&mfn, p, 1);
+    }
+}
+
+static int parse_size(unsigned long *pages)
+{
+    const char *s = opt_crashkernel;
+    if (!strcmp(s, "auto")) {
+        *pages = 0;
+        return 0;
+    }
+    uint64_t mib = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9' || mib > 1000000)
+            return -EINVAL;
+        mib = mib * 10 + (uint64_t)(*p - '0');
+    }
+    if (!*s)
+        return -EINVAL;
+    *pages = (unsigned long)mib << 8;
+    return mib ? 0 : -ENOENT;
+}
+
+void kexec_arm(void)
+{
+    struct kexec_region *r = &kexec_region;
+    char why[200] = "";
+    unsigned long want;
+    int rc = parse_size(&want);
+    if (rc == -ENOENT) {
+        printk("kexec: off (crashkernel=0): no kexec, no kdump");
+        return;
+    }
+    if (rc) {
+        char q[64] = "";
+        xs_msg_quoted(q, sizeof(q), opt_crashkernel, strlen(opt_crashkernel), 16);
+        pr_warn("kexec: off: crashkernel=%s is not a size (want auto, 0 or MiB)", q);
+        return;
+    }
+    memset(&L, 0, sizeof(L));
+    memset(r, 0, sizeof(*r));
+    r->image_pages = load_image(why, sizeof(why));
+    if (!r->image_pages) {
+        pr_warn("kexec: off: boot module refused: %s", why);
+        return;
+    }
+    unsigned long need = pages_needed(r->image_pages);
+    unsigned long pages = want ? want : ALIGN_UP(need, 256);
+    if (pages < need) {
+        pr_warn("kexec: off: crashkernel=%s MiB is too small: %lu MiB needed for %u vCPUs and "
+                "%lu MiB of memory", opt_crashkernel, DIV_ROUND_UP(need, 256), nr_vcpus,
+                nr_pages >> 8);
+        return;
+    }
+    if (pages > nr_pages / 2) {
+        pr_warn("kexec: off: a %lu MiB region is too large for a %lu MiB domain (at most half)",
+                pages >> 8, nr_pages >> 8);
+        return;
+    }
+    void *va = page_alloc(pages);
+    if (!va) {
+        pr_warn("kexec: off: no %lu MiB of contiguous free memory for the region (%lu pages free)",
+                pages >> 8, pages_free());
+        return;
+    }
+    r->pfn = virt_to_pfn(va);
+    r->pages = pages;
+    r->mailbox_pages = DIV_ROUND_UP((unsigned long)nr_vcpus * KEXEC_MAILBOX_SIZE, PAGE_SIZE);
+
+    collect_extra();
+    L.n_p2m = DIV_ROUND_UP(nr_pages * sizeof(unsigned long), PAGE_SIZE);
+    unsigned long base = r->image_pages + 1 + L.n_extra + L.n_p2m + 1 + r->mailbox_pages +
+                         KEXEC_HANDOFF_PAGES;
+    /* L4, L3, L2 and the L1s of the prefix, L2 and L1 of the window; the tables are in the prefix. */
+    L.n_tables = 6;
+    while (L.n_tables != 5 + DIV_ROUND_UP(base + L.n_tables, 512))
+        L.n_tables = 5 + DIV_ROUND_UP(base + L.n_tables, 512);
+    L.image = 0;
+    L.p2m = r->image_pages;
+    L.tramp = L.p2m + L.n_p2m;
+    L.tables = L.tramp + 1;
+    L.data = L.si_idx = L.tables + L.n_tables;
+    L.mailbox_idx = L.si_idx + 1;
+    L.handoff_idx = L.mailbox_idx + r->mailbox_pages;
+    L.rest = L.handoff_idx + KEXEC_HANDOFF_PAGES;
+
+    rc = build(why, sizeof(why));
+    if (rc)
+        goto undo_free;
+    copy_image();
+    memcpy(region_va(L.tramp), arch_kexec_tramp, (size_t)(arch_kexec_tramp_end - arch_kexec_tramp));
+
+    /* Read-only to us from now on but the data pages: Xen validates the tables at the pin. */
+    if ((rc = arch_linear_protect(r->pfn, L.data, true)) ||
+        (rc = arch_linear_protect(r->pfn + L.rest, r->pages - L.rest, true))) {
+        snprintf(why, sizeof(why), "making the region read-only failed: %d", rc);
+        goto undo_protect;
+    }
+    /* The new kernel looks its frames up through the m2p (page-table walks, console, xenstore). */
+    if ((rc = arch_m2p_set(region_va(L.p2m), 0, r->usable))) {
+        snprintf(why, sizeof(why), "renumbering the m2p failed: %d", rc);
+        goto undo_m2p;
+    }
+    rc = arch_map_page_all(KEXEC_TRAMP_VA, region_mfn(L.tramp), PTE_P | PTE_A);
+    for (unsigned long i = 0; i < r->mailbox_pages && !rc; i++)
+        rc = arch_map_page_all(KEXEC_MAILBOX_VA + i * PAGE_SIZE, region_mfn(L.mailbox_idx + i),
+                               PTE_P | PTE_RW | PTE_A | PTE_D | PTE_NX);
+    for (unsigned long i = 0; i < KEXEC_HANDOFF_PAGES && !rc; i++)
+        rc = arch_map_page_all(KEXEC_HANDOFF_VA + i * PAGE_SIZE, region_mfn(L.handoff_idx + i),
+                               PTE_P | PTE_RW | PTE_A | PTE_D | PTE_NX);
+    if (rc) {
+        snprintf(why, sizeof(why), "mapping the window at %#lx failed: %d", KEXEC_WINDOW, rc);
+        goto undo_m2p;
+    }
+    if ((rc = arch_pin_l4(r->new_l4_mfn))) {
+        snprintf(why, sizeof(why), "Xen refused the new page tables (pin L4 mfn %#lx): %d",
+                 r->new_l4_mfn, rc);
+        goto undo_m2p;
+    }
+    park_resume_hook = kexec_park_resume;
+    r->armed = true;
+    printk("kexec: region pfn %#lx-%#lx (%lu MiB), image %s (%lu KiB, entry %#llx, handoff v%u): "
+           "armed; new kernel: %lu pfns, %lu usable at once, %lu page tables", r->pfn,
+           r->pfn + r->pages - 1, r->pages >> 8, r->image, r->image_pages * 4,
+           (unsigned long long)r->entry, HANDOFF_VERSION, r->total, r->usable, L.n_tables);
+    return;
+
+undo_m2p:
+    arch_map_page_all(KEXEC_TRAMP_VA, 0, 0);
+    for (unsigned long i = 0; i < r->mailbox_pages; i++)
+        arch_map_page_all(KEXEC_MAILBOX_VA + i * PAGE_SIZE, 0, 0);
+    for (unsigned long i = 0; i < KEXEC_HANDOFF_PAGES; i++)
+        arch_map_page_all(KEXEC_HANDOFF_VA + i * PAGE_SIZE, 0, 0);
+    restore_m2p();
+undo_protect:
+    arch_linear_protect(r->pfn, r->pages, false);
+undo_free:
+    page_free(va, pages);
+    memset(r, 0, sizeof(*r));
+    pr_warn("kexec: off: %s", why);
+}
+
+bool kexec_armed(void)
+{
+    return kexec_region.armed;
+}
