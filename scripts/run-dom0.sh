@@ -1,7 +1,11 @@
 #!/bin/sh
 # Boot minipv as dom0 under Xen 4.17 in QEMU (TCG) and turn the run into an outcome.
 #
-#   run-dom0.sh [--vcpus N] [--mem MiB] [--timeout S] [--log FILE] [--kernel ELF] -- ARGS...
+#   run-dom0.sh [--vcpus N] [--mem MiB] [--timeout S] [--log FILE] [--kernel ELF]
+#               [--module FILE] -- ARGS...
+#
+# --module: a boot module for dom0 (Xen's second multiboot module): minipv
+# loads it as its kexec image.
 #
 # ARGS is minipv's command line.  The serial log streams to stdout (and --log).
 # Exit status: 0 SUCCESS, 1 FAILURE, 2 ERROR, 3 SKIP, 4 CRASH (no result line),
@@ -9,7 +13,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-vcpus=4 mem=256 timeout=120 log="" kernel=build/minipv.stripped xenargs=""
+vcpus=4 mem=256 timeout=120 log="" kernel=build/minipv.stripped xenargs="" module=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --vcpus) vcpus=$2; shift 2 ;;
@@ -17,6 +21,7 @@ while [ $# -gt 0 ]; do
         --timeout) timeout=$2; shift 2 ;;
         --log) log=$2; shift 2 ;;
         --kernel) kernel=$2; shift 2 ;;
+        --module) module=$2; shift 2 ;;
         --xen-args) xenargs=$2; shift 2 ;;
         --) shift; break ;;
         *) echo "run-dom0: unknown argument '$1'" >&2; exit 7 ;;
@@ -25,6 +30,7 @@ done
 case "$vcpus" in ''|*[!0-9]*) echo "run-dom0: bad --vcpus '$vcpus'" >&2; exit 7 ;; esac
 [ -f build/deps/xen-4.17 ] || { echo "run-dom0: build/deps/xen-4.17 missing (make deps)" >&2; exit 7; }
 [ -f "$kernel" ] || { echo "run-dom0: $kernel missing (make)" >&2; exit 7; }
+[ -z "$module" ] || [ -f "$module" ] || { echo "run-dom0: module $module missing" >&2; exit 7; }
 case "$*" in *,*) echo "run-dom0: a comma in the command line would start another module" >&2; exit 7 ;; esac
 
 [ -n "$log" ] || log=$(mktemp /tmp/minipv-log.XXXXXX)
@@ -37,7 +43,7 @@ timeout --foreground -k 5 "$timeout" qemu-system-x86_64 \
     -nodefaults -display none -no-reboot -serial stdio \
     -kernel build/deps/xen-4.17 \
     -append "console=com1 dom0_max_vcpus=$vcpus dom0_mem=${mem}M,max:${mem}M noreboot=false $xenargs" \
-    -initrd "$kernel $*" </dev/null 2>&1 | tr -d '\r' | tee "$log"
+    -initrd "$kernel $*${module:+,$module}" </dev/null 2>&1 | tr -d '\r' | tee "$log"
 rc=$?
 set -e
 # tee's status hides timeout's: look at the log instead.

@@ -45,6 +45,8 @@ void __noreturn kernel_shutdown(unsigned reason);
  * into kernel/smp: smp installs it; until then it does nothing.
  */
 void kernel_set_stop_others(void (*fn)(void));
+/* exit=kexec: how kernel_finish jumps (kernel/kexec installs it once armed; returns only on failure). */
+void kernel_set_exit_kexec(int (*fn)(void));
 void kernel_stop_others(void);
 
 extern char kernel_cmdline[MAX_GUEST_CMDLINE];

@@ -4,12 +4,20 @@
 #include <kernel/cmdline.h>
 #include <xenpv/xenpv.h>
 #include <xenpv/hypercall.h>
+#include <minipv/errno.h>
 
-static const char *const exit_names[] = { "auto", "poweroff", "reboot", "crash", NULL };
-enum { EXIT_AUTO, EXIT_POWEROFF, EXIT_REBOOT, EXIT_CRASH };
+static const char *const exit_names[] = { "auto", "poweroff", "reboot", "crash", "kexec", NULL };
+enum { EXIT_AUTO, EXIT_POWEROFF, EXIT_REBOOT, EXIT_CRASH, EXIT_KEXEC };
 static int exit_mode = EXIT_AUTO;
 KOPT_ENUM(exit, "exit", exit_mode, exit_names,
-          "end of run: auto (dom0 reboot, domU poweroff) | poweroff | reboot | crash");
+          "end of run: auto (dom0 reboot, domU poweroff) | poweroff | reboot | crash | kexec "
+          "(into a fresh generation, which runs the same command line without exit=kexec)");
+static int (*exit_kexec)(void);
+
+void kernel_set_exit_kexec(int (*fn)(void))
+{
+    exit_kexec = fn;
+}
 
 /* The command line as Xen (or the kernel before a kexec) gave it: kexec hands it on. */
 char kernel_cmdline[MAX_GUEST_CMDLINE];
@@ -48,6 +56,12 @@ void kernel_finish_with(unsigned reason)
 void kernel_finish(void)
 {
     unsigned reason = SHUTDOWN_poweroff;
+    if (exit_mode == EXIT_KEXEC) {
+        /* The result goes over with the jump; the next generation prints the only line. */
+        int rc = exit_kexec ? exit_kexec() : -ENODEV;
+        pr_warn("exit=kexec: no jump (%d): ending as exit=auto", rc);
+        exit_mode = EXIT_AUTO;
+    }
     switch (exit_mode) {
     case EXIT_AUTO: reason = xen_is_dom0() ? SHUTDOWN_reboot : SHUTDOWN_poweroff; break;
     case EXIT_POWEROFF: reason = SHUTDOWN_poweroff; break;

@@ -49,6 +49,8 @@ void kexec_arm(void);
 void kexec_park_resume(struct percpu *pc);
 void kexec_fill_mailbox(unsigned vcpu, uint64_t entry, uint64_t stack, uint64_t a0, uint64_t a1,
                         uint64_t a2, unsigned long l4_mfn);
+/* jump.c: exit=kexec's jump. */
+void kexec_install_exit(void);
 /* jump.c: steps 3-6 of the plan, the others already stopped (kdump calls it too). */
 void __noreturn kexec_jump(uint32_t kind, const char *reason);
 

@@ -249,3 +249,33 @@ int kexec_start(unsigned cpu, const char *cmdline, const char *who)
     }
     return 0;
 }
+
+/* exit=kexec: the same command line without that word, from the cpu we are on. */
+static int exit_kexec(void)
+{
+    static char cl[HANDOFF_CMDLINE];
+    size_t n = 0;
+    for (const char *p = kernel_cmdline; *p;) {
+        while (*p == ' ')
+            p++;
+        const char *w = p;
+        while (*p && *p != ' ')
+            p++;
+        size_t len = (size_t)(p - w);
+        if (!len || (len == 10 && !strncmp(w, "exit=kexec", 10)))
+            continue;
+        if (n + len + 2 > sizeof(cl))
+            break;
+        if (n)
+            cl[n++] = ' ';
+        memcpy(cl + n, w, len);
+        n += len;
+    }
+    cl[n] = 0;
+    return kexec_start(smp_processor_id(), cl, "exit");
+}
+
+void kexec_install_exit(void)
+{
+    kernel_set_exit_kexec(exit_kexec);
+}

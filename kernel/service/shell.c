@@ -10,6 +10,7 @@
 #include <kernel/kernel.h>
 #include <kernel/smp.h>
 #include <kernel/test.h>
+#include <kernel/kexec.h>
 #include <xenpv/xenpv.h>
 #include <xenpv/xenstore.h>
 #include <xenpv/hypercall.h>
@@ -72,6 +73,7 @@ static void cmd_help(const char *arg)
     printk("shell:   test NAME    run guest suite NAME");
     printk("shell:   burn S       keep every online cpu busy for S seconds (1..600)");
     printk("shell:   xs           xenstore client counters");
+    printk("shell:   kexec [N]    jump into a new minipv from logical cpu N (default: this one)");
 }
 
 static void cmd_cpus(const char *arg)
@@ -198,6 +200,16 @@ static void cmd_xs(const char *arg)
            (unsigned long long)xs_stats.notifies, *xs_last_error() ? xs_last_error() : "none");
 }
 
+static void cmd_kexec(const char *arg)
+{
+    unsigned cpu = smp_processor_id();
+    if (*arg && !cpu_arg("kexec", arg, &cpu))
+        return;
+    int rc = kexec_start(cpu, NULL, "shell");
+    if (rc)
+        printk("shell: kexec %u: refused (%d)", cpu, rc);
+}
+
 static void cmd_offline(const char *arg) { cmd_online(arg, false); }
 static void cmd_online_(const char *arg) { cmd_online(arg, true); }
 
@@ -207,7 +219,7 @@ static const struct {
 } commands[] = {
     { "help", cmd_help }, { "cpus", cmd_cpus }, { "topo", cmd_topo },
     { "offline", cmd_offline }, { "online", cmd_online_ }, { "test", cmd_test },
-    { "burn", cmd_burn }, { "xs", cmd_xs },
+    { "burn", cmd_burn }, { "xs", cmd_xs }, { "kexec", cmd_kexec },
 };
 
 static void run_line(char *s)

@@ -53,6 +53,7 @@ $(grep -v '^(XEN)' "$LOG" | tail -n 25)"
 
 run_scenario hotplug 420 config/xl-service.cfg
 run_scenario lifecycle 240 config/xl-service.cfg config/xl-busy.cfg
+run_scenario kexec 240 config/xl-service.cfg
 
 total=$(($(date +%s) - t_start))
 ok $((total <= XL_BUDGET ? 0 : 1)) "xl suite within $XL_BUDGET s (took $total s)"

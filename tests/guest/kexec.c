@@ -25,6 +25,12 @@ KOPT_UINT(kexec_vcpu, "kexec_vcpu", opt_kexec_vcpu, 0, MAX_VCPU_ID - 1,
           "test=kexec: the vcpu id the first jump is made from");
 static uint64_t opt_gens = 1;
 KOPT_UINT(gens, "gens", opt_gens, 1, 100, "test=kexec: jumps in one boot (1..100)");
+static const char *const drill_names[] = { "none", "cpu0", "offline2", NULL };
+enum { DRILL_NONE, DRILL_CPU0, DRILL_OFFLINE2 };
+static int opt_drill = DRILL_NONE;
+KOPT_ENUM(kexec_drill, "kexec_drill", opt_drill, drill_names,
+          "test=kexec, before the first jump: none | cpu0 (cpu 0 offline and back) | "
+          "offline2 (two vCPUs offline across the jump, onlined after)");
 /* Free pages may differ between generations by a few page-table pages of the linear map. */
 #define LEAK_BOUND_PAGES 16
 
@@ -36,8 +42,8 @@ static void arm_own_timer(void *arg)
 }
 
 struct gen_checks {
-    bool back, ipi, timers, xen_view, apic, stray, memory;
-    unsigned ipi_ok, timers_ok, online, apic_bad;
+    bool back, ipi, timers, xen_view, apic, stray, memory, offline;
+    unsigned ipi_ok, timers_ok, online, apic_bad, stayed, revived, was_offline;
     long long free_diff;
 };
 
@@ -54,6 +60,22 @@ static unsigned run_checks(struct gen_checks *g)
     const struct handoff *h = kexec_handoff();
     char d[160];
     unsigned failed = 0;
+
+    /* vCPUs offline at the jump: still offline (Xen agrees), then they come up whole. */
+    g->stayed = g->revived = g->was_offline = 0;
+    for (unsigned cpu = 1; cpu < nr_cpus; cpu++) {
+        unsigned v = cpu_to_vcpu(cpu);
+        if (v >= h->nr_vcpus || h->vcpu[v].state != HO_VCPU_OFFLINE)
+            continue;
+        g->was_offline++;
+        g->stayed += cpu_state(per_cpu(cpu)) == CPU_OFFLINE &&
+                     hypercall_vcpu_op(VCPUOP_is_up, v, NULL) == 0;
+        g->revived += cpu_up(cpu) == 0;
+    }
+    g->offline = g->stayed == g->was_offline && g->revived == g->was_offline;
+    snprintf(d, sizeof(d), "%u offline at the jump, %u stayed offline, %u came up after",
+             g->was_offline, g->stayed, g->revived);
+    failed += check(g->offline, "vCPUs offline at the jump stay offline and come up later", d);
 
     g->online = cpumask_weight(&cpu_online_mask);
     g->back = c->back == c->of && c->of > 0 && cpu_to_vcpu(0) == h->jump_vcpu;
@@ -151,6 +173,26 @@ static void kexec_suite(void)
             result_report(RESULT_ERROR, "no online vCPU to jump from");
             return;
         }
+        if (g == 0 && opt_drill == DRILL_CPU0) {
+            /* cpu 0 down from itself and back: its per-cpu state redone before the jump. */
+            int down = cpu_down(0), up = cpu_up(0);
+            printk("kexec: drill cpu0: down %d, up %d", down, up);
+            if (down || up)
+                result_report(RESULT_FAILURE, "cpu 0 offline and back before the jump failed");
+        } else if (g == 0 && opt_drill == DRILL_OFFLINE2) {
+            /* The two highest cpus that are not the one we jump from go offline across it. */
+            unsigned taken = 0;
+            for (int cpu = (int)nr_cpus - 1; cpu > 0 && taken < 2; cpu--) {
+                if (cpu_to_vcpu((unsigned)cpu) == (unsigned)v)
+                    continue;
+                int rc = cpu_down((unsigned)cpu);
+                printk("kexec: drill offline2: cpu %d (vcpu %u) offline: %d", cpu,
+                       cpu_to_vcpu((unsigned)cpu), rc);
+                taken += rc == 0;
+            }
+            if (taken < 2)
+                result_report(RESULT_FAILURE, "could not take two vCPUs offline before the jump");
+        }
         kexec_carry(failed);
         printk("kexec: generation %u of %llu: next jump from vcpu %d (cpu %d)", g,
                (unsigned long long)opt_gens, v, vcpu_to_cpu((unsigned)v));
@@ -159,12 +201,17 @@ static void kexec_suite(void)
             result_report(RESULT_ERROR, "kexec_start refused the jump");
             return;
         }
+        /* Under way on the other cpu: a second jump meanwhile is refused, changing nothing. */
+        rc = kexec_start((unsigned)vcpu_to_cpu((unsigned)v), NULL, "test (second)");
+        printk("kexec: a second kexec while one is under way: %d", rc);
         /* The jump is under way on that cpu; this one is stopped with the rest of us. */
         thread_sleep(60000000000ULL);
         result_report(RESULT_ERROR, "the jump did not happen within 60 s");
         return;
     }
-    ktap_begin(8);
+    ktap_begin(9);
+    ktap_case(gc.offline, "vCPUs offline at the last jump stayed offline, came up after",
+              "%u offline, %u stayed, %u came up", gc.was_offline, gc.stayed, gc.revived);
     ktap_case(gc.back, "every vCPU online at the last jump is back", "%u of %u",
               kexec_carried()->back, kexec_carried()->of);
     ktap_case(gc.ipi, "every online cpu answers an IPI", "%u of %u", gc.ipi_ok, gc.online);

@@ -33,37 +33,6 @@ check "boot: xl vcpu-list agrees" "xl: [$(xl_online "$DOMID")]" [ "$(xl_online "
 check "boot: xl list VCPUs column agrees" "xl list: $(xl_vcpus "$DOMID")" [ "$(xl_vcpus "$DOMID")" = 4 ]
 xl vcpu-list "$DOMID"
 
-# vcpu_set N: xl vcpu-set, then wait (bounded) for minipv's state line with
-# vcpus 0..N-1 and compare with xl.  Sets LAT_MS; returns 0 if all agree.
-vcpu_set() {
-    XL_MS=0 LAT_MS=0
-    want=$(seq_ids "$1")
-    m=$(mark "$DOMNAME")
-    t0=$(uptime_s)
-    if ! xl vcpu-set --ignore-host "$DOMID" "$1" >/tmp/vcpu-set.out 2>&1; then
-        WHY="xl vcpu-set $1 failed: $(cat /tmp/vcpu-set.out)"
-        return 1
-    fi
-    XL_MS=$(ms_since "$t0")
-    wait_after "$DOMNAME" "$m" "$STEP_TIMEOUT" "cpus: online $1 [$want]"
-    r=$?
-    LAT_MS=$(ms_since "$t0")
-    got_guest=$(guest_online "$DOMNAME" "$m")
-    if [ $r -eq 0 ] && [ "$got_guest" != "$want" ]; then
-        # the line may still be on its way into the log: look once more
-        sleep 0.2
-        got_guest=$(guest_online "$DOMNAME" "$m")
-    fi
-    got_xl=$(xl_online "$DOMID")
-    got_list=$(xl_vcpus "$DOMID")
-    WHY="minipv [$got_guest] xl vcpu-list [$got_xl] xl list $got_list, want [$want]; xl vcpu-set returned after $XL_MS ms, minipv reported after $LAT_MS ms"
-    if [ $r -eq 0 ] && [ "$got_guest" != "$want" ]; then
-        # The wait saw the line but the parse did not: show what the log held past the mark.
-        WHY="$WHY; report lines past mark $m: $(after "$DOMNAME" "$m" | grep -a 'cpus: online' | tr '\n' '|' | od -c | head -n 4 | tr -s ' ' | tr '\n' ' ')"
-    fi
-    [ $r -eq 0 ] && [ "$got_guest" = "$want" ] && [ "$got_xl" = "$want" ] && [ "$got_list" = "$1" ]
-}
-
 # ---- the fixed sequence ----
 for n_ in 8 1 8 2 8; do
     if vcpu_set "$n_"; then step ok "vcpu-set $n_" "$WHY"; else step not-ok "vcpu-set $n_" "$WHY"; fi
