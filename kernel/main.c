@@ -158,6 +158,8 @@ void kernel_start(struct start_info *si, uint64_t ho_va, uint64_t magic)
     sched_init(cpu_idle_loop);
     smp_bringup();
     kexec_boot_finish();
+    kdump_crash_kernel(test_name);
+    kdump_start_watchdog();
     cpu_topology_report();
     run_suite();
     kernel_finish();

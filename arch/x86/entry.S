@@ -133,6 +133,42 @@ arch_ap_entry:
     call    *%rsi
     ud2
 
+    /*
+     * arch_capture_regs(struct cpu_regs *r): the caller's registers as if it
+     * had trapped at our return address (a crash dump of a panic: gdb then
+     * unwinds from inside panic).  Offsets: include/arch/traps.h.
+     */
+    .globl arch_capture_regs
+arch_capture_regs:
+    mov     %r15, 0(%rdi)
+    mov     %r14, 8(%rdi)
+    mov     %r13, 16(%rdi)
+    mov     %r12, 24(%rdi)
+    mov     %rbp, 32(%rdi)
+    mov     %rbx, 40(%rdi)
+    mov     %r11, 48(%rdi)
+    mov     %r10, 56(%rdi)
+    mov     %r9, 64(%rdi)
+    mov     %r8, 72(%rdi)
+    mov     %rax, 80(%rdi)
+    mov     %rcx, 88(%rdi)
+    mov     %rdx, 96(%rdi)
+    mov     %rsi, 104(%rdi)
+    mov     %rdi, 112(%rdi)
+    movq    $0, 120(%rdi)           /* vector */
+    movq    $0, 128(%rdi)           /* error */
+    mov     (%rsp), %rax
+    mov     %rax, 136(%rdi)         /* rip: where the caller goes on */
+    movq    $FLAT_KERNEL_CS, 144(%rdi)
+    pushfq
+    pop     %rax
+    mov     %rax, 152(%rdi)
+    lea     8(%rsp), %rax
+    mov     %rax, 160(%rdi)         /* rsp: the caller's, after our return */
+    movq    $FLAT_KERNEL_SS, 168(%rdi)
+    mov     80(%rdi), %rax
+    ret
+
     /* arch_context_switch(unsigned long *save_sp, unsigned long new_sp) */
     .globl arch_context_switch
 arch_context_switch:

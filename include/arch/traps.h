@@ -10,6 +10,7 @@ struct cpu_regs {
     uint64_t vector, error;
     uint64_t rip, cs, rflags, rsp, ss;
 };
+BUILD_BUG_ON(sizeof(struct cpu_regs) != 176);   /* arch_capture_regs, entry.S trap_common */
 
 /* Pseudo vectors for the callbacks Xen uses besides the trap table. */
 #define VEC_EVENT     0x100
@@ -45,6 +46,8 @@ extern char arch_event_entry[], arch_failsafe_entry[], arch_nmi_entry[];
 extern char arch_ap_entry[];
 void arch_context_switch(unsigned long *save_sp, unsigned long new_sp);
 void arch_iret_to_self(void);
+/* The caller's registers, as if it trapped at the return address (rip, rsp after return). */
+void arch_capture_regs(struct cpu_regs *r);
 /* arch/x86/kexec.S: through the trampoline copied into the kexec window; never returns. */
 void __noreturn arch_kexec_enter(void *mailbox);
 extern char arch_kexec_tramp[], arch_kexec_tramp_end[];

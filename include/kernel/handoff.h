@@ -31,8 +31,12 @@
 #define HANDOFF_MAX_P2M    1024         /* p2m frames: 512 Ki pages, 2 GiB */
 #define HANDOFF_CMDLINE    1024
 #define HANDOFF_REASON     96
+#define HANDOFF_MAX_REGS   256          /* saved register sets (kdump): one per logical cpu */
+#define HANDOFF_NREGS      27           /* struct user_regs_struct (Linux x86-64), in its order */
 
 enum handoff_kind { HANDOFF_KEXEC = 1, HANDOFF_CRASH = 2 };
+#define HANDOFF_REGS_CRASHED 1      /* the vCPU that crashed */
+#define HANDOFF_REGS_NMI     2      /* taken in its NMI handler (the stop) */
 
 /* What the old kernel knew of each vCPU, by Xen vcpu id. */
 enum handoff_vcpu_state {
@@ -73,6 +77,10 @@ struct handoff {
     uint64_t old_l4_mfn;        /* the old page tables: unpin once nobody runs on them */
     uint64_t old_nr_pages;      /* the old kernel's pfns */
     uint64_t old_first_free_pfn;
+    uint64_t old_bitmap_pfn;    /* its page allocator's bitmap (1 = used), for the dump */
+    uint64_t old_bitmap_end;    /* pfns the bitmap covers */
+    uint64_t old_region_pfn;    /* its region (our own memory now: not in the dump) */
+    uint64_t old_region_pages;
     /* OLD_P2M: the frames of the old kernel's pfn -> mfn array, for the dump */
     uint32_t nr_old_p2m;
     uint64_t old_p2m[HANDOFF_MAX_P2M];
@@ -91,6 +99,13 @@ struct handoff {
     uint32_t test_failed;
     /* CRASH (kdump) */
     char reason[HANDOFF_REASON];
+    /* REGS (kdump): each stopped vCPU's registers, the crashed one first */
+    uint32_t nr_regs;
+    struct handoff_regs {
+        uint32_t vcpu;
+        uint32_t flags;         /* HANDOFF_REGS_* */
+        uint64_t r[HANDOFF_NREGS];
+    } regs[HANDOFF_MAX_REGS];
     /* How many records the reader skipped (unknown types): set by the decoder. */
     uint32_t skipped_records;
 };

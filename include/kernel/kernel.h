@@ -10,8 +10,20 @@ struct cpu_regs;
 
 void __noreturn panic(const char *fmt, ...) __printf(1, 2);
 void kernel_fault(struct cpu_regs *regs);
-/* NMIs are logged and counted. */
+/* NMIs are logged and counted (unless the crash ops take them). */
 extern uint64_t nmi_count;
+/*
+ * kdump (kernel/kexec/crash.c) installs these: a panic or a fatal
+ * exception calls crash() once its report is out (it returns only if kdump
+ * is off), and an NMI goes to nmi() first (true: it took it).  Without
+ * them, or while not armed, a crash ends in SHUTDOWN_crash.
+ */
+struct kernel_crash_ops {
+    bool (*armed)(void);
+    void (*crash)(const struct cpu_regs *regs, const char *reason);
+    bool (*nmi)(struct cpu_regs *regs);
+};
+void kernel_set_crash_ops(const struct kernel_crash_ops *ops);
 void backtrace(unsigned long rip, unsigned long rbp);
 void backtrace_regs(unsigned long rip, unsigned long rsp, unsigned long rbp);
 

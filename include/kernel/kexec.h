@@ -61,6 +61,28 @@ void kexec_prepare_cpus(void);
 void kexec_boot_finish(void);
 
 bool kexec_armed(void);
+
+/* kdump (kernel/kexec/crash.c, vmcore.c) */
+/* The watchdog (watchdog_s=): started once the cpus are up. */
+void kdump_start_watchdog(void);
+/* This kernel is a crash kernel (its handoff says crash). */
+bool kdump_is_crash_kernel(void);
+/* In a crash kernel whose suite is not "crash": write the vmcore, then kdump_then=. */
+void kdump_crash_kernel(const char *suite);
+/* Write the vmcore as vmcore= says (a crash kernel only). */
+void kdump_write_vmcore(void);
+/* kdump_then=kexec: a fresh kernel follows the dump. */
+bool kdump_then_kexec(void);
+/* What kdump_then= says: never returns. */
+void __noreturn kdump_then(void);
+/* The old kernel is on its crash path (another cpu crashed). */
+bool kdump_crashing(void);
+/* Test aid: runs in every NMI not taken by a crash (tests/guest/crash.c). */
+struct cpu_regs;
+struct percpu;
+extern void (*kdump_nmi_test_hook)(struct percpu *pc, struct cpu_regs *r);
+/* Bytes and time of the last vmcore written (bench). */
+extern uint64_t kdump_vmcore_bytes, kdump_vmcore_ns;
 /* This kernel's generation: 0 after a boot from Xen, then 1, 2, ... */
 unsigned kexec_generation(void);
 /*

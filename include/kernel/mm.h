@@ -16,6 +16,8 @@ unsigned long mm_reclaim(unsigned long from, unsigned long to, bool (*keep)(unsi
 void *page_alloc(unsigned long n);      /* n contiguous zeroed pages, or NULL */
 void page_free(void *p, unsigned long n);
 unsigned long pages_free(void);
+/* Where the page allocator's bitmap (1 = used) is, and how many pfns it covers (for a dump). */
+void mm_pool_bitmap(uint64_t *pfn, uint64_t *end);
 extern unsigned long mm_first_free_pfn, mm_total_pages;
 
 void *kmalloc(size_t size);             /* zeroed; NULL if out of memory */

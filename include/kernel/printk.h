@@ -21,6 +21,8 @@ void vprintk_level(int level, const char *fmt, va_list ap);
 #define pr_debug(...) printk_level(LOG_DEBUG, __VA_ARGS__)
 /* Raw output with no prefix (KTAP lines, the final result line). */
 void printk_raw(const char *fmt, ...) __printf(1, 2);
+/* Raw bytes as they are, in one console write (the vmcore stream). */
+void printk_write(const char *buf, size_t len);
 /* panic path, once the other cpus are stopped: take the console even if one of them held it. */
 void printk_force_unlock(void);
 

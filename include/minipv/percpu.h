@@ -24,7 +24,8 @@ struct percpu {
     /* events (kernel/cpu/events.c) */
     uint32_t ipi_port, timer_port;
     volatile unsigned long ipi_pending;   /* IPI kinds multiplexed on one channel */
-    volatile uint64_t timer_fired, ipi_count, upcall_count;
+    volatile uint64_t timer_fired, ipi_count, upcall_count, nmis;
+    uint64_t watchdog_seen;           /* upcall_count when the watchdog last looked */
     uint64_t timer_deadline;
     volatile uint64_t online_at;      /* Xen time it last became ONLINE, by its own clock */
     uint64_t online_seen;             /* when boot bring-up saw it ONLINE, by the boot cpu's clock */

@@ -89,23 +89,48 @@ static void backtrace_frames(unsigned long rbp)
 }
 
 static volatile int panicking = -1;
+static const struct kernel_crash_ops *crash_ops;
 
-/* First cpu in wins; a second panicking cpu parks itself so the report stays whole. */
+void kernel_set_crash_ops(const struct kernel_crash_ops *ops)
+{
+    crash_ops = ops;
+}
+
+static bool kdump_armed(void)
+{
+    return crash_ops && crash_ops->armed();
+}
+
+/*
+ * First cpu in wins; a second panicking cpu waits so the report stays
+ * whole.  With kdump armed the others are stopped later, by NMI, so their
+ * registers make it into the dump; a second cpu waits for that NMI.
+ */
 static void panic_enter(void)
 {
     irq_disable();
     int me = (int)smp_processor_id(), expect = -1;
     if (!atomic_cas(&panicking, &expect, me)) {
-        if (panicking == me)
-            kernel_shutdown(SHUTDOWN_crash);    /* recursive panic: stop now */
-        uint64_t until = xen_system_time() + 5000000000ULL;
+        if (panicking == me) {
+            printk_level(LOG_EMERG, "PANIC inside the panic path on cpu %u: SHUTDOWN_crash", me);
+            kernel_shutdown(SHUTDOWN_crash);
+        }
+        uint64_t until = xen_system_time() + (kdump_armed() ? 30000000000ULL : 5000000000ULL);
         while (xen_system_time() < until)
             cpu_relax();
         kernel_shutdown(SHUTDOWN_crash);
     }
+    if (kdump_armed())
+        return;
     kernel_stop_others();
     /* A cpu we just stopped may have held the console: the report must not wait for it. */
     printk_force_unlock();
+}
+
+static void crash_to_kdump(const struct cpu_regs *r, const char *reason)
+{
+    if (kdump_armed())
+        crash_ops->crash(r, reason);        /* returns only if it could not take it */
 }
 
 void panic(const char *fmt, ...)
@@ -119,6 +144,13 @@ void panic(const char *fmt, ...)
     printk_level(LOG_EMERG, "PANIC on cpu %u (vcpu %u): %s", smp_processor_id(),
                  this_cpu()->vcpu_id, msg);
     backtrace((unsigned long)__builtin_return_address(0), read_rbp());
+    if (kdump_armed()) {
+        struct cpu_regs r;
+        char reason[96];
+        snprintf(reason, sizeof(reason), "panic: %s", msg);
+        arch_capture_regs(&r);              /* the dump's thread stops here, in panic() */
+        crash_to_kdump(&r, reason);
+    }
     kernel_shutdown(SHUTDOWN_crash);
 }
 
@@ -127,8 +159,11 @@ uint64_t nmi_count;
 void kernel_fault(struct cpu_regs *r)
 {
     if (r->vector == 2) {
-        /* NMI (CALLBACKTYPE_nmi, e.g. `xl trigger DOM nmi`): log it. */
+        /* NMI (CALLBACKTYPE_nmi, e.g. `xl trigger DOM nmi`): kdump's, or log it. */
         atomic_add(&nmi_count, 1);
+        this_cpu()->nmis++;
+        if (crash_ops && crash_ops->nmi(r))
+            return;
         printk_level(LOG_WARN, "NMI received on cpu %u (vcpu %u)", smp_processor_id(),
                      this_cpu()->vcpu_id);
         return;
@@ -163,5 +198,11 @@ void kernel_fault(struct cpu_regs *r)
                      level, (unsigned long long)pte);
     }
     backtrace_regs(r->rip, r->rsp, r->rbp);
+    char reason[96];
+    unsigned long off;
+    const char *fn = ksym_lookup(r->rip, &off);
+    snprintf(reason, sizeof(reason), "fatal trap: vector %u (%s) in %s", vec, arch_vector_name(vec),
+             fn ? fn : "?");
+    crash_to_kdump(r, reason);
     kernel_shutdown(SHUTDOWN_crash);
 }

@@ -79,6 +79,11 @@ void printk_level(int level, const char *fmt, ...)
     va_end(ap);
 }
 
+void printk_write(const char *buf, size_t len)
+{
+    emit(buf, len);
+}
+
 void printk_raw(const char *fmt, ...)
 {
     char line[512];

@@ -234,13 +234,19 @@ void kexec_boot_finish(void)
         carry.back = back;
         carry.of = of;
         /* Nobody runs on the old page tables now (a LOST vCPU still holds them as its CR3). */
-        int rc = arch_unpin(h->old_l4_mfn);
+        int rc = h->kind == HANDOFF_KEXEC ? arch_unpin(h->old_l4_mfn) : 0;
         if (rc)
             pr_err("kexec: unpinning the old page tables (L4 mfn %#llx) failed: %d",
                    (unsigned long long)h->old_l4_mfn, rc);
-        printk("kexec: generation %u on vcpu %u: %u of %u vCPUs back online in %llu us "
-               "(from the jump to the last ONLINE, Xen time)%s", h->generation, h->jump_vcpu,
-               back, of, (unsigned long long)(carry.jump_ns / 1000), back == of ? "" : " INCOMPLETE");
+        if (h->kind == HANDOFF_CRASH)
+            printk("kdump: crash kernel on vcpu %u (crashed cpu %u, %s): %u of %u vCPUs back "
+                   "online in %llu us%s", h->jump_vcpu, h->jump_cpu, h->reason, back, of,
+                   (unsigned long long)(carry.jump_ns / 1000), back == of ? "" : " INCOMPLETE");
+        else
+            printk("kexec: generation %u on vcpu %u: %u of %u vCPUs back online in %llu us "
+                   "(from the jump to the last ONLINE, Xen time)%s", h->generation, h->jump_vcpu,
+                   back, of, (unsigned long long)(carry.jump_ns / 1000),
+                   back == of ? "" : " INCOMPLETE");
         if (stay || lost)
             printk("kexec: %u vCPU(s) offline at the jump stay offline, %u lost", stay, lost);
         if (h->kind == HANDOFF_KEXEC) {
@@ -253,6 +259,9 @@ void kexec_boot_finish(void)
             carry.free_now = pages_free();
             if (!carry.first_free_pages)
                 carry.first_free_pages = carry.free_now;    /* generation 1 sets the baseline */
+        } else {
+            /* A crash kernel keeps the old memory as it is until the dump is out (vmcore.c). */
+            return;
         }
     }
     kexec_arm();

@@ -6,6 +6,7 @@
 #include <kernel/handoff.h>
 #include <arch/layout.h>
 #include <kernel/smp.h>
+#include <arch/traps.h>
 
 /* One vCPU's mailbox in the window (offsets: include/arch/layout.h). */
 struct kexec_mailbox {
@@ -49,6 +50,16 @@ void kexec_arm(void);
 void kexec_park_resume(struct percpu *pc);
 void kexec_fill_mailbox(unsigned vcpu, uint64_t entry, uint64_t stack, uint64_t a0, uint64_t a1,
                         uint64_t a2, unsigned long l4_mfn);
+/* crash.c: what each vCPU saved when the crash stopped it (struct user_regs_struct order). */
+struct crash_saved {
+    volatile int saved;
+    uint32_t flags;                 /* HANDOFF_REGS_* */
+    uint64_t r[HANDOFF_NREGS];
+};
+extern struct crash_saved kexec_crash_saved[NR_CPUS];
+void kexec_regs_to_user(const struct cpu_regs *r, uint64_t u[HANDOFF_NREGS], uint64_t gs_base);
+void kdump_install(void);
+
 /* jump.c: exit=kexec's jump. */
 void kexec_install_exit(void);
 /* jump.c: steps 3-6 of the plan, the others already stopped (kdump calls it too). */

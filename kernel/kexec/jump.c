@@ -98,6 +98,8 @@ void __noreturn kexec_jump(uint32_t kind, const char *reason)
     struct handoff *h = &kexec_ho_out;
     irq_disable();
     printk_force_unlock();
+    if (kind == HANDOFF_CRASH)
+        strlcpy(next_cmdline, kernel_cmdline, sizeof(next_cmdline));   /* the same, for the crash kernel */
 
     memset(h, 0, sizeof(*h));
     h->kind = kind;
@@ -155,6 +157,9 @@ void __noreturn kexec_jump(uint32_t kind, const char *reason)
     h->old_l4_mfn = arch_pt_base_mfn();
     h->old_nr_pages = nr_pages;
     h->old_first_free_pfn = mm_first_free_pfn;
+    mm_pool_bitmap(&h->old_bitmap_pfn, &h->old_bitmap_end);
+    h->old_region_pfn = r->pfn;
+    h->old_region_pages = r->pages;
     h->nr_old_p2m = (uint32_t)MIN(DIV_ROUND_UP(nr_pages * 8, PAGE_SIZE), (unsigned long)HANDOFF_MAX_P2M);
     for (uint32_t i = 0; i < h->nr_old_p2m; i++)
         h->old_p2m[i] = virt_to_mfn((const char *)p2m + i * PAGE_SIZE);
@@ -168,6 +173,21 @@ void __noreturn kexec_jump(uint32_t kind, const char *reason)
     h->test_result = result_get();
     h->test_failed = kexec_carried()->failed;
     strlcpy(h->reason, reason, sizeof(h->reason));
+    if (kind == HANDOFF_CRASH) {
+        /* The dump's threads: the crashed vCPU first, then every one that saved its registers. */
+        h->nr_regs = 0;
+        for (int pass = 0; pass < 2; pass++)
+            for (unsigned c = 0; c < nr_cpus && h->nr_regs < HANDOFF_MAX_REGS; c++) {
+                const struct crash_saved *cs = &kexec_crash_saved[c];
+                bool crashed = (per_cpu(c) == me);
+                if (!cs->saved || crashed != (pass == 0))
+                    continue;
+                struct handoff_regs *hr = &h->regs[h->nr_regs++];
+                hr->vcpu = per_cpu(c)->vcpu_id;
+                hr->flags = cs->flags;
+                memcpy(hr->r, cs->r, sizeof(hr->r));
+            }
+    }
 
     /* 5: Xen would go on writing these through whatever page tables each vCPU has. */
     for (unsigned v = 0; v < nr_vcpus; v++) {

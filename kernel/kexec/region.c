@@ -373,6 +373,7 @@ void kexec_arm(void)
     }
     park_resume_hook = kexec_park_resume;
     kexec_install_exit();
+    kdump_install();
     r->armed = true;
     printk("kexec: region pfn %#lx-%#lx (%lu MiB), image %s (%lu KiB, entry %#llx, handoff v%u): "
            "armed; new kernel: %lu pfns, %lu usable at once, %lu page tables", r->pfn,

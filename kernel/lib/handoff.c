@@ -6,10 +6,10 @@
 
 enum {
     REC_GEN = 1, REC_DOMAIN, REC_VCPUS, REC_MEMORY, REC_OLD_P2M, REC_CMDLINE, REC_XENSTORE,
-    REC_STATS, REC_CRASH, REC_TEST, REC_NR
+    REC_STATS, REC_CRASH, REC_TEST, REC_REGS, REC_NR
 };
 static const char *const rec_names[REC_NR] = {
-    "?", "GEN", "DOMAIN", "VCPUS", "MEMORY", "OLD_P2M", "CMDLINE", "XENSTORE", "STATS", "CRASH", "TEST",
+    "?", "GEN", "DOMAIN", "VCPUS", "MEMORY", "OLD_P2M", "CMDLINE", "XENSTORE", "STATS", "CRASH", "TEST", "REGS",
 };
 #define REQUIRED ((1u << REC_GEN) | (1u << REC_DOMAIN) | (1u << REC_VCPUS) | (1u << REC_MEMORY))
 
@@ -23,6 +23,8 @@ static const char *const rec_names[REC_NR] = {
 #define STATS_LEN 16
 #define TEST_LEN 8
 #define VCPU_ENTRY 16
+#define MEMORY_FULL 72                  /* v1 plus the allocator bitmap and region (the dump) */
+#define REGS_ENTRY (8 + 8 * HANDOFF_NREGS)
 
 const char *handoff_vcpu_state_name(unsigned s)
 {
@@ -32,13 +34,22 @@ const char *handoff_vcpu_state_name(unsigned s)
 
 uint32_t handoff_crc32(uint32_t crc, const void *p, size_t n)
 {
+    /* Table-driven: a vmcore is megabytes, and TCG makes every instruction count. */
+    static uint32_t table[256];
+    static volatile bool ready;
+    if (!ready) {
+        for (uint32_t i = 0; i < 256; i++) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; k++)
+                c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1)));
+            table[i] = c;
+        }
+        ready = true;       /* the same values if two cpus race here */
+    }
     const uint8_t *b = p;
     crc = ~crc;
-    while (n--) {
-        crc ^= *b++;
-        for (int k = 0; k < 8; k++)
-            crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1)));
-    }
+    while (n--)
+        crc = (crc >> 8) ^ table[(crc ^ *b++) & 0xff];
     return ~crc;
 }
 
@@ -60,8 +71,10 @@ size_t handoff_size(const struct handoff *h)
 {
     size_t nv = MIN(h->nr_vcpus, (uint32_t)HANDOFF_MAX_VCPUS);
     size_t np = MIN(h->nr_old_p2m, (uint32_t)HANDOFF_MAX_P2M);
+    size_t nr = MIN(h->nr_regs, (uint32_t)HANDOFF_MAX_REGS);
     return HDR_LEN + rec_size(GEN_LEN) + rec_size(DOMAIN_LEN) + rec_size(8 + nv * VCPU_ENTRY) +
-           rec_size(MEMORY_LEN) + rec_size(8 + np * 8) + rec_size(cmdline_len(h)) +
+           rec_size(MEMORY_FULL) + rec_size(8 + np * 8) + rec_size(cmdline_len(h)) +
+           rec_size(8 + nr * REGS_ENTRY) +
            rec_size(XENSTORE_LEN) + rec_size(STATS_LEN) + rec_size(HANDOFF_REASON) +
            rec_size(TEST_LEN);
 }
@@ -88,7 +101,8 @@ static uint8_t *rec_begin(struct writer *w, uint16_t type, size_t len)
 
 size_t handoff_encode(const struct handoff *h, void *buf, size_t size, char *err, size_t errlen)
 {
-    if (h->nr_vcpus == 0 || h->nr_vcpus > HANDOFF_MAX_VCPUS || h->nr_old_p2m > HANDOFF_MAX_P2M) {
+    if (h->nr_vcpus == 0 || h->nr_vcpus > HANDOFF_MAX_VCPUS || h->nr_old_p2m > HANDOFF_MAX_P2M ||
+        h->nr_regs > HANDOFF_MAX_REGS) {
         snprintf(err, errlen, "handoff: nr_vcpus %u (1..%u) or old p2m frames %u (0..%u) out of range",
                  h->nr_vcpus, HANDOFF_MAX_VCPUS, h->nr_old_p2m, HANDOFF_MAX_P2M);
         return 0;
@@ -124,12 +138,16 @@ size_t handoff_encode(const struct handoff *h, void *buf, size_t size, char *err
         put64(e + 8, h->vcpu[v].vcpu_info_maddr);
     }
 
-    p = rec_begin(&w, REC_MEMORY, MEMORY_LEN);
+    p = rec_begin(&w, REC_MEMORY, MEMORY_FULL);
     put64(p, h->nr_pages);
     put64(p + 8, h->usable_pages);
     put64(p + 16, h->old_l4_mfn);
     put64(p + 24, h->old_nr_pages);
     put64(p + 32, h->old_first_free_pfn);
+    put64(p + 40, h->old_bitmap_pfn);
+    put64(p + 48, h->old_bitmap_end);
+    put64(p + 56, h->old_region_pfn);
+    put64(p + 64, h->old_region_pages);
 
     p = rec_begin(&w, REC_OLD_P2M, 8 + (size_t)h->nr_old_p2m * 8);
     put32(p, h->nr_old_p2m);
@@ -156,6 +174,16 @@ size_t handoff_encode(const struct handoff *h, void *buf, size_t size, char *err
     p = rec_begin(&w, REC_TEST, TEST_LEN);
     put32(p, h->test_result);
     put32(p + 4, h->test_failed);
+
+    p = rec_begin(&w, REC_REGS, 8 + (size_t)h->nr_regs * REGS_ENTRY);
+    put32(p, h->nr_regs);
+    for (uint32_t i = 0; i < h->nr_regs; i++) {
+        uint8_t *e = p + 8 + i * REGS_ENTRY;
+        put32(e, h->regs[i].vcpu);
+        put32(e + 4, h->regs[i].flags);
+        for (unsigned k = 0; k < HANDOFF_NREGS; k++)
+            put64(e + 8 + k * 8, h->regs[i].r[k]);
+    }
 
     uint8_t *hd = buf;
     memcpy(hd, HANDOFF_MAGIC, 8);
@@ -268,7 +296,7 @@ int handoff_decode(const void *buf, size_t size, struct handoff *h, char *err, s
             return refuse(err, errlen, "record %s appears twice", rec_names[type]);
         seen |= 1u << type;
         const uint8_t *p = r + REC_HDR;
-        uint8_t t[64];
+        uint8_t t[96];
         switch (type) {
         case REC_GEN:
             if (fixed(p, len, GEN_LEN, t, sizeof(t), type, err, errlen))
@@ -300,7 +328,26 @@ int handoff_decode(const void *buf, size_t size, struct handoff *h, char *err, s
             h->old_l4_mfn = get64(t + 16);
             h->old_nr_pages = get64(t + 24);
             h->old_first_free_pfn = get64(t + 32);
+            h->old_bitmap_pfn = get64(t + 40);      /* 0 from a writer without them */
+            h->old_bitmap_end = get64(t + 48);
+            h->old_region_pfn = get64(t + 56);
+            h->old_region_pages = get64(t + 64);
             break;
+        case REC_REGS: {
+            uint32_t n = len >= 8 ? get32(p) : 0;
+            if (len < 8 || n > HANDOFF_MAX_REGS || (uint64_t)len < 8 + (uint64_t)n * REGS_ENTRY)
+                return refuse(err, errlen, "record REGS: %u bytes for %u register sets (at most %u)",
+                              len, n, HANDOFF_MAX_REGS);
+            h->nr_regs = n;
+            for (uint32_t k = 0; k < n; k++) {
+                const uint8_t *e = p + 8 + k * REGS_ENTRY;
+                h->regs[k].vcpu = get32(e);
+                h->regs[k].flags = get32(e + 4);
+                for (unsigned q = 0; q < HANDOFF_NREGS; q++)
+                    h->regs[k].r[q] = get64(e + 8 + q * 8);
+            }
+            break;
+        }
         case REC_OLD_P2M: {
             uint32_t n = len >= 8 ? get32(p) : 0;
             if (len < 8 || n > HANDOFF_MAX_P2M || (uint64_t)len < 8 + (uint64_t)n * 8)

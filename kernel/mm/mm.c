@@ -110,6 +110,12 @@ void page_free(void *p, unsigned long n)
 
 unsigned long pages_free(void) { return pool.nfree; }
 
+void mm_pool_bitmap(uint64_t *pfn, uint64_t *end)
+{
+    *pfn = virt_to_pfn(pool.bitmap);
+    *end = pool.end;
+}
+
 /* ---- heap ---- */
 #define HDR 16
 #define MIN_SHIFT 5                       /* 32-byte objects incl. header */

@@ -19,6 +19,7 @@
 #include <xenpv/xenpv.h>
 #include <xenpv/hypercall.h>
 #include <minipv/errno.h>
+#include "machine.h"
 
 static uint64_t opt_kexec_vcpu;
 KOPT_UINT(kexec_vcpu, "kexec_vcpu", opt_kexec_vcpu, 0, MAX_VCPU_ID - 1,
@@ -31,128 +32,12 @@ static int opt_drill = DRILL_NONE;
 KOPT_ENUM(kexec_drill, "kexec_drill", opt_drill, drill_names,
           "test=kexec, before the first jump: none | cpu0 (cpu 0 offline and back) | "
           "offline2 (two vCPUs offline across the jump, onlined after)");
-/* Free pages may differ between generations by a few page-table pages of the linear map. */
-#define LEAK_BOUND_PAGES 16
-
-static volatile int timer_rc[NR_CPUS];
-static void arm_own_timer(void *arg)
-{
-    (void)arg;
-    timer_rc[smp_processor_id()] = timer_arm(xen_system_time() + 1000000);
-}
-
-struct gen_checks {
-    bool back, ipi, timers, xen_view, apic, stray, memory, offline;
-    unsigned ipi_ok, timers_ok, online, apic_bad, stayed, revived, was_offline;
-    long long free_diff;
-};
-
-static unsigned check(bool ok, const char *name, const char *detail)
-{
-    printk("kexec-check: generation %u: %s: %s%s%s", kexec_generation(), name,
-           ok ? "ok" : "FAILED", detail && *detail ? " -- " : "", detail ? detail : "");
-    return ok ? 0 : 1;
-}
-
-static unsigned run_checks(struct gen_checks *g)
-{
-    const struct kexec_carry *c = kexec_carried();
-    const struct handoff *h = kexec_handoff();
-    char d[160];
-    unsigned failed = 0;
-
-    /* vCPUs offline at the jump: still offline (Xen agrees), then they come up whole. */
-    g->stayed = g->revived = g->was_offline = 0;
-    for (unsigned cpu = 1; cpu < nr_cpus; cpu++) {
-        unsigned v = cpu_to_vcpu(cpu);
-        if (v >= h->nr_vcpus || h->vcpu[v].state != HO_VCPU_OFFLINE)
-            continue;
-        g->was_offline++;
-        g->stayed += cpu_state(per_cpu(cpu)) == CPU_OFFLINE &&
-                     hypercall_vcpu_op(VCPUOP_is_up, v, NULL) == 0;
-        g->revived += cpu_up(cpu) == 0;
-    }
-    g->offline = g->stayed == g->was_offline && g->revived == g->was_offline;
-    snprintf(d, sizeof(d), "%u offline at the jump, %u stayed offline, %u came up after",
-             g->was_offline, g->stayed, g->revived);
-    failed += check(g->offline, "vCPUs offline at the jump stay offline and come up later", d);
-
-    g->online = cpumask_weight(&cpu_online_mask);
-    g->back = c->back == c->of && c->of > 0 && cpu_to_vcpu(0) == h->jump_vcpu;
-    snprintf(d, sizeof(d), "%u of %u back online in %llu us, cpu 0 is vcpu %u (jumped from %u)",
-             c->back, c->of, (unsigned long long)(c->jump_ns / 1000), cpu_to_vcpu(0), h->jump_vcpu);
-    failed += check(g->back, "every vCPU online at the jump is back, cpu 0 the one that jumped", d);
-
-    g->ipi_ok = g->timers_ok = 0;
-    for_each_cpu(cpu, &cpu_online_mask) {
-        timer_rc[cpu] = -1;
-        g->ipi_ok += call_on_cpu(cpu, arm_own_timer, NULL) == 0;
-        g->timers_ok += timer_rc[cpu] == 0;
-    }
-    g->ipi = g->ipi_ok == g->online;
-    g->timers = g->timers_ok == g->online;
-    snprintf(d, sizeof(d), "%u of %u answered", g->ipi_ok, g->online);
-    failed += check(g->ipi, "every online cpu answers an IPI", d);
-    snprintf(d, sizeof(d), "%u of %u accepted", g->timers_ok, g->online);
-    failed += check(g->timers, "Xen accepts each cpu's own singleshot timer (the map is right)", d);
-
-    unsigned bad_view = 0;
-    for (unsigned cpu = 0; cpu < nr_cpus; cpu++) {
-        bool online = cpu_state(per_cpu(cpu)) == CPU_ONLINE;
-        bad_view += (hypercall_vcpu_op(VCPUOP_is_up, cpu_to_vcpu(cpu), NULL) == 1) != online;
-    }
-    g->xen_view = !bad_view;
-    snprintf(d, sizeof(d), "%u cpus where Xen disagrees", bad_view);
-    failed += check(g->xen_view, "Xen has exactly the ONLINE cpus up", d);
-
-    g->apic_bad = 0;
-    unsigned compared = 0;
-    for (unsigned cpu = 0; cpu < nr_cpus; cpu++) {
-        unsigned v = cpu_to_vcpu(cpu);
-        if (v >= h->nr_vcpus || h->vcpu[v].old_cpu == 0xffff)
-            continue;
-        compared++;
-        if (h->vcpu[v].apic_id != cpu_topo[cpu].apic_id) {
-            g->apic_bad++;
-            printk("kexec-check: vcpu %u: APIC ID %u, was %u", v, cpu_topo[cpu].apic_id,
-                   h->vcpu[v].apic_id);
-        }
-    }
-    g->apic = !g->apic_bad && compared;
-    snprintf(d, sizeof(d), "%u of %u vCPUs changed", g->apic_bad, compared);
-    failed += check(g->apic, "each vCPU keeps its APIC ID", d);
-
-    g->stray = cpu_stray_timer_events == 0 && xen_spurious_events == 0;
-    snprintf(d, sizeof(d), "%llu stray timer events, %llu events with no handler",
-             (unsigned long long)cpu_stray_timer_events, (unsigned long long)xen_spurious_events);
-    failed += check(g->stray, "no stray event from the old kernel", d);
-
-    g->free_diff = (long long)c->free_now - (long long)c->first_free_pages;
-    g->memory = g->free_diff <= LEAK_BOUND_PAGES && g->free_diff >= -LEAK_BOUND_PAGES;
-    snprintf(d, sizeof(d), "%llu free, generation 1 had %llu (bound %d pages)",
-             (unsigned long long)c->free_now, (unsigned long long)c->first_free_pages,
-             LEAK_BOUND_PAGES);
-    failed += check(g->memory, "no page lost across generations", d);
-    return failed;
-}
-
-/* The online vCPU after `prev` in vcpu id order (wrapping), other than prev. */
-static int next_vcpu(unsigned prev)
-{
-    for (unsigned i = 1; i <= nr_vcpus; i++) {
-        unsigned v = (prev + i) % nr_vcpus;
-        int c = vcpu_to_cpu(v);
-        if (v != prev && c >= 0 && cpumask_test(&cpu_online_mask, (unsigned)c))
-            return (int)v;
-    }
-    return -1;
-}
 
 static void kexec_suite(void)
 {
     unsigned g = kexec_generation();
-    struct gen_checks gc = { 0 };
-    unsigned failed = g ? run_checks(&gc) : 0;
+    struct machine_checks gc = { 0 };
+    unsigned failed = g ? machine_checks(&gc, "kexec-check") : 0;
 
     if (g < opt_gens) {
         int v;

@@ -49,6 +49,17 @@ static void fill(struct handoff *h)
     h->first_free_pages = 60000;
     h->prev_free_pages = 59990;
     strcpy(h->reason, "panic: the test said so");
+    h->old_bitmap_pfn = 200;
+    h->old_bitmap_end = 65536;
+    h->old_region_pfn = 0x300;
+    h->old_region_pages = 1024;
+    h->nr_regs = 3;
+    for (unsigned i = 0; i < h->nr_regs; i++) {
+        h->regs[i].vcpu = 37 - i;
+        h->regs[i].flags = i ? HANDOFF_REGS_NMI : HANDOFF_REGS_CRASHED;
+        for (unsigned k = 0; k < HANDOFF_NREGS; k++)
+            h->regs[i].r[k] = 0x1000ULL * i + k;
+    }
 }
 
 static size_t encode(void)
@@ -93,7 +104,7 @@ static int refused_with(const char *what, size_t n)
 
 int main(void)
 {
-    ktap_plan(22);
+    ktap_plan(24);
     fill(&in);
     size_t n = encode();
     CASE(n > 0 && n == handoff_size(&in) - 0 && n <= sizeof(buf), "encode fits its own size",
@@ -109,7 +120,11 @@ int main(void)
          "VCPUS round-trip, every field of every vCPU", "nr %u", out.nr_vcpus);
     CASE(out.nr_pages == in.nr_pages && out.usable_pages == in.usable_pages &&
              out.old_l4_mfn == in.old_l4_mfn && out.old_nr_pages == in.old_nr_pages &&
-             out.old_first_free_pfn == in.old_first_free_pfn, "MEMORY round-trips", "%s", "differs");
+             out.old_first_free_pfn == in.old_first_free_pfn && out.old_bitmap_pfn == 200 &&
+             out.old_bitmap_end == 65536 && out.old_region_pfn == 0x300 &&
+             out.old_region_pages == 1024, "MEMORY round-trips", "%s", "differs");
+    CASE(out.nr_regs == 3 && !memcmp(out.regs, in.regs, sizeof(in.regs[0]) * 3),
+         "REGS round-trip, every register of every vCPU", "nr %u", out.nr_regs);
     CASE(out.nr_old_p2m == in.nr_old_p2m && !memcmp(out.old_p2m, in.old_p2m, 8 * in.nr_old_p2m),
          "OLD_P2M round-trips", "nr %u", out.nr_old_p2m);
     CASE(!strcmp(out.cmdline, in.cmdline) && !strcmp(out.reason, in.reason), "CMDLINE and CRASH reason",
@@ -177,5 +192,18 @@ int main(void)
     fill(&in);
     in.nr_vcpus = HANDOFF_MAX_VCPUS + 1;
     CASE(encode() == 0 && strstr(err, "nr_vcpus"), "encode refuses an out-of-range count", "%s", err);
+    /* An earlier writer's MEMORY record (its first version, 40 bytes): the new fields read 0. */
+    fill(&in);
+    n = encode();
+    size_t mem = find_rec(n, 4);
+    uint32_t forty = 40;
+    memcpy(buf + mem + 4, &forty, 4);
+    /* Shift the rest down: the record shrinks from 72 to 40 bytes of payload. */
+    memmove(buf + mem + 8 + 40, buf + mem + 8 + 72, n - (mem + 8 + 72));
+    n -= 32;
+    memcpy(buf + 12, &(uint32_t){ (uint32_t)n }, 4);
+    reseal(n);
+    CASE(decode(n) == 0 && out.old_bitmap_pfn == 0 && out.old_first_free_pfn == 321,
+         "a shorter, earlier MEMORY record is read, the missing fields as zero", "%s", err);
     return ktap_done();
 }

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kdump, the old kernel's half: a crash on any vCPU (panic, fatal trap, an
+ * NMI with nmi=kdump, the watchdog) stops the other vCPUs by NMI -- each
+ * saves its registers for the dump and parks -- and jumps into the crash
+ * kernel loaded in the region (jump.c).  A vCPU that does not answer in
+ * time is LOST: downed by force and never resumed.
+ */
+#include "internal.h"
+#include <kernel/kernel.h>
+#include <kernel/cmdline.h>
+#include <kernel/sched.h>
+#include <arch/traps.h>
+#include <arch/x86.h>
+#include <xenpv/xenpv.h>
+#include <xenpv/hypercall.h>
+#include <minipv/errno.h>
+#include <minipv/string.h>
+
+static bool opt_kdump = true;
+KOPT_BOOL(kdump, "kdump", opt_kdump, "a crash ends in the crash kernel (when the region is armed)");
+static const char *const nmi_names[] = { "log", "kdump", NULL };
+enum { NMI_LOG, NMI_KDUMP };
+static int opt_nmi = NMI_LOG;
+KOPT_ENUM(nmi, "nmi", opt_nmi, nmi_names,
+          "an external NMI (xl trigger DOM nmi V): log it, or kdump from that vCPU");
+static uint64_t opt_watchdog_s;
+KOPT_UINT(watchdog_s, "watchdog_s", opt_watchdog_s, 0, 3600,
+          "a cpu stuck with events masked this long is a crash (0: no watchdog)");
+
+struct crash_saved kexec_crash_saved[NR_CPUS];
+static volatile int crash_cpu = -1;         /* the logical cpu on the crash path */
+static volatile int watchdog_victim = -1;   /* a cpu the watchdog found stuck */
+static char crash_reason[HANDOFF_REASON];
+void (*kdump_nmi_test_hook)(struct percpu *pc, struct cpu_regs *r);
+
+bool kdump_crashing(void) { return atomic_load(&crash_cpu) >= 0; }
+
+static bool armed(void)
+{
+    return opt_kdump && kexec_region.armed;
+}
+
+void kexec_regs_to_user(const struct cpu_regs *r, uint64_t u[HANDOFF_NREGS], uint64_t gs_base)
+{
+    /* struct user_regs_struct order (include/kernel/vmcore.h). */
+    memset(u, 0, HANDOFF_NREGS * sizeof(u[0]));
+    u[0] = r->r15; u[1] = r->r14; u[2] = r->r13; u[3] = r->r12; u[4] = r->rbp; u[5] = r->rbx;
+    u[6] = r->r11; u[7] = r->r10; u[8] = r->r9; u[9] = r->r8; u[10] = r->rax; u[11] = r->rcx;
+    u[12] = r->rdx; u[13] = r->rsi; u[14] = r->rdi; u[15] = ~0ULL /* orig_ax: no syscall */;
+    u[16] = r->rip; u[17] = r->cs; u[18] = r->rflags; u[19] = r->rsp; u[20] = r->ss;
+    u[22] = gs_base;
+}
+
+static void save_regs(struct percpu *pc, const struct cpu_regs *r, uint32_t flags)
+{
+    struct crash_saved *s = &kexec_crash_saved[pc->cpu];
+    kexec_regs_to_user(r, s->r, (unsigned long)pc);
+    s->flags = flags;
+    atomic_store(&s->saved, 1);
+}
+
+/* An NMI on a cpu while another crashes: its registers for the dump, then park for good. */
+static void __noreturn stopped_here(struct percpu *pc, const struct cpu_regs *r)
+{
+    save_regs(pc, r, HANDOFF_REGS_NMI);
+    cpumask_clear(&cpu_online_mask, pc->cpu);
+    int s = cpu_state(pc);
+    if (s == CPU_ONLINE || s == CPU_DYING)
+        cpu_state_set(pc, CPU_OFFLINE);
+    /* Down inside the NMI handler: the new kernel's one HYPERVISOR_iret clears the latch. */
+    for (;;)
+        cpu_park(PARK_CRASH);
+}
+
+static void __noreturn crash(const struct cpu_regs *r, const char *reason)
+{
+    struct percpu *me = this_cpu();
+    irq_disable();
+    int expect = -1;
+    if (!atomic_cas(&crash_cpu, &expect, (int)me->cpu)) {
+        if (expect == (int)me->cpu) {
+            printk_level(LOG_EMERG, "kdump: a second crash during the crash path on cpu %u "
+                         "(vcpu %u): %s: SHUTDOWN_crash", me->cpu, me->vcpu_id, reason);
+            kernel_shutdown(SHUTDOWN_crash);
+        }
+        stopped_here(me, r);        /* another cpu got there first: it stops us too */
+    }
+    strlcpy(crash_reason, reason, sizeof(crash_reason));
+    save_regs(me, r, HANDOFF_REGS_CRASHED);
+    printk_level(LOG_EMERG, "kdump: crash on cpu %u (vcpu %u): %s: stopping the others by NMI",
+                 me->cpu, me->vcpu_id, reason);
+    /*
+     * THE POINT OF NO RETURN.  Xen (x86 do_vcpu_op VCPUOP_send_nmi): any vCPU
+     * of the domain, NULL argument; a down one keeps it latched until it is
+     * up, so only the ones up get one.
+     */
+    unsigned sent = 0;
+    for (unsigned c = 0; c < nr_cpus; c++) {
+        struct percpu *pc = per_cpu(c);
+        if (pc == me || cpu_state(pc) == CPU_LOST ||
+            hypercall_vcpu_op(VCPUOP_is_up, pc->vcpu_id, NULL) != 1)
+            continue;
+        hypercall_vcpu_op(VCPUOP_send_nmi, pc->vcpu_id, NULL);
+        sent++;
+    }
+    /* Bounded: every one of them saves its registers and goes down (jump.c waits for down). */
+    uint64_t deadline = xen_system_time() + 2000000000ULL + 20000000ULL * sent;
+    for (;;) {
+        unsigned waiting = 0;
+        for (unsigned c = 0; c < nr_cpus; c++) {
+            struct percpu *pc = per_cpu(c);
+            if (pc != me && cpu_state(pc) != CPU_LOST && !kexec_crash_saved[c].saved &&
+                hypercall_vcpu_op(VCPUOP_is_up, pc->vcpu_id, NULL) == 1)
+                waiting++;
+        }
+        if (!waiting || xen_system_time() > deadline)
+            break;
+        cpu_relax();
+    }
+    /* The watchdog's victim: name where it was stuck, from the registers its NMI saved. */
+    if (watchdog_victim >= 0 && kexec_crash_saved[watchdog_victim].saved) {
+        unsigned long off;
+        const char *fn = ksym_lookup(kexec_crash_saved[watchdog_victim].r[16], &off);
+        snprintf(crash_reason, sizeof(crash_reason), "%s in %s", reason, fn ? fn : "?");
+    }
+    kexec_jump(HANDOFF_CRASH, crash_reason);
+}
+
+static void crash_op(const struct cpu_regs *r, const char *reason)
+{
+    if (armed())
+        crash(r, reason);
+}
+
+static bool nmi_op(struct cpu_regs *r)
+{
+    struct percpu *pc = this_cpu();
+    if (kdump_nmi_test_hook)
+        kdump_nmi_test_hook(pc, r);         /* may hold us inside the handler until a crash */
+    int cc = atomic_load(&crash_cpu);
+    if (cc >= 0 && cc != (int)pc->cpu)
+        stopped_here(pc, r);
+    if (cc == (int)pc->cpu)
+        return true;                /* ours, during our own crash path: nothing to do */
+    if (atomic_load(&watchdog_victim) == (int)pc->cpu && armed()) {
+        char why[64];
+        snprintf(why, sizeof(why), "watchdog: cpu %u (vcpu %u) stuck", pc->cpu, pc->vcpu_id);
+        crash(r, why);
+    }
+    if (opt_nmi == NMI_KDUMP && armed()) {
+        printk_level(LOG_EMERG, "NMI received on cpu %u (vcpu %u): nmi=kdump", pc->cpu, pc->vcpu_id);
+        crash(r, "NMI");
+    }
+    return false;                   /* logged by the caller */
+}
+
+static const struct kernel_crash_ops ops = { .armed = armed, .crash = crash_op, .nmi = nmi_op };
+
+void kdump_install(void)
+{
+    kernel_set_crash_ops(&ops);
+}
+
+/* ---- the watchdog: a cpu that takes no event for watchdog_s ---- */
+
+static volatile uint64_t beat[NR_CPUS];
+
+static void watchdog_thread(void *arg)
+{
+    (void)arg;
+    uint64_t bound = opt_watchdog_s * 1000000000ULL;
+    for (unsigned c = 0; c < nr_cpus; c++)
+        beat[c] = xen_system_time();
+    for (;;) {
+        thread_sleep(bound / 4 ? bound / 4 : 1000000000ULL);
+        uint64_t now = xen_system_time();
+        unsigned me = smp_processor_id();
+        for_each_cpu(c, &cpu_online_mask) {
+            if (c == me)
+                continue;
+            /* Answered only by a cpu that takes events: one stuck with them masked never does. */
+            struct percpu *pc = per_cpu(c);
+            send_ipi(c, IPI_RESCHED);           /* any IPI: it counts its upcalls */
+            if (pc->upcall_count != pc->watchdog_seen) {
+                pc->watchdog_seen = pc->upcall_count;
+                beat[c] = now;
+            } else if (now - beat[c] > bound && armed()) {
+                int expect = -1;
+                if (atomic_cas(&watchdog_victim, &expect, (int)c)) {
+                    printk_level(LOG_EMERG, "kdump: watchdog: cpu %u (vcpu %u) took no event for "
+                                 "%llu s: NMI to it", c, pc->vcpu_id,
+                                 (unsigned long long)opt_watchdog_s);
+                    hypercall_vcpu_op(VCPUOP_send_nmi, pc->vcpu_id, NULL);
+                }
+            }
+        }
+    }
+}
+
+void kdump_start_watchdog(void)
+{
+    if (!opt_watchdog_s)
+        return;
+    /*
+     * Two watchers, on the two lowest online cpus, each watching every other
+     * cpu (each other too): a watcher sleeps on its own cpu's timer, so a
+     * watcher on a stuck cpu sees nothing.
+     */
+    unsigned started = 0;
+    for_each_cpu(c, &cpu_online_mask) {
+        if (started == 2)
+            break;
+        struct cpumask only;
+        cpumask_zero(&only);
+        cpumask_set(&only, c);
+        if (thread_create(watchdog_thread, NULL, started ? "watchdog/1" : "watchdog/0", &only))
+            started++;
+    }
+    if (!started)
+        pr_err("kdump: no memory for the watchdog threads: no watchdog");
+    else
+        printk("kdump: watchdog: a cpu that takes no event for %llu s is a crash (%u watchers)",
+               (unsigned long long)opt_watchdog_s, started);
+}

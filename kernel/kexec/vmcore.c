@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The crash kernel's half of kdump: it runs in the region, leaves the old
+ * kernel's memory as it was, writes the vmcore to the console
+ * (include/kernel/vmcore.h), then does what kdump_then= says.  The old
+ * memory is read through read-only mappings, one page at a time: mapping an
+ * old frame read-only is always allowed, even while it is still a page
+ * table of the old kernel's.
+ */
+#include "internal.h"
+#include <kernel/kernel.h>
+#include <kernel/cmdline.h>
+#include <kernel/mm.h>
+#include <kernel/vmcore.h>
+#include <arch/mm.h>
+#include <xenpv/xenpv.h>
+#include <xenpv/hypercall.h>
+#include <minipv/errno.h>
+#include <minipv/string.h>
+
+static const char *const vmcore_names[] = { "full", "regs", "off", NULL };
+enum { VMCORE_FULL, VMCORE_REGS, VMCORE_OFF };
+static int opt_vmcore = VMCORE_FULL;
+KOPT_ENUM(vmcore, "vmcore", opt_vmcore, vmcore_names,
+          "what the crash kernel writes: full (the core), regs (its notes only) or off");
+static const char *const then_names[] = { "kexec", "reboot", "poweroff", "crash", NULL };
+enum { THEN_KEXEC, THEN_REBOOT, THEN_POWEROFF, THEN_CRASH };
+static int opt_then = THEN_KEXEC;
+KOPT_ENUM(kdump_then, "kdump_then", opt_then, then_names,
+          "after the dump: kexec (a fresh minipv on all the memory, region armed again) | reboot "
+          "| poweroff | crash");
+
+#define MAX_SEGS 2048
+#define PTE_ADDR 0x000ffffffffff000ULL
+
+static const struct handoff *H;
+static unsigned long *old_p2m;          /* the old kernel's pfn -> mfn, mapped read-only */
+static unsigned long *old_bitmap;       /* its allocator's bitmap */
+static unsigned long win;               /* one page: the old frame being read */
+static unsigned long *zero_bits;        /* old pfns found all zero (left out) */
+static struct elfcore_seg *segs;
+static unsigned nsegs;
+static struct { uint64_t va, mfn; } *vleaf;     /* old VMAP pages (stacks) */
+static unsigned nvleaf, nzero;
+uint64_t kdump_vmcore_bytes, kdump_vmcore_ns;
+
+static int map_ro(unsigned long va, unsigned long mfn)
+{
+    return arch_map_page(va, mfn, PTE_P | PTE_A | PTE_NX);
+}
+
+static const void *peek(unsigned long mfn)
+{
+    return map_ro(win, mfn) ? NULL : (const void *)win;
+}
+
+static int map_array(unsigned long **out, const uint64_t *mfns, unsigned n)
+{
+    unsigned long va = arch_vmap_reserve(n);
+    if (!va)
+        return -ENOMEM;
+    for (unsigned i = 0; i < n; i++)
+        if (map_ro(va + i * PAGE_SIZE, mfns[i]))
+            return -EINVAL;
+    *out = (unsigned long *)va;
+    return 0;
+}
+
+static bool old_used(unsigned long pfn)
+{
+    if (pfn >= H->old_region_pfn && pfn < H->old_region_pfn + H->old_region_pages)
+        return false;           /* the region: the crash kernel's own memory now */
+    if (pfn < H->old_first_free_pfn) {
+        /* The image, its boot tables, the bitmap; not its p2m (megabytes gdb has no use for). */
+        unsigned long mfn = old_p2m[pfn];
+        for (unsigned i = 0; i < H->nr_old_p2m; i++)
+            if (H->old_p2m[i] == mfn)
+                return false;
+        return true;
+    }
+    if (!old_bitmap || pfn >= H->old_bitmap_end)
+        return false;
+    return (old_bitmap[pfn / 64] >> (pfn % 64)) & 1;
+}
+
+static bool all_zero(const void *p)
+{
+    const uint64_t *q = p;
+    for (unsigned i = 0; i < PAGE_SIZE / 8; i++)
+        if (q[i])
+            return false;
+    return true;
+}
+
+static void add_seg(uint64_t vaddr, uint64_t paddr, uint64_t size)
+{
+    if (nsegs && segs[nsegs - 1].vaddr + segs[nsegs - 1].size == vaddr &&
+        (paddr == 0 || segs[nsegs - 1].paddr + segs[nsegs - 1].size == paddr)) {
+        segs[nsegs - 1].size += size;
+        return;
+    }
+    if (nsegs < MAX_SEGS)
+        segs[nsegs++] = (struct elfcore_seg){ vaddr, paddr, size };
+}
+
+/* The old kernel's VMAP area (stacks, its window pages): walk its page tables, read-only. */
+static void walk_vmap(unsigned long l4_mfn)
+{
+    const uint64_t *t = peek(l4_mfn);
+    uint64_t e = t ? t[511] : 0;
+    if (!(e & PTE_P) || !(t = peek((e & PTE_ADDR) >> PAGE_SHIFT)))
+        return;
+    e = t[511];                         /* L3 slot 511: VMAP_BASE */
+    if (!(e & PTE_P))
+        return;
+    unsigned long l2_mfn = (e & PTE_ADDR) >> PAGE_SHIFT;
+    for (unsigned i2 = 0; i2 < 512; i2++) {
+        const uint64_t *l2 = peek(l2_mfn);      /* again each time: the window is reused */
+        if (!l2 || !(l2[i2] & PTE_P))
+            continue;
+        const uint64_t *l1 = peek((l2[i2] & PTE_ADDR) >> PAGE_SHIFT);
+        if (!l1)
+            continue;
+        static uint64_t l1e[512];
+        memcpy(l1e, l1, sizeof(l1e));
+        for (unsigned i1 = 0; i1 < 512 && nvleaf < 8192; i1++) {
+            if (!(l1e[i1] & PTE_P))
+                continue;
+            vleaf[nvleaf].va = VMAP_BASE + ((uint64_t)i2 << 21) + ((uint64_t)i1 << 12);
+            vleaf[nvleaf].mfn = (l1e[i1] & PTE_ADDR) >> PAGE_SHIFT;
+            nvleaf++;
+        }
+    }
+}
+
+static int plan(bool full)
+{
+    nsegs = nvleaf = nzero = 0;
+    if (!full)
+        return 0;
+    unsigned long n = MIN(H->old_nr_pages, (uint64_t)LINEAR_MAX_PAGES);
+    for (unsigned long pfn = 0; pfn < n; pfn++) {
+        if (!old_used(pfn))
+            continue;
+        const void *p = peek(old_p2m[pfn]);
+        if (!p || all_zero(p)) {
+            zero_bits[pfn / 64] |= 1UL << (pfn % 64);
+            nzero++;
+            continue;                   /* a page of zeros tells gdb nothing */
+        }
+        add_seg(KERNEL_VIRT_BASE + (pfn << PAGE_SHIFT), pfn << PAGE_SHIFT, PAGE_SIZE);
+    }
+    walk_vmap(H->old_l4_mfn);
+    for (unsigned i = 0; i < nvleaf; i++) {
+        const void *p = peek(vleaf[i].mfn);
+        if (!p || all_zero(p)) {
+            vleaf[i].mfn = 0;
+            nzero++;
+            continue;
+        }
+        add_seg(vleaf[i].va, 0, PAGE_SIZE);
+    }
+    return nsegs == MAX_SEGS ? -E2BIG : 0;
+}
+
+static size_t minipv_note(char *buf, size_t size)
+{
+    size_t n = (size_t)snprintf(buf, size, "reason=%s\ncrashed_vcpu=%u\ncrashed_cpu=%u\n"
+                                "generation=%u\nvcpus=%u\nmap=", H->reason, H->jump_vcpu,
+                                H->jump_cpu, H->generation - 1, H->nr_vcpus);
+    for (unsigned v = 0; v < H->nr_vcpus && n < size; v++) {
+        const struct handoff_vcpu *e = &H->vcpu[v];
+        if (e->old_cpu == 0xffff)
+            continue;
+        n += (size_t)snprintf(buf + n, size - n, "%u:%u:%s ", e->old_cpu, v,
+                              handoff_vcpu_state_name(e->state));
+    }
+    if (n < size)
+        n += (size_t)snprintf(buf + n, size - n, "\ncmdline=%s\n", H->cmdline);
+    return MIN(n, size - 1);
+}
+
+/* Lines go out in batches: one console write each (the per-write cost dominates). */
+static char obuf[2048];
+static size_t olen;
+
+static void flush_out(void)
+{
+    if (olen)
+        printk_write(obuf, olen);
+    olen = 0;
+}
+
+static void emit(const char *line, void *ctx)
+{
+    (void)ctx;
+    size_t n = strlen(line);
+    if (olen + n + 1 > sizeof(obuf))
+        flush_out();
+    memcpy(obuf + olen, line, n);
+    obuf[olen + n] = '\n';
+    olen += n + 1;
+}
+
+static void write_core(bool full)
+{
+    uint64_t t0 = xen_system_time();
+    /* Notes: one NT_PRSTATUS per saved vCPU (the crashed one is first), then ours. */
+    static uint8_t notes[HANDOFF_MAX_REGS * ELFCORE_PRSTATUS_NOTE + 4096];
+    size_t nl = 0;
+    for (unsigned i = 0; i < H->nr_regs; i++)
+        nl += elfcore_prstatus(notes + nl, H->regs[i].vcpu + 1,
+                               H->regs[i].flags & HANDOFF_REGS_CRASHED ? 11 /* SIGSEGV */
+                                                                       : 19 /* SIGSTOP */,
+                               H->regs[i].r);
+    char mp[2048];
+    size_t ml = minipv_note(mp, sizeof(mp));
+    nl += elfcore_note(notes + nl, "MINIPV", 1, mp, ml);
+
+    uint64_t total = elfcore_header_size(nsegs) + nl;
+    for (unsigned i = 0; i < nsegs; i++)
+        total += segs[i].size;
+    static uint8_t hdr[64 + (MAX_SEGS + 1) * 56];
+    size_t hl = elfcore_header(hdr, sizeof(hdr), segs, nsegs, nl);
+
+    printk("kdump: vmcore %s: %llu bytes, %u threads, %u segments (%u pages of zeros left out)",
+           full ? "full" : "regs", (unsigned long long)total, H->nr_regs, nsegs, nzero);
+    struct vmcore_writer w;
+    vmcore_stream_begin(&w, total, emit, NULL);
+    flush_out();
+    vmcore_stream_put(&w, hdr, hl);
+    vmcore_stream_put(&w, notes, nl);
+    if (full) {
+        /* The same pages in the same order as planned: linear map, then VMAP. */
+        unsigned long n = MIN(H->old_nr_pages, (uint64_t)LINEAR_MAX_PAGES);
+        for (unsigned long pfn = 0; pfn < n; pfn++) {
+            if (!old_used(pfn) || (zero_bits[pfn / 64] >> (pfn % 64) & 1))
+                continue;
+            const void *p = peek(old_p2m[pfn]);
+            static const uint8_t zero_page[PAGE_SIZE];
+            vmcore_stream_put(&w, p ? p : zero_page, PAGE_SIZE);
+        }
+        for (unsigned i = 0; i < nvleaf; i++) {
+            if (!vleaf[i].mfn)
+                continue;
+            static const uint8_t zero_page[PAGE_SIZE];
+            const void *p = peek(vleaf[i].mfn);
+            vmcore_stream_put(&w, p ? p : zero_page, PAGE_SIZE);
+        }
+    }
+    int rc = vmcore_stream_end(&w);
+    flush_out();
+    kdump_vmcore_bytes = total;
+    kdump_vmcore_ns = xen_system_time() - t0;
+    if (rc)
+        pr_err("kdump: vmcore: %llu bytes written, %llu announced", (unsigned long long)w.bytes,
+               (unsigned long long)total);
+    printk("kdump: vmcore written: %llu bytes in %llu ms (bench: kdump vmcore_bytes=%llu "
+           "vmcore_ms=%llu)", (unsigned long long)total,
+           (unsigned long long)(kdump_vmcore_ns / 1000000), (unsigned long long)total,
+           (unsigned long long)(kdump_vmcore_ns / 1000000));
+}
+
+void kdump_write_vmcore(void)
+{
+    H = kexec_handoff();
+    if (!H || H->kind != HANDOFF_CRASH || opt_vmcore == VMCORE_OFF) {
+        if (H && opt_vmcore == VMCORE_OFF)
+            printk("kdump: vmcore=off: no dump");
+        return;
+    }
+    bool full = opt_vmcore == VMCORE_FULL;
+    win = arch_vmap_reserve(1);
+    segs = page_alloc(DIV_ROUND_UP(MAX_SEGS * sizeof(*segs), PAGE_SIZE));
+    vleaf = page_alloc(DIV_ROUND_UP(8192 * sizeof(*vleaf), PAGE_SIZE));
+    unsigned long zb = DIV_ROUND_UP(DIV_ROUND_UP(LINEAR_MAX_PAGES, 64) * 8, PAGE_SIZE);
+    zero_bits = page_alloc(zb);
+    int rc = -ENOMEM;
+    if (win && segs && vleaf && zero_bits) {
+        rc = map_array(&old_p2m, H->old_p2m, H->nr_old_p2m);
+        if (!rc && H->old_bitmap_end) {
+            unsigned nb = (unsigned)DIV_ROUND_UP(DIV_ROUND_UP(H->old_bitmap_end, 64) * 8, PAGE_SIZE);
+            static uint64_t mfns[64];
+            for (unsigned i = 0; i < nb && i < 64; i++)
+                mfns[i] = old_p2m[H->old_bitmap_pfn + i];
+            rc = map_array(&old_bitmap, mfns, MIN(nb, 64u));
+        }
+    }
+    if (!rc)
+        rc = plan(full);
+    if (rc == -E2BIG)
+        pr_warn("kdump: vmcore: more than %u runs of memory: the rest is left out", MAX_SEGS);
+    else if (rc) {
+        pr_err("kdump: vmcore: cannot read the old kernel's memory map (%d): notes only", rc);
+        full = false;
+        nsegs = 0;
+    }
+    write_core(full);
+    /* Nothing below is needed again: a fresh kernel or a shutdown follows. */
+}
+
+/* ---- after the dump ---- */
+
+static bool keep_none(unsigned long pfn)
+{
+    (void)pfn;
+    return false;
+}
+
+void __noreturn kdump_then(void)
+{
+    const struct handoff *h = kexec_handoff();
+    switch (opt_then) {
+    case THEN_REBOOT:
+        kernel_finish_with(SHUTDOWN_reboot);
+    case THEN_POWEROFF:
+        kernel_finish_with(SHUTDOWN_poweroff);
+    case THEN_CRASH:
+        kernel_finish_with(SHUTDOWN_crash);
+    default:
+        break;
+    }
+    /* kexec: the old memory is dumped; take it, arm a region in it, jump into a fresh minipv. */
+    int rc = arch_unpin(h->old_l4_mfn);
+    if (rc)
+        pr_err("kdump: unpinning the old page tables failed: %d", rc);
+    unsigned long n = h->nr_pages - h->usable_pages;
+    rc = arch_m2p_set(p2m + h->usable_pages, h->usable_pages, n);
+    unsigned long got = rc ? 0 : mm_reclaim(h->usable_pages, h->nr_pages, keep_none);
+    printk("kdump: reclaimed %lu of the crashed kernel's %lu pages (%lu left out: page tables "
+           "of a LOST vCPU); %lu pages free", got, n, n - got, pages_free());
+    kexec_arm();
+    rc = kexec_start(smp_processor_id(), NULL, "kdump_then=kexec");
+    pr_err("kdump: kdump_then=kexec could not jump (%d): rebooting", rc);
+    kernel_finish_with(SHUTDOWN_reboot);
+}
+
+bool kdump_then_kexec(void)
+{
+    return opt_then == THEN_KEXEC;
+}
+
+bool kdump_is_crash_kernel(void)
+{
+    const struct handoff *h = kexec_handoff();
+    return h && h->kind == HANDOFF_CRASH;
+}
+
+void kdump_crash_kernel(const char *suite)
+{
+    /* A suite that checks the crash kernel itself (test=crash) dumps when it is done. */
+    if (!kdump_is_crash_kernel() || !strcmp(suite, "crash"))
+        return;
+    kdump_write_vmcore();
+    kdump_then();
+}
