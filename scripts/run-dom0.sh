@@ -36,13 +36,15 @@ case "$*" in *,*) echo "run-dom0: a comma in the command line would start anothe
 [ -n "$log" ] || log=$(mktemp /tmp/minipv-log.XXXXXX)
 mkdir -p "$(dirname "$log")"
 # QEMU needs at least as many CPUs as dom0 has vCPUs for Xen to give them all.
+# serial_tx_buffer: Xen drops dom0 console output once its serial buffer (16 KiB by
+# default) is full (drivers/char/serial.c __serial_putc); a vmcore is megabytes.
 # The first word of a multiboot module string is its file name: Xen drops it.
 set +e
 timeout --foreground -k 5 "$timeout" qemu-system-x86_64 \
     -accel tcg,thread=single -cpu max -smp "$vcpus" -m 1024 \
     -nodefaults -display none -no-reboot -serial stdio \
     -kernel build/deps/xen-4.17 \
-    -append "console=com1 dom0_max_vcpus=$vcpus dom0_mem=${mem}M,max:${mem}M noreboot=false $xenargs" \
+    -append "console=com1 dom0_max_vcpus=$vcpus dom0_mem=${mem}M,max:${mem}M noreboot=false serial_tx_buffer=32M $xenargs" \
     -initrd "$kernel $*${module:+,$module}" </dev/null 2>&1 | tr -d '\r' | tee "$log"
 rc=$?
 set -e

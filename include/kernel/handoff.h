@@ -97,6 +97,7 @@ struct handoff {
     /* TEST: a run's result carried across generations (status only gets worse) */
     uint32_t test_result;
     uint32_t test_failed;
+    uint32_t crashes;           /* crash kernels since the boot from Xen (kdump_max=) */
     /* CRASH (kdump) */
     char reason[HANDOFF_REASON];
     /* REGS (kdump): each stopped vCPU's registers, the crashed one first */

@@ -71,7 +71,7 @@ bool kdump_is_crash_kernel(void);
 void kdump_crash_kernel(const char *suite);
 /* Write the vmcore as vmcore= says (a crash kernel only). */
 void kdump_write_vmcore(void);
-/* kdump_then=kexec: a fresh kernel follows the dump. */
+/* kdump_then=kexec and it can be done: a fresh kernel follows the dump (not with a vCPU LOST). */
 bool kdump_then_kexec(void);
 /* What kdump_then= says: never returns. */
 void __noreturn kdump_then(void);
@@ -81,6 +81,12 @@ bool kdump_crashing(void);
 struct cpu_regs;
 struct percpu;
 extern void (*kdump_nmi_test_hook)(struct percpu *pc, struct cpu_regs *r);
+/* Test aid: runs on the crash path of the crashing cpu, right after it took the crash. */
+extern void (*kdump_path_test_hook)(void);
+/* Crash logical cpu on purpose (drills): a pinned thread panics, faults or hangs, or an NMI. */
+enum kdump_how { KDUMP_PANIC, KDUMP_PF, KDUMP_DE, KDUMP_HANG, KDUMP_NMI };
+extern const char *const kdump_how_names[];
+int kdump_crash_on(unsigned cpu, int how, const char *who);
 /* Bytes and time of the last vmcore written (bench). */
 extern uint64_t kdump_vmcore_bytes, kdump_vmcore_ns;
 /* This kernel's generation: 0 after a boot from Xen, then 1, 2, ... */
@@ -104,6 +110,7 @@ struct kexec_carry {
     uint64_t free_now;          /* ours at the same point */
     uint64_t jump_ns;           /* the last jump: jump -> last ONLINE */
     uint32_t back, of;          /* vCPUs back online, of those online at the jump */
+    uint32_t crashes;           /* crash kernels since the boot from Xen */
 };
 const struct kexec_carry *kexec_carried(void);
 /* The handoff this kernel was started with (NULL on a first boot). */

@@ -9,8 +9,9 @@
  * note holds one "CORE" NT_PRSTATUS (336 bytes, struct elf_prstatus of
  * Linux x86-64) per stopped vCPU -- the crashed one first, pr_pid = vcpu id
  * + 1, so gdb's `info threads` lists every vCPU -- and one "MINIPV" note
- * (type 1) of key=value lines: the reason, the crashed vCPU, the old cpu
- * map and states, the old command line.
+ * (type VMCORE_MINIPV_NOTE; not 1, which bfd would take for another
+ * NT_PRSTATUS whatever the note's name) of key=value lines: the reason, the
+ * crashed vCPU, the old cpu map and states, the old command line.
  *
  * On the console it travels framed, one line each, no other text on them:
  *   VMCORE-BEGIN v1 bytes=N lines=L
@@ -25,6 +26,8 @@
 #include <minipv/compiler.h>
 
 /* ---- the ELF core (elfcore.c) ---- */
+
+#define VMCORE_MINIPV_NOTE 0x4d50
 
 #define ELFCORE_PRSTATUS_SIZE 336
 #define ELFCORE_NREGS 27        /* user_regs_struct: r15 r14 r13 r12 bp bx r11 r10 r9 r8 ax cx dx

@@ -112,7 +112,8 @@ static void panic_enter(void)
     int me = (int)smp_processor_id(), expect = -1;
     if (!atomic_cas(&panicking, &expect, me)) {
         if (panicking == me) {
-            printk_level(LOG_EMERG, "PANIC inside the panic path on cpu %u: SHUTDOWN_crash", me);
+            printk_level(LOG_EMERG, "a second crash on cpu %u (vcpu %u) during the %s path: "
+                         "SHUTDOWN_crash", me, this_cpu()->vcpu_id, kdump_armed() ? "crash" : "panic");
             kernel_shutdown(SHUTDOWN_crash);
         }
         uint64_t until = xen_system_time() + (kdump_armed() ? 30000000000ULL : 5000000000ULL);

@@ -55,6 +55,7 @@ const struct handoff *kexec_intake(const struct start_info *si, uint64_t ho_va, 
     carry.result = ho_in.test_result;
     carry.failed = ho_in.test_failed;
     carry.first_free_pages = ho_in.first_free_pages;
+    carry.crashes = ho_in.crashes;
     struct xs_stream xs = { .rx_have = ho_in.xs_rx_have, .req_left = ho_in.xs_req_left,
                             .next_req = ho_in.xs_next_req };
     memcpy(xs.rx_hdr, ho_in.xs_rx_hdr, sizeof(xs.rx_hdr));
@@ -255,7 +256,7 @@ void kexec_boot_finish(void)
             rc = arch_m2p_set(p2m + h->usable_pages, h->usable_pages, n);
             unsigned long got = rc ? 0 : mm_reclaim(h->usable_pages, h->nr_pages, keep_vcpu_info);
             printk("kexec: reclaimed %lu of the old kernel's %lu pages (%lu left out%s); %lu pages free",
-                   got, n, n - got, lost ? ": page tables of a LOST vCPU" : "", pages_free());
+                   got, n, n - got, n - got ? ": still page tables of a LOST vCPU" : "", pages_free());
             carry.free_now = pages_free();
             if (!carry.first_free_pages)
                 carry.first_free_pages = carry.free_now;    /* generation 1 sets the baseline */

@@ -24,6 +24,10 @@ enum { NMI_LOG, NMI_KDUMP };
 static int opt_nmi = NMI_LOG;
 KOPT_ENUM(nmi, "nmi", opt_nmi, nmi_names,
           "an external NMI (xl trigger DOM nmi V): log it, or kdump from that vCPU");
+static uint64_t opt_kdump_max = 10;
+KOPT_UINT(kdump_max, "kdump_max", opt_kdump_max, 1, 1000,
+          "at most this many crash kernels since the boot from Xen; then a crash is SHUTDOWN_crash "
+          "(a kernel that crashes at every start must not loop)");
 static uint64_t opt_watchdog_s;
 KOPT_UINT(watchdog_s, "watchdog_s", opt_watchdog_s, 0, 3600,
           "a cpu stuck with events masked this long is a crash (0: no watchdog)");
@@ -33,12 +37,13 @@ static volatile int crash_cpu = -1;         /* the logical cpu on the crash path
 static volatile int watchdog_victim = -1;   /* a cpu the watchdog found stuck */
 static char crash_reason[HANDOFF_REASON];
 void (*kdump_nmi_test_hook)(struct percpu *pc, struct cpu_regs *r);
+void (*kdump_path_test_hook)(void);
 
 bool kdump_crashing(void) { return atomic_load(&crash_cpu) >= 0; }
 
 static bool armed(void)
 {
-    return opt_kdump && kexec_region.armed;
+    return opt_kdump && kexec_region.armed && kexec_carried()->crashes < opt_kdump_max;
 }
 
 void kexec_regs_to_user(const struct cpu_regs *r, uint64_t u[HANDOFF_NREGS], uint64_t gs_base)
@@ -86,6 +91,8 @@ static void __noreturn crash(const struct cpu_regs *r, const char *reason)
         }
         stopped_here(me, r);        /* another cpu got there first: it stops us too */
     }
+    if (kdump_path_test_hook)
+        kdump_path_test_hook();             /* test=crash crash_how=double faults right here */
     strlcpy(crash_reason, reason, sizeof(crash_reason));
     save_regs(me, r, HANDOFF_REGS_CRASHED);
     printk_level(LOG_EMERG, "kdump: crash on cpu %u (vcpu %u): %s: stopping the others by NMI",
@@ -133,6 +140,23 @@ static void crash_op(const struct cpu_regs *r, const char *reason)
         crash(r, reason);
 }
 
+void kdump_report_state(void)
+{
+    if (!kexec_region.armed)
+        return;
+    if (!opt_kdump)
+        printk("kdump: off (kdump=off): a crash ends in SHUTDOWN_crash");
+    else if (kexec_carried()->crashes >= opt_kdump_max)
+        pr_warn("kdump: off: %u crash kernels since the boot from Xen (kdump_max=%llu): the next "
+                "crash ends in SHUTDOWN_crash", kexec_carried()->crashes,
+                (unsigned long long)opt_kdump_max);
+    else
+        printk("kdump: armed: a crash on any vCPU goes to the crash kernel (nmi=%s, watchdog %llu s, "
+               "%u of %llu crash kernels used)", nmi_names[opt_nmi],
+               (unsigned long long)opt_watchdog_s, kexec_carried()->crashes,
+               (unsigned long long)opt_kdump_max);
+}
+
 static bool nmi_op(struct cpu_regs *r)
 {
     struct percpu *pc = this_cpu();
@@ -164,28 +188,30 @@ void kdump_install(void)
 
 /* ---- the watchdog: a cpu that takes no event for watchdog_s ---- */
 
-static volatile uint64_t beat[NR_CPUS];
+/* Each watcher keeps its own books: two sharing them raced into false alarms. */
+static uint64_t beat[2][NR_CPUS], seen[2][NR_CPUS];
 
 static void watchdog_thread(void *arg)
 {
-    (void)arg;
+    unsigned w = (unsigned)(unsigned long)arg;
     uint64_t bound = opt_watchdog_s * 1000000000ULL;
-    for (unsigned c = 0; c < nr_cpus; c++)
-        beat[c] = xen_system_time();
+    for (unsigned c = 0; c < nr_cpus; c++) {
+        beat[w][c] = xen_system_time();
+        seen[w][c] = per_cpu(c)->upcall_count;
+    }
     for (;;) {
         thread_sleep(bound / 4 ? bound / 4 : 1000000000ULL);
-        uint64_t now = xen_system_time();
         unsigned me = smp_processor_id();
         for_each_cpu(c, &cpu_online_mask) {
             if (c == me)
                 continue;
             /* Answered only by a cpu that takes events: one stuck with them masked never does. */
             struct percpu *pc = per_cpu(c);
-            send_ipi(c, IPI_RESCHED);           /* any IPI: it counts its upcalls */
-            if (pc->upcall_count != pc->watchdog_seen) {
-                pc->watchdog_seen = pc->upcall_count;
-                beat[c] = now;
-            } else if (now - beat[c] > bound && armed()) {
+            uint64_t now = xen_system_time();
+            if (pc->upcall_count != seen[w][c]) {
+                seen[w][c] = pc->upcall_count;
+                beat[w][c] = now;
+            } else if (now > beat[w][c] + bound && armed()) {
                 int expect = -1;
                 if (atomic_cas(&watchdog_victim, &expect, (int)c)) {
                     printk_level(LOG_EMERG, "kdump: watchdog: cpu %u (vcpu %u) took no event for "
@@ -194,6 +220,7 @@ static void watchdog_thread(void *arg)
                     hypercall_vcpu_op(VCPUOP_send_nmi, pc->vcpu_id, NULL);
                 }
             }
+            send_ipi(c, IPI_RESCHED);           /* any IPI: it counts its upcalls */
         }
     }
 }
@@ -214,7 +241,8 @@ void kdump_start_watchdog(void)
         struct cpumask only;
         cpumask_zero(&only);
         cpumask_set(&only, c);
-        if (thread_create(watchdog_thread, NULL, started ? "watchdog/1" : "watchdog/0", &only))
+        if (thread_create(watchdog_thread, (void *)(unsigned long)started,
+                          started ? "watchdog/1" : "watchdog/0", &only))
             started++;
     }
     if (!started)
@@ -222,4 +250,78 @@ void kdump_start_watchdog(void)
     else
         printk("kdump: watchdog: a cpu that takes no event for %llu s is a crash (%u watchers)",
                (unsigned long long)opt_watchdog_s, started);
+}
+
+/* ---- crashing on purpose: drills (test=crash, the console's `crash`) ---- */
+
+static volatile int how_now;
+
+static void __attribute__((noinline)) crash_pf(void)
+{
+    *(volatile int *)0xdead000UL = 1;       /* unmapped: #PF, write, not-present */
+}
+
+static void __attribute__((noinline)) crash_de(void)
+{
+    /* In asm: gcc turns 1/x into a compare and never divides. */
+    unsigned lo = 1, hi = 0, zero = 0;
+    __asm__ __volatile__("divl %2" : "+a"(lo), "+d"(hi) : "r"(zero));
+}
+
+static void __attribute__((noinline)) crash_hang(void)
+{
+    /* Stuck with events masked: only the watchdog's NMI gets in.  Bounded all the same. */
+    irq_disable();
+    uint64_t until = xen_system_time() + 120000000000ULL;
+    while (xen_system_time() < until)
+        cpu_relax();
+    irq_enable();
+}
+
+static void crash_thread(void *arg)
+{
+    (void)arg;
+    switch (how_now) {
+    case KDUMP_PANIC:
+        panic("crash drill: panic on cpu %u (vcpu %u)", this_cpu()->cpu, this_cpu()->vcpu_id);
+    case KDUMP_PF:
+        crash_pf();
+        break;
+    case KDUMP_DE:
+        crash_de();
+        break;
+    case KDUMP_HANG:
+        crash_hang();
+        break;
+    }
+}
+
+const char *const kdump_how_names[] = { "panic", "pf", "de", "hang", "nmi", NULL };
+
+int kdump_crash_on(unsigned cpu, int how, const char *who)
+{
+    if (cpu >= nr_cpus || cpu_state(per_cpu(cpu)) != CPU_ONLINE) {
+        printk("%s: crash: cpu %u is not an online cpu (cpus 0..%u)", who, cpu, nr_cpus - 1);
+        return -EINVAL;
+    }
+    if (how < 0 || how > KDUMP_NMI) {
+        printk("%s: crash: no such way to crash (%d)", who, how);
+        return -EINVAL;
+    }
+    if (how == KDUMP_NMI && opt_nmi != NMI_KDUMP)
+        printk("%s: crash: nmi with nmi=log is only logged", who);
+    if (how == KDUMP_HANG && !opt_watchdog_s)
+        printk("%s: crash: a hang needs watchdog_s= to be seen; it ends after 120 s", who);
+    printk("%s: crash: %s on cpu %u (vcpu %u)", who, kdump_how_names[how], cpu,
+           per_cpu(cpu)->vcpu_id);
+    if (how == KDUMP_NMI) {
+        /* As `xl trigger DOM nmi V` does: exactly that vCPU (Xen domctl SENDTRIGGER_NMI). */
+        hypercall_vcpu_op(VCPUOP_send_nmi, per_cpu(cpu)->vcpu_id, NULL);
+        return 0;
+    }
+    how_now = how;
+    struct cpumask only;
+    cpumask_zero(&only);
+    cpumask_set(&only, cpu);
+    return thread_create(crash_thread, NULL, "crash", &only) ? 0 : -ENOMEM;
 }

@@ -59,6 +59,7 @@ struct crash_saved {
 extern struct crash_saved kexec_crash_saved[NR_CPUS];
 void kexec_regs_to_user(const struct cpu_regs *r, uint64_t u[HANDOFF_NREGS], uint64_t gs_base);
 void kdump_install(void);
+void kdump_report_state(void);
 
 /* jump.c: exit=kexec's jump. */
 void kexec_install_exit(void);

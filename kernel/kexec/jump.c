@@ -172,6 +172,7 @@ void __noreturn kexec_jump(uint32_t kind, const char *reason)
     h->prev_free_pages = pages_free();
     h->test_result = result_get();
     h->test_failed = kexec_carried()->failed;
+    h->crashes = kexec_carried()->crashes + (kind == HANDOFF_CRASH);
     strlcpy(h->reason, reason, sizeof(h->reason));
     if (kind == HANDOFF_CRASH) {
         /* The dump's threads: the crashed vCPU first, then every one that saved its registers. */

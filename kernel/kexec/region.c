@@ -379,6 +379,7 @@ void kexec_arm(void)
            "armed; new kernel: %lu pfns, %lu usable at once, %lu page tables", r->pfn,
            r->pfn + r->pages - 1, r->pages >> 8, r->image, r->image_pages * 4,
            (unsigned long long)r->entry, HANDOFF_VERSION, r->total, r->usable, L.n_tables);
+    kdump_report_state();
     return;
 
 undo_m2p:

@@ -10,6 +10,7 @@
 #include "internal.h"
 #include <kernel/kernel.h>
 #include <kernel/cmdline.h>
+#include <kernel/cpu.h>
 #include <kernel/mm.h>
 #include <kernel/vmcore.h>
 #include <arch/mm.h>
@@ -41,6 +42,8 @@ static unsigned long *zero_bits;        /* old pfns found all zero (left out) */
 static struct elfcore_seg *segs;
 static unsigned nsegs;
 static struct { uint64_t va, mfn; } *vleaf;     /* old VMAP pages (stacks) */
+static unsigned long lin_l1[512];               /* the old linear map's L1 tables: left out */
+static unsigned nlin_l1;
 static unsigned nvleaf, nzero;
 uint64_t kdump_vmcore_bytes, kdump_vmcore_ns;
 
@@ -71,10 +74,16 @@ static bool old_used(unsigned long pfn)
     if (pfn >= H->old_region_pfn && pfn < H->old_region_pfn + H->old_region_pages)
         return false;           /* the region: the crash kernel's own memory now */
     if (pfn < H->old_first_free_pfn) {
-        /* The image, its boot tables, the bitmap; not its p2m (megabytes gdb has no use for). */
+        /*
+         * The image, its boot tables, the bitmap; not its p2m nor the L1 tables of
+         * its linear map (half a megabyte each per 256 MiB, all of it in the p2m).
+         */
         unsigned long mfn = old_p2m[pfn];
         for (unsigned i = 0; i < H->nr_old_p2m; i++)
             if (H->old_p2m[i] == mfn)
+                return false;
+        for (unsigned i = 0; i < nlin_l1; i++)
+            if (lin_l1[i] == mfn)
                 return false;
         return true;
     }
@@ -133,11 +142,28 @@ static void walk_vmap(unsigned long l4_mfn)
     }
 }
 
+/* The L1 tables under L3 slot 510 (the linear map) of the old page tables. */
+static void find_linear_l1s(unsigned long l4_mfn)
+{
+    nlin_l1 = 0;
+    const uint64_t *t = peek(l4_mfn);
+    uint64_t e = t ? t[511] : 0;
+    if (!(e & PTE_P) || !(t = peek((e & PTE_ADDR) >> PAGE_SHIFT)))
+        return;
+    e = t[510];
+    if (!(e & PTE_P) || !(t = peek((e & PTE_ADDR) >> PAGE_SHIFT)))
+        return;
+    for (unsigned i = 0; i < 512; i++)
+        if (t[i] & PTE_P)
+            lin_l1[nlin_l1++] = (t[i] & PTE_ADDR) >> PAGE_SHIFT;
+}
+
 static int plan(bool full)
 {
     nsegs = nvleaf = nzero = 0;
     if (!full)
         return 0;
+    find_linear_l1s(H->old_l4_mfn);
     unsigned long n = MIN(H->old_nr_pages, (uint64_t)LINEAR_MAX_PAGES);
     for (unsigned long pfn = 0; pfn < n; pfn++) {
         if (!old_used(pfn))
@@ -215,7 +241,7 @@ static void write_core(bool full)
                                H->regs[i].r);
     char mp[2048];
     size_t ml = minipv_note(mp, sizeof(mp));
-    nl += elfcore_note(notes + nl, "MINIPV", 1, mp, ml);
+    nl += elfcore_note(notes + nl, "MINIPV", VMCORE_MINIPV_NOTE, mp, ml);
 
     uint64_t total = elfcore_header_size(nsegs) + nl;
     for (unsigned i = 0; i < nsegs; i++)
@@ -307,9 +333,24 @@ static bool keep_none(unsigned long pfn)
     return false;
 }
 
+/* A LOST vCPU keeps the old page tables alive: every old frame stays writable to them,
+ * so none can become a page table of a fresh kernel (Xen mm.c _get_page_type). */
+static unsigned lost_vcpus(void)
+{
+    unsigned n = 0;
+    for (unsigned c = 0; c < nr_cpus; c++)
+        n += cpu_state(per_cpu(c)) == CPU_LOST;
+    return n;
+}
+
 void __noreturn kdump_then(void)
 {
     const struct handoff *h = kexec_handoff();
+    if (opt_then == THEN_KEXEC && lost_vcpus()) {
+        pr_warn("kdump: kdump_then=kexec: %u LOST vCPU(s) hold the old page tables, so no old "
+                "frame can become a page table of a fresh kernel: rebooting instead", lost_vcpus());
+        kernel_finish_with(SHUTDOWN_reboot);
+    }
     switch (opt_then) {
     case THEN_REBOOT:
         kernel_finish_with(SHUTDOWN_reboot);
@@ -327,8 +368,8 @@ void __noreturn kdump_then(void)
     unsigned long n = h->nr_pages - h->usable_pages;
     rc = arch_m2p_set(p2m + h->usable_pages, h->usable_pages, n);
     unsigned long got = rc ? 0 : mm_reclaim(h->usable_pages, h->nr_pages, keep_none);
-    printk("kdump: reclaimed %lu of the crashed kernel's %lu pages (%lu left out: page tables "
-           "of a LOST vCPU); %lu pages free", got, n, n - got, pages_free());
+    printk("kdump: reclaimed %lu of the crashed kernel's %lu pages (%lu left out%s); %lu pages free",
+           got, n, n - got, n - got ? ": still page tables of a LOST vCPU" : "", pages_free());
     kexec_arm();
     rc = kexec_start(smp_processor_id(), NULL, "kdump_then=kexec");
     pr_err("kdump: kdump_then=kexec could not jump (%d): rebooting", rc);
@@ -337,7 +378,7 @@ void __noreturn kdump_then(void)
 
 bool kdump_then_kexec(void)
 {
-    return opt_then == THEN_KEXEC;
+    return opt_then == THEN_KEXEC && !lost_vcpus();
 }
 
 bool kdump_is_crash_kernel(void)

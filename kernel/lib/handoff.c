@@ -22,6 +22,7 @@ static const char *const rec_names[REC_NR] = {
 #define XENSTORE_LEN 32
 #define STATS_LEN 16
 #define TEST_LEN 8
+#define TEST_FULL 16                    /* v1 plus the crash count */
 #define VCPU_ENTRY 16
 #define MEMORY_FULL 72                  /* v1 plus the allocator bitmap and region (the dump) */
 #define REGS_ENTRY (8 + 8 * HANDOFF_NREGS)
@@ -76,7 +77,7 @@ size_t handoff_size(const struct handoff *h)
            rec_size(MEMORY_FULL) + rec_size(8 + np * 8) + rec_size(cmdline_len(h)) +
            rec_size(8 + nr * REGS_ENTRY) +
            rec_size(XENSTORE_LEN) + rec_size(STATS_LEN) + rec_size(HANDOFF_REASON) +
-           rec_size(TEST_LEN);
+           rec_size(TEST_FULL);
 }
 
 struct writer {
@@ -171,9 +172,10 @@ size_t handoff_encode(const struct handoff *h, void *buf, size_t size, char *err
     p = rec_begin(&w, REC_CRASH, HANDOFF_REASON);
     memcpy(p, h->reason, strnlen(h->reason, HANDOFF_REASON - 1));
 
-    p = rec_begin(&w, REC_TEST, TEST_LEN);
+    p = rec_begin(&w, REC_TEST, TEST_FULL);
     put32(p, h->test_result);
     put32(p + 4, h->test_failed);
+    put32(p + 8, h->crashes);
 
     p = rec_begin(&w, REC_REGS, 8 + (size_t)h->nr_regs * REGS_ENTRY);
     put32(p, h->nr_regs);
@@ -387,6 +389,7 @@ int handoff_decode(const void *buf, size_t size, struct handoff *h, char *err, s
                 return -1;
             h->test_result = get32(t);
             h->test_failed = get32(t + 4);
+            h->crashes = get32(t + 8);
             break;
         }
     }

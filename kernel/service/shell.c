@@ -74,6 +74,7 @@ static void cmd_help(const char *arg)
     printk("shell:   burn S       keep every online cpu busy for S seconds (1..600)");
     printk("shell:   xs           xenstore client counters");
     printk("shell:   kexec [N]    jump into a new minipv from logical cpu N (default: this one)");
+    printk("shell:   crash HOW [N]  crash logical cpu N: panic | pf | de | hang | nmi (kdump drills)");
 }
 
 static void cmd_cpus(const char *arg)
@@ -210,6 +211,34 @@ static void cmd_kexec(const char *arg)
         printk("shell: kexec %u: refused (%d)", cpu, rc);
 }
 
+static void cmd_crash(const char *arg)
+{
+    char how[16];
+    size_t n = 0;
+    while (arg[n] && arg[n] != ' ' && n + 1 < sizeof(how)) {
+        how[n] = arg[n];
+        n++;
+    }
+    how[n] = 0;
+    const char *rest = arg + n;
+    while (*rest == ' ')
+        rest++;
+    int k = -1;
+    for (int i = 0; kdump_how_names[i]; i++)
+        if (!strcmp(how, kdump_how_names[i]))
+            k = i;
+    if (k < 0) {
+        char q[48] = "";
+        xs_msg_quoted(q, sizeof(q), how, strlen(how), 15);
+        printk("shell: crash: bad way %s (want panic, pf, de, hang or nmi)", q);
+        return;
+    }
+    unsigned cpu = smp_processor_id();
+    if (*rest && !cpu_arg("crash", rest, &cpu))
+        return;
+    kdump_crash_on(cpu, k, "shell");
+}
+
 static void cmd_offline(const char *arg) { cmd_online(arg, false); }
 static void cmd_online_(const char *arg) { cmd_online(arg, true); }
 
@@ -219,7 +248,7 @@ static const struct {
 } commands[] = {
     { "help", cmd_help }, { "cpus", cmd_cpus }, { "topo", cmd_topo },
     { "offline", cmd_offline }, { "online", cmd_online_ }, { "test", cmd_test },
-    { "burn", cmd_burn }, { "xs", cmd_xs }, { "kexec", cmd_kexec },
+    { "burn", cmd_burn }, { "xs", cmd_xs }, { "kexec", cmd_kexec }, { "crash", cmd_crash },
 };
 
 static void run_line(char *s)

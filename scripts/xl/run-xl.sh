@@ -80,7 +80,7 @@ cat "$OUT/dom0-base.cpio" "$RUN/payload.cpio" >"$RUN/dom0.cpio"
 # --- boot ---------------------------------------------------------------------
 # smap=0: Debian's dom0 crashes under TCG with SMAP on.
 # guest_loglvl=all: domU HYPERVISOR_console_io output lands in the serial log.
-xen_cmd="console=com1 dom0_mem=192M,max:192M smap=0 loglvl=all guest_loglvl=all $xen_append"
+xen_cmd="console=com1 dom0_mem=192M,max:192M smap=0 loglvl=all guest_loglvl=all serial_tx_buffer=32M $xen_append"
 # panic=-1: a dom0 panic reboots at once, and -no-reboot turns that into exit.
 dom0_cmd="console=hvc0 panic=-1 loglevel=4 $dom0_append"
 # Single-threaded TCG: on this 2-core box MTTCG is no faster idle and 2x

@@ -1,9 +1,10 @@
 #!/bin/sh
-# A deliberate fault gives a register dump, a symbolised backtrace and SHUTDOWN_crash.
+# A deliberate fault gives a register dump, a symbolised backtrace and SHUTDOWN_crash
+# (kdump=off: with kdump on the crash goes to the crash kernel, kdump.t's subject).
 . "$(dirname "$0")/lib.sh"
 
 check_fault() {    # KIND VECTOR NAME
-    boot fault-$1 2 test=fault fault=$1
+    boot fault-$1 2 test=fault fault=$1 kdump=off
     expect_outcome "fault=$1" 4
     expect_line "fault=$1: trap line names vector and cpu" "FATAL TRAP: vector $2 \($3.*\), error 0x[0-9a-f]+, cpu 0 \(vcpu 0\)"
     expect_line "fault=$1: RIP symbolised in fault_trigger" 'RIP: ffffffff[0-9a-f]{8} <fault_trigger\+0x[0-9a-f]+>'
@@ -23,7 +24,7 @@ check_fault de 0 '#DE divide error'
 check_fault ud 6 '#UD invalid opcode'
 
 # Emergency lines print whatever loglevel= says (issue 12, defect 4): the whole dump at loglevel=0.
-boot fault-quiet 2 loglevel=0 test=fault fault=de
+boot fault-quiet 2 loglevel=0 test=fault fault=de kdump=off
 expect_outcome "loglevel=0 fault=de" 4
 expect_line "loglevel=0: trap line still printed" 'FATAL TRAP: vector 0 \(#DE divide error\)'
 expect_line "loglevel=0: registers still printed" 'RAX: [0-9a-f]{16} RBX: [0-9a-f]{16} RCX: [0-9a-f]{16}'

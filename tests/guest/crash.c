@@ -27,11 +27,13 @@
 static uint64_t opt_crash_vcpu;
 KOPT_UINT(crash_vcpu, "crash_vcpu", opt_crash_vcpu, 0, MAX_VCPU_ID - 1,
           "test=crash: the vcpu id that crashes (the first drill)");
-static const char *const how_names[] = { "panic", "pf", "de", "nmi", "hang", NULL };
-enum { HOW_PANIC, HOW_PF, HOW_DE, HOW_NMI, HOW_HANG };
-static int opt_how = HOW_PANIC;
+/* The first four are kdump_crash_on's own (enum kdump_how). */
+static const char *const how_names[] = { "panic", "pf", "de", "hang", "nmi", "double", NULL };
+enum { HOW_NMI = KDUMP_NMI, HOW_DOUBLE };
+static int opt_how = KDUMP_PANIC;
 KOPT_ENUM(crash_how, "crash_how", opt_how, how_names,
-          "test=crash: panic | pf | de | nmi (needs nmi=kdump) | hang (needs watchdog_s=)");
+          "test=crash: panic | pf | de | nmi (needs nmi=kdump) | hang (needs watchdog_s=) | double "
+          "(a panic, and a fault on the crash path itself)");
 static uint64_t opt_drills = 1;
 KOPT_UINT(drills, "drills", opt_drills, 1, 50, "test=crash: crash, dump, fresh kernel this often");
 static bool opt_stale;
@@ -47,43 +49,18 @@ static volatile int nmi_hold_cpu = -1;
 
 /* ---- the kernel that crashes ---- */
 
-static void __attribute__((noinline)) crash_pf(void)
+static void crash_again(void)
 {
-    *(volatile int *)0xdead000UL = 1;       /* unmapped: #PF */
-}
-
-static void __attribute__((noinline)) crash_de(void)
-{
+    /* A second crash, inside the crash path: a divide by zero. */
     unsigned lo = 1, hi = 0, zero = 0;
     __asm__ __volatile__("divl %2" : "+a"(lo), "+d"(hi) : "r"(zero));
 }
 
-static void __attribute__((noinline)) crash_hang(void)
-{
-    /* Stuck with events masked: only the watchdog's NMI gets in.  Bounded all the same. */
-    irq_disable();
-    uint64_t until = xen_system_time() + 120000000000ULL;
-    while (xen_system_time() < until)
-        cpu_relax();
-    irq_enable();
-}
-
-static void crash_thread(void *arg)
+static void double_thread(void *arg)
 {
     (void)arg;
-    switch (opt_how) {
-    case HOW_PANIC:
-        panic("test=crash: crash_how=panic on vcpu %u", this_cpu()->vcpu_id);
-    case HOW_PF:
-        crash_pf();
-        break;
-    case HOW_DE:
-        crash_de();
-        break;
-    case HOW_HANG:
-        crash_hang();
-        break;
-    }
+    kdump_path_test_hook = crash_again;
+    panic("test=crash: crash_how=double on vcpu %u", this_cpu()->vcpu_id);
 }
 
 static void ignore_thread(void *arg)
@@ -184,17 +161,14 @@ static void crash_now(unsigned drill, unsigned v)
     printk("crash: drill %u of %llu: crash_how=%s on vcpu %u (cpu %d)", drill,
            (unsigned long long)opt_drills, how_names[opt_how], v, cpu);
     kexec_carry(0);
-    if (opt_how == HOW_NMI) {
-        /* The external NMI: as `xl trigger DOM nmi V` (needs nmi=kdump). */
-        hypercall_vcpu_op(VCPUOP_send_nmi, v, NULL);
-    } else {
+    if (opt_how == HOW_DOUBLE) {
         struct cpumask only;
         cpumask_zero(&only);
         cpumask_set(&only, (unsigned)cpu);
-        if (!thread_create(crash_thread, NULL, "crash", &only)) {
-            result_report(RESULT_ERROR, "no memory for the crash thread");
-            return;
-        }
+        thread_create(double_thread, NULL, "crash", &only);
+    } else if (kdump_crash_on((unsigned)cpu, opt_how, "test")) {
+        result_report(RESULT_ERROR, "the crash could not be started");
+        return;
     }
     thread_sleep(90000000000ULL);           /* the crash stops this cpu too */
     result_report(RESULT_ERROR, "the crash did not happen within 90 s");

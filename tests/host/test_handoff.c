@@ -46,6 +46,7 @@ static void fill(struct handoff *h)
     h->xs_next_req = 77;
     h->test_result = 3;
     h->test_failed = 2;
+    h->crashes = 9;
     h->first_free_pages = 60000;
     h->prev_free_pages = 59990;
     strcpy(h->reason, "panic: the test said so");
@@ -130,7 +131,7 @@ int main(void)
     CASE(!strcmp(out.cmdline, in.cmdline) && !strcmp(out.reason, in.reason), "CMDLINE and CRASH reason",
          "'%s' '%s'", out.cmdline, out.reason);
     CASE(out.xs_rx_have == 10 && !memcmp(out.xs_rx_hdr, "0123456789abcdef", 16) && out.xs_req_left == 5 &&
-             out.xs_next_req == 77 && out.test_result == 3 && out.test_failed == 2 &&
+             out.xs_next_req == 77 && out.test_result == 3 && out.test_failed == 2 && out.crashes == 9 &&
              out.first_free_pages == 60000 && out.prev_free_pages == 59990 && out.skipped_records == 0,
          "XENSTORE, STATS and TEST round-trip", "%u %u", out.xs_rx_have, out.xs_req_left);
 

@@ -38,7 +38,7 @@ static void build_core(void)
         nl += elfcore_prstatus(notes + nl, t ? 2 : 4, t ? 19 : 11, regs);
     }
     const char mp[] = "reason=test\ncrashed_vcpu=3\n";
-    nl += elfcore_note(notes + nl, "MINIPV", 1, mp, sizeof(mp) - 1);
+    nl += elfcore_note(notes + nl, "MINIPV", VMCORE_MINIPV_NOTE, mp, sizeof(mp) - 1);
     size_t h = elfcore_header(core, sizeof(core), segs, 2, nl);
     memcpy(core + h, notes, nl);
     core_len = h + nl;
@@ -113,8 +113,12 @@ int main(void)
     int rc = run("gdb -batch -nx -ex 'set osabi GNU/Linux' -c build/host/test.core "
                  "-ex 'info threads' -ex 'thread 2' -ex 'info registers rip rax' "
                  "-ex 'x/2xb 0xffffffff80000000' -ex 'x/1xb 0xffffffffc0001000' 2>&1", g, sizeof(g));
-    CASE(rc == 0 && strstr(g, "LWP 4") && strstr(g, "LWP 2"), "gdb: both threads, by pid",
-         "rc %d: %.300s", rc, g);
+    unsigned threads = 0;
+    for (const char *p = g; (p = strstr(p, "    LWP ")); p++)
+        threads++;
+    CASE(rc == 0 && strstr(g, "LWP 4") && strstr(g, "LWP 2") && threads == 2,
+         "gdb: both threads, by pid, and no other (the minipv note is not a thread)",
+         "rc %d, %u threads: %.300s", rc, threads, g);
     CASE(strstr(g, "* 1    LWP 4") != NULL, "gdb: the first note (the crashed vCPU) is the current thread",
          "%.300s", g);
     CASE(strstr(g, "0xffffffff80001235") && strstr(g, "0x2222"), "gdb: thread 2's registers",
