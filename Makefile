@@ -21,7 +21,7 @@ LIBGCC  := $(shell $(CC) -print-libgcc-file-name)
 KSRCS := $(wildcard arch/x86/*.S arch/x86/*.c xen/*.c kernel/*.c kernel/*/*.c tests/guest/*.c)
 KOBJS := $(patsubst %,$(BUILD)/%.o,$(KSRCS))
 
-.PHONY: all run check check-host deps clean bench fuzz xl-check
+.PHONY: all run check check-host deps clean bench fuzz xl-check torture
 all: $(BUILD)/minipv $(BUILD)/minipv.stripped
 
 # Xen's public headers from libxen-dev, reached as <xen/...> without -I/usr/include.
@@ -83,6 +83,10 @@ check-host: $(HOST_TESTS)
 # The xl suite alone (Debian dom0 + xl in QEMU; scripts/xl/README.md).
 xl-check: deps all
 	prove -v tests/check/xl.t
+
+# The full hotplug torture: 1000 random steps at 8 and 64 vCPUs, fresh seeds (README: times).
+torture: deps all
+	TORTURE_CYCLES=1000 TORTURE_RANDOM=1 prove -v tests/check/torture.t
 
 # Fuzz the topology= parser well past what `make check` does.
 fuzz:
