@@ -130,6 +130,9 @@ int thread_set_affinity(struct thread *t, const struct cpumask *mask);
 struct thread *thread_current(void);
 const char *thread_name(const struct thread *t);
 
+/* The time slice (sched_slice_ms=) in ns; 0: no preemption. */
+uint64_t sched_slice_ns(void);
+
 /* ---- statistics ---- */
 
 /* Zero every cpu's steal[] counts and forget their first steals. */

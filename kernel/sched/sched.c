@@ -62,6 +62,11 @@ KOPT_ENUM(sched_fault, "sched_fault", opt_fault, fault_names,
 
 static uint64_t slice_ns;
 
+uint64_t sched_slice_ns(void)
+{
+    return slice_ns;
+}
+
 /* ---- data ---- */
 
 enum { T_RUNNING, T_RUNNABLE, T_BLOCKED, T_DEAD };

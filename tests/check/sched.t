@@ -58,6 +58,20 @@ expect_line "sched 2s3c2t: cpu 6 (other socket) first stole across packages" \
 expect_line "sched 2s3c2t: cpu 11 took its sibling's work before the other socket's" \
     'sched: order: cpu 11 steals .*first: smt from cpu 10'
 
+# At scale (issue 12, defect 7): every cpu gets burst work at 64 and 128 vCPUs.
+for n in 64 128; do
+    boot sched-$n $n test=sched
+    expect_outcome "sched $n" 0
+    ktap "sched $n"
+    expect_no_line "sched $n: no cpu without burst work" 'sched: burst: cpu [0-9]+ ran 0 of the threads'
+done
+
+# The longest slice in range still shows preemption (defect 9): the window follows the slice.
+boot sched-slice1000 4 test=sched sched_slice_ms=1000
+expect_outcome "sched_slice_ms=1000" 0
+expect_line "sched_slice_ms=1000: both hogs interleave over 10 s" \
+    'sched: preempt: cpu [0-9]+, 10000 ms: hog/0 \+[1-9][0-9]* loops [0-9]+ slices, hog/1 \+[1-9][0-9]* loops'
+
 # Each rule broken on purpose: its case fails, the run says FAILURE.
 # negative NAME ARGS... -- REGEX...: boot 1s3c2t with ARGS, expect FAILURE and a "not ok" per REGEX.
 negative() {
