@@ -63,11 +63,21 @@ static int fail(int err, const char *what)
 bool xs_available(void) { return ring != NULL; }
 unsigned xs_bound_cpu(void) { return bound_cpu; }
 
+/* The cpu waiting for a reply in wait_store, if any: woken through its IPI port. */
+static struct percpu *volatile waiter;
+
 static void store_event(uint32_t p, void *arg)
 {
     (void)p;
     (void)arg;
     xs_stats.notifies++;
+    /*
+     * The waiter polls the store port, but on another cpu our upcall has just
+     * cleared the pending bit its poll waits for: poke it on its own IPI port.
+     */
+    struct percpu *w = atomic_load(&waiter);
+    if (w && w != this_cpu() && w->ipi_port)
+        xen_evtchn_send(w->ipi_port);
     /* Upcall context: only note it; the rings are read in thread context. */
     if (notify_fn)
         notify_fn();
@@ -108,21 +118,26 @@ int xs_rebind(struct percpu *pc)
 }
 
 /*
- * Block this vCPU until the store channel is pending, something else wakes
- * it, or the slice ends.  Events are masked across the ring check and the
- * poll, so our own upcall cannot clear the pending bit in between and
- * leave us asleep; a handler on another cpu can, hence the short slice.
+ * Block this vCPU until the store channel is pending, our IPI port is (the
+ * store handler pokes it when the channel is bound to another cpu, whose
+ * upcall clears the bit our poll waits for), or the slice ends.  Events are
+ * masked across the ring check and the poll, so our own upcall cannot clear
+ * a bit in between and leave us asleep.  We say we wait before we look.
  */
 static void wait_store(uint64_t deadline, bool (*ready)(void))
 {
     unsigned long flags = irq_save();
+    struct percpu *me = this_cpu();
+    atomic_store(&waiter, me);
     if (!ready()) {
         uint64_t now = xen_system_time();
-        evtchn_port_t ports[1] = { port };
-        struct sched_poll poll = { .nr_ports = 1, .timeout = MIN(deadline, now + POLL_SLICE_NS) };
+        evtchn_port_t ports[2] = { port, me->ipi_port };
+        struct sched_poll poll = { .nr_ports = me->ipi_port ? 2 : 1,
+                                   .timeout = MIN(deadline, now + POLL_SLICE_NS) };
         set_xen_guest_handle(poll.ports, ports);
         hypercall_sched_op(SCHEDOP_poll, &poll);
     }
+    atomic_store(&waiter, (struct percpu *)NULL);
     irq_restore(flags);
 }
 
@@ -234,10 +249,18 @@ static void queue_event(void)
 
 /*
  * Move available bytes into rx; dispatch each complete message.  Returns 1
- * when the reply to want_id (0: none) is complete in rx, 0 when the ring
- * ran dry first, or -errno.
+ * when a reply to a request id in [want_lo, want_hi) (empty: none) is
+ * complete in rx, 0 when the ring ran dry first, or -errno.
  */
+static int pump_range(uint32_t want_lo, uint32_t want_hi);
+
+/* want_id 0: only queue events and drop stale replies. */
 static int pump(uint32_t want_id)
+{
+    return want_id ? pump_range(want_id, want_id + 1) : pump_range(0, 0);
+}
+
+static int pump_range(uint32_t want_lo, uint32_t want_hi)
 {
     for (;;) {
         int rc;
@@ -267,7 +290,7 @@ static int pump(uint32_t want_id)
         rx.body[rx.hdr.len] = 0;
         if (rx.hdr.type == XS_WATCH_EVENT) {
             queue_event();
-        } else if (want_id && rx.hdr.req_id == want_id) {
+        } else if (rx.hdr.req_id - want_lo < want_hi - want_lo) {
             xs_stats.replies++;
             return 1;
         } else {
@@ -383,6 +406,68 @@ int xs_read(uint32_t tx, const char *path, char *buf, size_t size)
             rc = (int)n;
         }
         rx.have = 0;
+    }
+    spin_unlock(&xs_lock);
+    return rc;
+}
+
+int xs_read_many(uint32_t tx, const char *const *paths, unsigned n,
+                 void (*cb)(unsigned i, int rc, const char *val, void *ctx), void *ctx)
+{
+    if (!ring)
+        return fail(-ENODEV, "no xenstore ring (dom0, or start_info store_mfn 0)");
+    spin_lock(&xs_lock);
+    int rc = broken ? fail(-EIO, "connection lost after a request was cut off") : ring_error();
+    /* Ids base..base+n-1, none of them 0 ("no reply wanted" to pump). */
+    if (next_req_id + n < next_req_id)
+        next_req_id = 1;
+    uint32_t base = next_req_id;
+    next_req_id += n;
+    unsigned sent = 0, answered = 0;
+    uint64_t deadline = xen_system_time() + xs_timeout_ns;
+    while (!rc && answered < n) {
+        /* Keep a few in flight: the daemon answers them back to back. */
+        while (sent < n && sent - answered < XS_PIPELINE) {
+            uint32_t len = slen(paths[sent]) + 1;
+            struct xsd_sockmsg h = { .type = XS_READ, .req_id = base + sent, .tx_id = tx, .len = len };
+            xs_stats.requests++;
+            req_left = (uint32_t)sizeof(h) + len;
+            rc = write_bytes(&h, sizeof(h), deadline);
+            if (!rc)
+                rc = write_bytes(paths[sent], len, deadline);
+            if (rc)
+                break;
+            sent++;
+        }
+        if (rc)
+            break;
+        int got = pump_range(base, base + sent);
+        if (got < 0) {
+            rc = got;
+            break;
+        }
+        if (got == 1) {
+            unsigned i = rx.hdr.req_id - base;
+            int r;
+            if (rx.hdr.type == XS_ERROR) {
+                r = xs_parse_error(rx.body, rx.hdr.len, errmsg, sizeof(errmsg));
+                xs_stats.errors++;
+            } else if (rx.hdr.type != XS_READ) {
+                r = -EBADMSG;
+            } else {
+                r = (int)rx.hdr.len;       /* the body is NUL-terminated by pump */
+            }
+            cb(i, r, r >= 0 ? rx.body : NULL, ctx);
+            rx.have = 0;
+            answered++;
+            deadline = xen_system_time() + xs_timeout_ns;      /* progress: a fresh bound */
+            continue;
+        }
+        if (xen_system_time() > deadline) {
+            rc = fail(-ETIMEDOUT, "no reply from xenstored within the bound");
+            break;
+        }
+        wait_store(deadline, rsp_ready);
     }
     spin_unlock(&xs_lock);
     return rc;

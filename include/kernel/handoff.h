@@ -100,6 +100,7 @@ struct handoff {
     uint32_t crashes;           /* crash kernels since the boot from Xen (kdump_max=) */
     /* CRASH (kdump) */
     char reason[HANDOFF_REASON];
+    uint64_t crash_time_ns;     /* Xen time the crash path began (the bench) */
     /* REGS (kdump): each stopped vCPU's registers, the crashed one first */
     uint32_t nr_regs;
     struct handoff_regs {

@@ -49,6 +49,15 @@ extern uint64_t xs_timeout_ns;
 /* tx 0: outside any transaction. */
 /* Value of path, NUL-terminated in buf: its length, or -errno (-E2BIG: buf too small). */
 int xs_read(uint32_t tx, const char *path, char *buf, size_t size);
+/*
+ * Read n paths with up to XS_PIPELINE requests in flight: one round trip for
+ * many keys.  cb(i, rc, value, ctx) once per path answered, in reply order:
+ * rc the value's length (value NUL-terminated) or -errno.  0, or -errno if
+ * the exchange itself failed (the paths not answered get no callback).
+ */
+#define XS_PIPELINE 16
+int xs_read_many(uint32_t tx, const char *const *paths, unsigned n,
+                 void (*cb)(unsigned i, int rc, const char *val, void *ctx), void *ctx);
 int xs_write(uint32_t tx, const char *path, const char *value);
 int xs_rm(uint32_t tx, const char *path);
 /* Children of path as consecutive NUL-terminated names in buf; returns how many, or -errno. */

@@ -239,15 +239,22 @@ void kexec_boot_finish(void)
         if (rc)
             pr_err("kexec: unpinning the old page tables (L4 mfn %#llx) failed: %d",
                    (unsigned long long)h->old_l4_mfn, rc);
-        if (h->kind == HANDOFF_CRASH)
+        if (h->kind == HANDOFF_CRASH) {
             printk("kdump: crash kernel on vcpu %u (crashed cpu %u, %s): %u of %u vCPUs back "
                    "online in %llu us%s", h->jump_vcpu, h->jump_cpu, h->reason, back, of,
                    (unsigned long long)(carry.jump_ns / 1000), back == of ? "" : " INCOMPLETE");
-        else
+            /* Both times by this vCPU's clock: the crash and the jump were read on it too. */
+            printk("bench: kdump vcpus=%u crash_to_ready_us=%llu jump_to_online_us=%llu",
+                   nr_cpus, (unsigned long long)((xen_system_time() - h->crash_time_ns) / 1000),
+                   (unsigned long long)(carry.jump_ns / 1000));
+        } else {
+            printk("bench: kexec vcpus=%u generation=%u jump_to_online_us=%llu", nr_cpus,
+                   h->generation, (unsigned long long)(carry.jump_ns / 1000));
             printk("kexec: generation %u on vcpu %u: %u of %u vCPUs back online in %llu us "
                    "(from the jump to the last ONLINE, Xen time)%s", h->generation, h->jump_vcpu,
                    back, of, (unsigned long long)(carry.jump_ns / 1000),
                    back == of ? "" : " INCOMPLETE");
+        }
         if (stay || lost)
             printk("kexec: %u vCPU(s) offline at the jump stay offline, %u lost", stay, lost);
         if (h->kind == HANDOFF_KEXEC) {

@@ -36,6 +36,7 @@ struct crash_saved kexec_crash_saved[NR_CPUS];
 static volatile int crash_cpu = -1;         /* the logical cpu on the crash path */
 static volatile int watchdog_victim = -1;   /* a cpu the watchdog found stuck */
 static char crash_reason[HANDOFF_REASON];
+uint64_t kexec_crash_time_ns;
 void (*kdump_nmi_test_hook)(struct percpu *pc, struct cpu_regs *r);
 void (*kdump_path_test_hook)(void);
 
@@ -91,6 +92,7 @@ static void __noreturn crash(const struct cpu_regs *r, const char *reason)
         }
         stopped_here(me, r);        /* another cpu got there first: it stops us too */
     }
+    kexec_crash_time_ns = xen_system_time();
     if (kdump_path_test_hook)
         kdump_path_test_hook();             /* test=crash crash_how=double faults right here */
     strlcpy(crash_reason, reason, sizeof(crash_reason));

@@ -57,6 +57,7 @@ struct crash_saved {
     uint64_t r[HANDOFF_NREGS];
 };
 extern struct crash_saved kexec_crash_saved[NR_CPUS];
+extern uint64_t kexec_crash_time_ns;
 void kexec_regs_to_user(const struct cpu_regs *r, uint64_t u[HANDOFF_NREGS], uint64_t gs_base);
 void kdump_install(void);
 void kdump_report_state(void);

@@ -174,6 +174,7 @@ void __noreturn kexec_jump(uint32_t kind, const char *reason)
     h->test_failed = kexec_carried()->failed;
     h->crashes = kexec_carried()->crashes + (kind == HANDOFF_CRASH);
     strlcpy(h->reason, reason, sizeof(h->reason));
+    h->crash_time_ns = kind == HANDOFF_CRASH ? kexec_crash_time_ns : 0;
     if (kind == HANDOFF_CRASH) {
         /* The dump's threads: the crashed vCPU first, then every one that saved its registers. */
         h->nr_regs = 0;

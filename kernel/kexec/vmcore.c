@@ -281,10 +281,11 @@ static void write_core(bool full)
     if (rc)
         pr_err("kdump: vmcore: %llu bytes written, %llu announced", (unsigned long long)w.bytes,
                (unsigned long long)total);
-    printk("kdump: vmcore written: %llu bytes in %llu ms (bench: kdump vmcore_bytes=%llu "
-           "vmcore_ms=%llu)", (unsigned long long)total,
-           (unsigned long long)(kdump_vmcore_ns / 1000000), (unsigned long long)total,
+    printk("kdump: vmcore written: %llu bytes in %llu ms", (unsigned long long)total,
            (unsigned long long)(kdump_vmcore_ns / 1000000));
+    printk("bench: vmcore vcpus=%u bytes=%llu write_ms=%llu crash_to_written_ms=%llu", nr_cpus,
+           (unsigned long long)total, (unsigned long long)(kdump_vmcore_ns / 1000000),
+           (unsigned long long)((xen_system_time() - H->crash_time_ns) / 1000000));
 }
 
 void kdump_write_vmcore(void)

@@ -76,7 +76,7 @@ size_t handoff_size(const struct handoff *h)
     return HDR_LEN + rec_size(GEN_LEN) + rec_size(DOMAIN_LEN) + rec_size(8 + nv * VCPU_ENTRY) +
            rec_size(MEMORY_FULL) + rec_size(8 + np * 8) + rec_size(cmdline_len(h)) +
            rec_size(8 + nr * REGS_ENTRY) +
-           rec_size(XENSTORE_LEN) + rec_size(STATS_LEN) + rec_size(HANDOFF_REASON) +
+           rec_size(XENSTORE_LEN) + rec_size(STATS_LEN) + rec_size(HANDOFF_REASON + 8) +
            rec_size(TEST_FULL);
 }
 
@@ -169,8 +169,9 @@ size_t handoff_encode(const struct handoff *h, void *buf, size_t size, char *err
     put64(p, h->first_free_pages);
     put64(p + 8, h->prev_free_pages);
 
-    p = rec_begin(&w, REC_CRASH, HANDOFF_REASON);
+    p = rec_begin(&w, REC_CRASH, HANDOFF_REASON + 8);
     memcpy(p, h->reason, strnlen(h->reason, HANDOFF_REASON - 1));
+    put64(p + HANDOFF_REASON, h->crash_time_ns);
 
     p = rec_begin(&w, REC_TEST, TEST_FULL);
     put32(p, h->test_result);
@@ -381,8 +382,11 @@ int handoff_decode(const void *buf, size_t size, struct handoff *h, char *err, s
             h->prev_free_pages = get64(t + 8);
             break;
         case REC_CRASH:
+            /* v1 is the reason alone; the crash time came after it. */
             memcpy(h->reason, p, MIN((size_t)len, (size_t)HANDOFF_REASON - 1));
             h->reason[HANDOFF_REASON - 1] = 0;
+            if (len >= HANDOFF_REASON + 8)
+                h->crash_time_ns = get64(p + HANDOFF_REASON);
             break;
         case REC_TEST:
             if (fixed(p, len, TEST_LEN, t, sizeof(t), type, err, errlen))
