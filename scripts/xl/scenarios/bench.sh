@@ -101,15 +101,14 @@ seen_ms() {
 }
 
 # Guest clocks, from the console log.
-# minipv: "[cpu C t=S.US] ..." is Xen system time; its start = the first stamped line.
+# minipv: "[cpu C t=S.US] ..." is Xen system time.
 mp_t_us() {    # mp_t_us NAME PATTERN: t= of the first line with PATTERN, in us
     grep -F -m1 -- "$2" "$(console_log "$1")" | sed -n 's/^\[cpu [0-9]* t=\([0-9]*\)\.\([0-9]*\)\].*/\1\2/p' |
         sed 's/^0*//; s/^$/0/'
 }
-mp_start_us() {
-    sed -n 's/^\[cpu [0-9]* t=\([0-9]*\)\.\([0-9]*\)\].*/\1\2/p' "$(console_log "$1")" |
-        sed 's/^0*//' | grep -m1 -v '^$'
-}
+# The start: the start_info report, the first line after boot_time_ns is
+# taken (lines before it may carry a time from a vcpu_time_info not yet valid).
+mp_start_us() { mp_t_us "$1" "start_info: magic"; }
 # kv LINE KEY: value of key=value in LINE
 kv() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1; }
 # forward NAME GUEST N: re-emit the guest's "bench: X ..." lines tagged
