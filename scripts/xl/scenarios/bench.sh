@@ -1,7 +1,8 @@
 # Bench scenario (busybox sh in dom0): minipv and the Linux PV peer, one after
 # the other, on the same Xen in the same dom0 run.  bench/run writes the plan,
 # /guest/bench-plan, one step a line:
-#   boot GUEST N REP [hotplug]   GUEST linux|flat|tree: create with N vCPUs,
+#   boot GUEST N REP [hotplug]   GUEST linux|flat|tree (or linuxev: Linux with
+#                                max_event_channels=4095): create with N vCPUs,
 #                                unpause, time the "all online" and "ready"
 #                                lines; with "hotplug" also xl vcpu-set N/2
 #                                and back to N (and Linux's sysfs cycles)
@@ -43,7 +44,8 @@ write_cfg() {
         echo "on_reboot = \"preserve\""
         echo "on_crash = \"preserve\""
         case $1 in
-        linux)
+        linux|linuxev)
+            [ "$1" = linuxev ] && echo "max_event_channels = 4095"
             echo "kernel = \"$LINUX_KERNEL\""
             echo "ramdisk = \"$LINUX_INITRD\""
             echo "memory = $(linux_mem "$2")"
@@ -138,7 +140,7 @@ step_boot() {
     mode=boot
     [ -n "$hp" ] && mode=hotplug
     cfg=$(write_cfg "$g" "$n" "$name" "$mode")
-    if [ "$g" = linux ]; then
+    if [ "${g#linux}" != "$g" ]; then
         tmo=$((90 + 2 * n)) online_pat="smp: Brought up " ready_pat="bench: linux_ready"
         mem=$(linux_mem "$n")
     else
@@ -160,7 +162,7 @@ step_boot() {
     fi
     # the guest's own clock
     f=$(console_log "$name")
-    if [ "$g" = linux ]; then
+    if [ "${g#linux}" != "$g" ]; then
         sleep 0.3    # linux_boot precedes linux_ready; let the log settle
         lb=$(grep -m1 '^bench: linux_boot ' "$f")
         bu=$(kv "$lb" bringup_us) on_us=$(kv "$lb" online_at_us) rd_us=$(kv "$lb" init_at_us)
