@@ -104,9 +104,14 @@ seen_ms() {
 
 # Guest clocks, from the console log.
 # minipv: "[cpu C t=S.US] ..." is Xen system time.
-mp_t_us() {    # mp_t_us NAME PATTERN: t= of the first line with PATTERN, in us
-    grep -F -m1 -- "$2" "$(console_log "$1")" | sed -n 's/^\[cpu [0-9]* t=\([0-9]*\)\.\([0-9]*\)\].*/\1\2/p' |
-        sed 's/^0*//; s/^$/0/'
+# Not anchored: a line can follow the shell's prompt, which has no newline.
+mp_t_us() {    # mp_t_us NAME PATTERN: t= of the first line with PATTERN, in us ("" if none)
+    grep -F -m1 -- "$2" "$(console_log "$1")" | sed -n 's/.*\[cpu [0-9]* t=\([0-9]*\)\.\([0-9]*\)\].*/\1\2/p' |
+        sed 's/^0*\([0-9]\)/\1/'
+}
+# diff_ms A_US B_US: (A - B) / 1000, or "missing" unless both are numbers
+diff_ms() {
+    case "$1:$2" in *[!0-9:]*|:*|*:) echo missing ;; *) echo $((($1 - $2) / 1000)) ;; esac
 }
 # The start: the start_info report, the first line after boot_time_ns is
 # taken (lines before it may carry a time from a vcpu_time_info not yet valid).
@@ -167,14 +172,14 @@ step_boot() {
         lb=$(grep -m1 '^bench: linux_boot ' "$f")
         bu=$(kv "$lb" bringup_us) on_us=$(kv "$lb" online_at_us) rd_us=$(kv "$lb" init_at_us)
         cpus=$(kv "$lb" cpus)
-        g_online=$((on_us / 1000)) g_ready=$((rd_us / 1000))
+        g_online=$(diff_ms "$on_us" 0) g_ready=$(diff_ms "$rd_us" 0)
     else
         l=$(grep -F -m1 "vCPUs online in" "$f")
         bu=$(echo "$l" | sed -n 's/.*online in \([0-9]*\) us.*/\1/p')
         cpus=$(echo "$l" | sed -n 's/.*smp: \([0-9]*\) of [0-9]* vCPUs.*/\1/p')
         s=$(mp_start_us "$name")
-        g_online=$((($(mp_t_us "$name" "vCPUs online in") - s) / 1000))
-        g_ready=$((($(mp_t_us "$name" "service: ready") - s) / 1000))
+        g_online=$(diff_ms "$(mp_t_us "$name" "vCPUs online in")" "$s")
+        g_ready=$(diff_ms "$(mp_t_us "$name" "service: ready")" "$s")
     fi
     echo "bench: xl_boot guest=$g vcpus=$n rep=$rep status=ok cpus=${cpus:-0} mem_mb=$mem" \
          "create_ms=$CREATE_MS unpause_ms=$UNPAUSE_MS" \
