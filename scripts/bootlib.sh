@@ -33,7 +33,10 @@ kv() { awk -v k="$1" '{ for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) { p
 # prints "missing" when there is none: a missing value is never zero.
 median() {
     grep -E '^-?[0-9]+(\.[0-9]+)?$' | sort -g |
-        awk '{ a[NR] = $1 } END { if (!NR) print "missing"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+        awk '{ a[NR] = $1 } END {
+            if (!NR) { print "missing"; exit }
+            v = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+            if (v == int(v)) printf "%d\n", v; else printf "%.1f\n", v }'
 }
 
 # ratio A B: A/B to two decimals, "missing" if either is missing or B is 0.
