@@ -29,11 +29,20 @@ LINUX_INITRD=/guest/linux/initrd.gz
 
 # now_ns: dom0 CLOCK_MONOTONIC in ns ("now at N nsecs", 3rd line of timer_list).
 now_ns() {
-    { read -r _l1; read -r _l2; read -r _l3; } </proc/timer_list
-    set -- $_l3
-    echo "$3"
+    {
+        _i=0
+        while [ $_i -lt 5 ] && read -r _l; do
+            case $_l in "now at "*) set -- $_l; echo "$3"; return ;; esac
+            _i=$((_i + 1))
+        done
+    } </proc/timer_list
 }
-ms_between() { echo $((($2 - $1) / 1000000)); }
+# ms_between A_NS B_NS: (B - A) in ms; "missing" for a clock read that
+# failed or went backwards (seen once in ~100 steps), never a made-up number.
+ms_between() {
+    case "$1:$2" in *[!0-9:]*|:*|*:) echo missing; return ;; esac
+    if [ "$2" -ge "$1" ]; then echo $((($2 - $1) / 1000000)); else echo missing; fi
+}
 
 # MiB: 80 MiB usable at 8 vCPUs; per-cpu areas grow with N.  BENCH_LINUX_MEM overrides.
 linux_mem() { echo "${BENCH_LINUX_MEM:-$((128 + $1))}"; }
