@@ -21,7 +21,7 @@ LIBGCC  := $(shell $(CC) -print-libgcc-file-name)
 KSRCS := $(wildcard arch/x86/*.S arch/x86/*.c xen/*.c kernel/*.c kernel/*/*.c tests/guest/*.c)
 KOBJS := $(patsubst %,$(BUILD)/%.o,$(KSRCS))
 
-.PHONY: all run check check-host deps clean bench fuzz xl-check torture
+.PHONY: all run check check-host deps clean bench bench-quick bench-bringup fuzz xl-check torture
 all: $(BUILD)/minipv $(BUILD)/minipv.stripped
 
 # Xen's public headers from libxen-dev, reached as <xen/...> without -I/usr/include.
@@ -92,7 +92,14 @@ torture: deps all
 fuzz:
 	FUZZ_RUNS=$${FUZZ_RUNS:-2000000} prove -v tests/check/host.t
 
+# Benchmarks (never part of check): bench/README.md.  Wrap them in the
+# machine's QEMU slot if it has one (/work/qslot make bench).
 bench: deps all
+	bench/run
+bench-quick: deps all
+	bench/run --quick
+# minipv alone as dom0, 1 ... 255 vCPUs, flat and tree
+bench-bringup: deps all
 	bench/bringup
 
 clean:

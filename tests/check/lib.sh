@@ -3,6 +3,8 @@
 # Each .t sources this, calls boot/expect/..., and ends with `done_testing`.
 set -u
 cd "$(dirname "$0")/../.."
+# boot_dom0, median, ...: shared with the benchmarks
+. scripts/bootlib.sh
 LOGS=build/logs
 mkdir -p "$LOGS"
 T=0
@@ -29,8 +31,7 @@ boot() {
     name=$1 vcpus=$2
     shift 2
     LOG=$LOGS/$name.log
-    sh scripts/run-dom0.sh --vcpus "$vcpus" --timeout "${BOOT_TIMEOUT:-240}" --log "$LOG" -- "$@" \
-        >/dev/null 2>&1
+    boot_dom0 "$LOG" "$vcpus" "${BOOT_TIMEOUT:-240}" "$@"
     OUTCOME=$?
 }
 

@@ -1,0 +1,295 @@
+# Bench scenario (busybox sh in dom0): minipv and the Linux PV peer, one after
+# the other, on the same Xen in the same dom0 run.  bench/run writes the plan,
+# /guest/bench-plan, one step a line:
+#   boot GUEST N REP [hotplug]   GUEST linux|flat|tree (or linuxev: Linux with
+#                                max_event_channels=4095): create with N vCPUs,
+#                                unpause, time the "all online" and "ready"
+#                                lines; with "hotplug" also xl vcpu-set N/2
+#                                and back to N (and Linux's sysfs cycles)
+#   latency N                    minipv test=bench (tests/guest/bench.c)
+# Every step prints one "bench: xl_* ..." line with status=ok or
+# status=missing why=WORD, and forwards the guests' own "bench: NAME ..."
+# lines as "bench: NAME guest=G vcpus=N ...".  A failed step never stops the
+# plan.  Times: *_ms from dom0's CLOCK_MONOTONIC (/proc/timer_list, ns; read
+# without a fork), guest_* from the guest's own clock.  The guest console is
+# dumped with a "| " prefix (not parsed).
+# shellcheck source=scripts/xl/scenarios/lib.sh
+. /xl-lib.sh
+
+PLAN=/guest/bench-plan
+LINUX_KERNEL=/guest/linux/vmlinux.gz
+LINUX_INITRD=/guest/linux/initrd.gz
+: "${BENCH_MINIPV_MEM:=32}"
+: "${BENCH_POLL_S:=0.02}"
+# Linux under TCG with many vCPUs on 2 physical CPUs: RCU stall and lockup
+# reports (backtraces of every cpu, over and over) would flood the console
+# log in dom0's tmpfs until dom0 runs out of memory.  They are artefacts of
+# the overcommit, not of the boot; bring-up is the same without them.
+: "${BENCH_LINUX_EXTRA:=rcupdate.rcu_cpu_stall_suppress=1 nowatchdog}"
+
+# now_ns: dom0 CLOCK_MONOTONIC in ns ("now at N nsecs", 3rd line of timer_list).
+now_ns() {
+    {
+        _i=0
+        while [ $_i -lt 5 ] && read -r _l; do
+            case $_l in "now at "*) set -- $_l; echo "$3"; return ;; esac
+            _i=$((_i + 1))
+        done
+    } </proc/timer_list
+}
+# ms_between A_NS B_NS: (B - A) in ms; "missing" for a clock read that
+# failed or went backwards (seen once in ~100 steps), never a made-up number.
+ms_between() {
+    case "$1:$2" in *[!0-9:]*|:*|*:) echo missing; return ;; esac
+    if [ "$2" -ge "$1" ]; then echo $((($2 - $1) / 1000000)); else echo missing; fi
+}
+
+# MiB: 80 MiB usable at 8 vCPUs; per-cpu areas grow with N.  BENCH_LINUX_MEM overrides.
+linux_mem() { echo "${BENCH_LINUX_MEM:-$((128 + $1))}"; }
+
+# write_cfg GUEST N NAME MODE: a PV cfg in /tmp/NAME.cfg
+write_cfg() {
+    _c=/tmp/$3.cfg
+    {
+        echo "type = \"pv\""
+        echo "name = \"$3\""
+        echo "vcpus = $2"
+        echo "maxvcpus = $2"
+        echo "on_poweroff = \"preserve\""
+        echo "on_reboot = \"preserve\""
+        echo "on_crash = \"preserve\""
+        case $1 in
+        linux|linuxev)
+            [ "$1" = linuxev ] && echo "max_event_channels = 4095"
+            echo "kernel = \"$LINUX_KERNEL\""
+            echo "ramdisk = \"$LINUX_INITRD\""
+            echo "memory = $(linux_mem "$2")"
+            echo "extra = \"console=hvc0 $BENCH_LINUX_EXTRA bench.mode=$4 bench.cycles=4\"" ;;
+        flat|tree)
+            echo "kernel = \"/guest/minipv\""
+            echo "memory = $BENCH_MINIPV_MEM"
+            echo "extra = \"test=service bringup=$1\"" ;;
+        latency)
+            echo "kernel = \"/guest/minipv\""
+            echo "memory = $BENCH_MINIPV_MEM"
+            echo "extra = \"test=bench exit=poweroff\"" ;;
+        esac
+    } >"$_c"
+    echo "$_c"
+}
+
+# bench_create CFG NAME: xl create -p, wait (5 s) for xenconsoled, unpause.
+# Sets DOMID, CREATE_MS, UNPAUSE_MS and T_UNPAUSE (ns, just before xl unpause).
+bench_create() {
+    DOMID=
+    _t=$(now_ns)
+    timeout 120 xl create -p "$1" >/tmp/create.out 2>&1 || { cat /tmp/create.out; return 1; }
+    DOMID=$(xl domid "$2") || return 1
+    CREATE_MS=$(ms_between "$_t" "$(now_ns)")
+    _f=$(console_log "$2") _i=0
+    until [ -f "$_f" ]; do
+        _i=$((_i + 1))
+        [ $_i -le 250 ] || { log "xenconsoled did not connect in 5 s"; break; }
+        sleep 0.02
+    done
+    T_UNPAUSE=$(now_ns)
+    xl unpause "$DOMID" || return 1
+    UNPAUSE_MS=$(ms_between "$T_UNPAUSE" "$(now_ns)")
+}
+
+# seen_ms NAME MARK PATTERN TIMEOUT_S: poll the console log (every
+# BENCH_POLL_S) past line MARK for a fixed string; prints ms since
+# T_UNPAUSE when first seen, returns 1 (prints nothing) on timeout, a crash
+# or the domain gone.
+seen_ms() {
+    _f=$(console_log "$1")
+    _end=$(($(now_ns) + $4 * 1000000000)) _k=0
+    while :; do
+        if tail -n +$(($2 + 1)) "$_f" 2>/dev/null | grep -qF -- "$3"; then
+            ms_between "$T_UNPAUSE" "$(now_ns)"
+            return 0
+        fi
+        [ "$(now_ns)" -lt "$_end" ] || return 1
+        # xl list costs a process start: look at the domain only every ~0.5 s
+        _k=$((_k + 1))
+        [ $((_k % 25)) -eq 0 ] && ! dom_alive && return 1
+        sleep "$BENCH_POLL_S"
+    done
+}
+
+# Guest clocks, from the console log.
+# minipv: "[cpu C t=S.US] ..." is Xen system time.
+# Not anchored: a line can follow the shell's prompt, which has no newline.
+mp_t_us() {    # mp_t_us NAME PATTERN: t= of the first line with PATTERN, in us ("" if none)
+    grep -F -m1 -- "$2" "$(console_log "$1")" | sed -n 's/.*\[cpu [0-9]* t=\([0-9]*\)\.\([0-9]*\)\].*/\1\2/p' |
+        sed 's/^0*\([0-9]\)/\1/'
+}
+# diff_ms A_US B_US: (A - B) / 1000, or "missing" unless both are numbers
+diff_ms() {
+    case "$1:$2" in *[!0-9:]*|:*|*:) echo missing ;; *) echo $((($1 - $2) / 1000)) ;; esac
+}
+# The start: the start_info report, the first line after boot_time_ns is
+# taken (lines before it may carry a time from a vcpu_time_info not yet valid).
+mp_start_us() { mp_t_us "$1" "start_info: magic"; }
+# kv LINE KEY: value of key=value in LINE
+kv() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1; }
+# forward NAME GUEST N: re-emit the guest's "bench: X ..." lines tagged
+forward() {
+    grep '^bench: ' "$(console_log "$1")" 2>/dev/null | grep -v '^bench: linux_ready' |
+        sed "s/^bench: \([a-z_0-9]*\) /bench: \1 guest=$2 vcpus=$3 /"
+}
+
+# dom_alive: the domain exists and has not crashed.  With a domU of 128 or
+# more vCPUs, dom0's processes here now and then die of SIGSEGV (seen at 128
+# and 255, never at 64 or below); one failed `xl list` must not read as
+# "gone", so xenstore is asked before giving up.
+dom_alive() {
+    _s=$(dom_state "$DOMID")
+    case $_s in
+    *c*) return 1 ;;
+    "") xenstore-exists "/local/domain/$DOMID" 2>/dev/null ;;
+    *) return 0 ;;
+    esac
+}
+
+missing() {    # missing WHAT GUEST N [REP] WHY
+    echo "bench: $1 guest=$2 vcpus=$3${4:+ rep=$4} status=missing why=$5"
+}
+
+finish_dom() {    # finish_dom NAME: dump the console (prefixed) and destroy
+    if [ "${BENCH_DUMP:-fail}" = all ] || [ "${1#*:}" = fail ]; then
+        echo "----- console ${1%%:*} -----"
+        sed 's/^/| /' "$(console_log "${1%%:*}")" 2>/dev/null | tail -n "${BENCH_DUMP_LINES:-60}"
+    fi
+    [ -n "$DOMID" ] && [ -n "$(dom_state "$DOMID")" ] && xl destroy "$DOMID" 2>/dev/null
+    DOMID=
+    return 0
+}
+
+# ---- boot GUEST N REP [hotplug] ----
+step_boot() {
+    g=$1 n=$2 rep=$3 hp=${4:-}
+    name=b-$g-$n-$rep
+    mode=boot
+    [ -n "$hp" ] && mode=hotplug
+    cfg=$(write_cfg "$g" "$n" "$name" "$mode")
+    if [ "${g#linux}" != "$g" ]; then
+        tmo=$((100 + 3 * n)) online_pat="smp: Brought up " ready_pat="bench: linux_ready"
+        mem=$(linux_mem "$n")
+    else
+        tmo=60 online_pat="vCPUs online in" ready_pat="service: ready"
+        mem=$BENCH_MINIPV_MEM
+    fi
+    if ! bench_create "$cfg" "$name"; then
+        missing xl_boot "$g" "$n" "$rep" create_failed
+        finish_dom "$name:fail"
+        return
+    fi
+    d_online=$(seen_ms "$name" 0 "$online_pat" "$tmo") || d_online=
+    d_ready=$(seen_ms "$name" 0 "$ready_pat" "$tmo") || d_ready=
+    if [ -z "$d_online" ] || [ -z "$d_ready" ]; then
+        missing xl_boot "$g" "$n" "$rep" "$([ -z "$d_online" ] && echo no_online_line || echo no_ready_line)_in_${tmo}s"
+        post_mortem "$DOMID" 2>&1 | head -n 20 | sed 's/^/| /'
+        finish_dom "$name:fail"
+        return
+    fi
+    # memory left, once the guest is up (after the timed part)
+    echo "bench: xl_mem guest=$g vcpus=$n rep=$rep xen_free_mb=$(xl info | awk '/^free_memory/ { print $3 }')" \
+         "dom0_avail_kb=$(awk '/^MemAvailable/ { print $2 }' /proc/meminfo)"
+    # the guest's own clock
+    f=$(console_log "$name")
+    if [ "${g#linux}" != "$g" ]; then
+        sleep 0.3    # linux_boot precedes linux_ready; let the log settle
+        lb=$(grep -m1 '^bench: linux_boot ' "$f")
+        bu=$(kv "$lb" bringup_us) on_us=$(kv "$lb" online_at_us) rd_us=$(kv "$lb" init_at_us)
+        cpus=$(kv "$lb" cpus)
+        g_online=$(diff_ms "$on_us" 0) g_ready=$(diff_ms "$rd_us" 0)
+    else
+        l=$(grep -F -m1 "vCPUs online in" "$f")
+        bu=$(echo "$l" | sed -n 's/.*online in \([0-9]*\) us.*/\1/p')
+        cpus=$(echo "$l" | sed -n 's/.*smp: \([0-9]*\) of [0-9]* vCPUs.*/\1/p')
+        s=$(mp_start_us "$name")
+        g_online=$(diff_ms "$(mp_t_us "$name" "vCPUs online in")" "$s")
+        g_ready=$(diff_ms "$(mp_t_us "$name" "service: ready")" "$s")
+    fi
+    echo "bench: xl_boot guest=$g vcpus=$n rep=$rep status=ok cpus=${cpus:-0} mem_mb=$mem" \
+         "create_ms=$CREATE_MS unpause_ms=$UNPAUSE_MS" \
+         "guest_bringup_us=$bu guest_online_ms=$g_online guest_ready_ms=$g_ready" \
+         "dom0_online_ms=$d_online dom0_ready_ms=$d_ready"
+    # event channels the guest holds once up: the per-vCPU cost behind the
+    # max_event_channels ceiling (libxl's default: 1023)
+    [ "$rep" = 1 ] && echo "bench: xl_evtchn guest=$g vcpus=$n ports=$(lsevtchn "$DOMID" 2>/dev/null | grep -c .)"
+    [ -n "$hp" ] && step_hotplug "$g" "$n" "$name"
+    forward "$name" "$g" "$n"
+    finish_dom "$name"
+}
+
+# ---- xl vcpu-set N/2 and back to N on the running guest ----
+step_hotplug() {
+    g=$1 n=$2 name=$3
+    if [ "$g" = linux ]; then
+        # the sysfs cycles run first; the watcher's line says they are done
+        seen_ms "$name" 0 "bench: linux_watching" $((60 + 4 * n)) >/dev/null ||
+            { missing xl_vcpuset "$g" "$n" "" no_watcher; return; }
+    fi
+    half=$((n / 2))
+    [ "$half" -ge 1 ] || half=1
+    for to in $half $n; do
+        [ "$to" -eq "$n" ] && [ "$half" -eq "$n" ] && break
+        m=$(mark "$name")
+        if [ "$g" = linux ]; then pat="bench: linux_online n=$to "; else pat="cpus: online $to ["; fi
+        t0=$(now_ns)
+        if ! xl vcpu-set --ignore-host "$DOMID" "$to" >/tmp/vcpuset.out 2>&1; then
+            missing xl_vcpuset "$g" "$n" "" "xl_vcpu_set_${to}_failed"
+            cat /tmp/vcpuset.out
+            continue
+        fi
+        xl_ms=$(ms_between "$t0" "$(now_ns)")
+        T_UNPAUSE=$t0
+        if r_ms=$(seen_ms "$name" "$m" "$pat" $((30 + n))); then
+            gus=
+            [ "$g" != linux ] && gus=$(after "$name" "$m" | grep -F -- "$pat" | sed -n 's/.*(changed, \([0-9]*\) us).*/ guest_apply_us=\1/p' | tail -n 1)
+            echo "bench: xl_vcpuset guest=$g vcpus=$n from=$([ "$to" -eq "$n" ] && echo "$half" || echo "$n") to=$to status=ok xl_ms=$xl_ms report_ms=$r_ms$gus"
+        else
+            missing xl_vcpuset "$g" "$n" "" "no_report_of_${to}"
+        fi
+    done
+}
+
+# ---- latency N: minipv test=bench ----
+step_latency() {
+    n=$1 name=lat-$1
+    cfg=$(write_cfg latency "$n" "$name" "")
+    if ! bench_create "$cfg" "$name"; then
+        missing xl_latency minipv "$n" "" create_failed
+        finish_dom "$name:fail"
+        return
+    fi
+    tmo=$((120 + n))
+    if seen_ms "$name" 0 "Test result:" "$tmo" >/dev/null; then
+        sleep 0.3
+        res=$(grep -m1 -o 'Test result: [A-Z]*' "$(console_log "$name")")
+        echo "bench: xl_latency guest=minipv vcpus=$n status=ok result=${res#Test result: }"
+        forward "$name" minipv "$n"
+        case $res in *SUCCESS*) finish_dom "$name" ;; *) finish_dom "$name:fail" ;; esac
+    else
+        missing xl_latency minipv "$n" "" "no_result_in_${tmo}s"
+        finish_dom "$name:fail"
+    fi
+}
+
+[ -f "$PLAN" ] || { echo "bench: scenario status=missing why=no_plan"; exit 2; }
+echo "bench: xl_env xen=$(xl info | awk '/^xen_version/ { print $3 }') dom0_kernel=$(uname -r)" \
+     "host_cpus=$(xl info | awk '/^nr_cpus/ { print $3 }') free_mb=$(xl info | awk '/^free_memory/ { print $3 }')"
+while read -r kind a b c d; do
+    case $kind in
+    ''|'#'*) continue ;;
+    boot) echo "scenario: step boot $a $b $c $d"; step_boot "$a" "$b" "$c" "$d" ;;
+    latency) echo "scenario: step latency $a"; step_latency "$a" ;;
+    set)    # set BENCH_NAME VALUE...: a scenario setting (BENCH_DUMP=all, ...)
+        case $a in BENCH_[A-Z_]*) eval "$a=\"\$b\${c:+ \$c}\${d:+ \$d}\"" ;; *) echo "bench: scenario status=missing why=bad_setting_$a" ;; esac ;;
+    *) echo "bench: scenario status=missing why=bad_plan_line_$kind" ;;
+    esac
+done <"$PLAN"
+echo "scenario: 0 failed step(s)"
+exit 0
