@@ -25,12 +25,14 @@ done_testing() {
 }
 
 # boot NAME VCPUS ARGS...: boot as dom0; sets LOG and OUTCOME (run-dom0.sh's exit status).
-# QSLOT, if set, is a command that each boot runs under (e.g. one that holds a QEMU slot).
+# QSLOT, if set, is a command that each boot runs under (e.g. one that holds a QEMU slot);
+# KERNEL, if set, is the image to boot (e.g. an older build, to show a check fails there).
 boot() {
     name=$1 vcpus=$2
     shift 2
     LOG=$LOGS/$name.log
-    ${QSLOT:+$QSLOT} sh scripts/run-dom0.sh --vcpus "$vcpus" --timeout "${BOOT_TIMEOUT:-240}" --log "$LOG" -- "$@" \
+    ${QSLOT:+$QSLOT} sh scripts/run-dom0.sh --vcpus "$vcpus" --timeout "${BOOT_TIMEOUT:-240}" \
+        --kernel "${KERNEL:-build/minipv.stripped}" --log "$LOG" -- "$@" \
         >/dev/null 2>&1
     OUTCOME=$?
 }
