@@ -21,7 +21,7 @@ LIBGCC  := $(shell $(CC) -print-libgcc-file-name)
 KSRCS := $(wildcard arch/x86/*.S arch/x86/*.c xen/*.c kernel/*.c kernel/*/*.c tests/guest/*.c)
 KOBJS := $(patsubst %,$(BUILD)/%.o,$(KSRCS))
 
-.PHONY: all run check check-host deps clean bench fuzz xl-check
+.PHONY: all run check check-host deps clean bench fuzz xl-check matrix
 all: $(BUILD)/minipv $(BUILD)/minipv.stripped
 
 # Xen's public headers from libxen-dev, reached as <xen/...> without -I/usr/include.
@@ -84,9 +84,17 @@ check-host: $(HOST_TESTS)
 xl-check: deps all
 	prove -v tests/check/xl.t
 
-# Fuzz the topology= parser well past what `make check` does.
+# Every parser's fuzzer, 10^7 runs each (FUZZ_JOBS workers of FUZZ_RUNS/FUZZ_JOBS),
+# niced; new inputs land in build/fuzz/TARGET/corpus (scripts/fuzz.sh TARGET --merge
+# folds them into tests/fuzz/corpus_TARGET).
+FUZZ_TARGETS := cmdline topology xenstore_wire service
 fuzz:
-	FUZZ_RUNS=$${FUZZ_RUNS:-2000000} prove -v tests/check/host.t
+	@jobs=$${FUZZ_JOBS:-2}; runs=$$(( $${FUZZ_RUNS:-10000000} / jobs )); \
+	for t in $(FUZZ_TARGETS); do \
+	    s0=$$(date +%s); \
+	    nice -n 19 sh scripts/fuzz.sh $$t $$runs $$jobs || exit 1; \
+	    echo "fuzz $$t: $$jobs x $$runs runs in $$(( $$(date +%s) - s0 )) s"; \
+	done
 
 bench: deps all
 	bench/bringup

@@ -14,6 +14,7 @@
 
 #define SVC_MAX_VCPU 4095       /* highest vcpu id a key may name (smp.c's bound - 1) */
 #define SVC_SHOW_MAX 48         /* bytes of a bad value quoted in a message */
+#define SVC_MSG_MAX 384         /* a message buffer that holds every message whole */
 
 /*
  * A decimal number as the protocol writes it: digits only, no sign, no

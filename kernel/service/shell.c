@@ -95,7 +95,7 @@ static void cmd_topo(const char *arg)
 /* "N" with N a logical cpu; names the bad word otherwise (kernel/lib/service_parse.c). */
 static bool cpu_arg(const char *cmd, const char *arg, unsigned *cpu)
 {
-    char msg[200];
+    char msg[SVC_MSG_MAX];
     if (svc_parse_cpu_arg(cmd, arg, nr_cpus, cpu, msg, sizeof(msg)))
         return true;
     printk("%s", msg);
@@ -153,7 +153,7 @@ static void burn_ms(void *arg)
 static void cmd_burn(const char *arg)
 {
     unsigned s;
-    char msg[200];
+    char msg[SVC_MSG_MAX];
     if (!svc_parse_count_arg("burn", "seconds", arg, 1, 600, &s, msg, sizeof(msg))) {
         printk("%s", msg);
         return;

@@ -112,7 +112,7 @@ enum avail { AVAIL_GONE, AVAIL_ONLINE, AVAIL_OFFLINE, AVAIL_BAD };
 /* Read and judge cpu/<vcpu>/availability; *xs_rc (if given) gets xs_read's result. */
 static enum avail read_avail(unsigned vcpu, char *key, size_t keylen, int *xs_rc)
 {
-    char val[64], msg[200];
+    char val[64], msg[SVC_MSG_MAX];
     snprintf(key, keylen, "cpu/%u/availability", vcpu);
     int rc = xs_read(0, key, val, sizeof(val));
     if (xs_rc)
@@ -183,7 +183,7 @@ static bool cpu_event(const char *path, bool *rescan)
         return false;
     }
     unsigned v;
-    char msg[200];
+    char msg[SVC_MSG_MAX];
     switch (svc_parse_cpu_key(path, strlen(path), &v, msg, sizeof(msg))) {
     case SVC_KEY_BAD:           /* cpu/03/...: not vcpu 3 */
         pr_warn("%s", msg);
@@ -210,7 +210,7 @@ static enum toolstack_action shutdown_event(void)
 {
     /* Any value xenstore can hold fits (service thread only: static is fine). */
     static char val[XENSTORE_PAYLOAD_MAX + 1];
-    char msg[240];
+    char msg[SVC_MSG_MAX];
     /*
      * Read and clear in one transaction (as Linux does), so a request
      * written between the two is not wiped unseen: the end says EAGAIN

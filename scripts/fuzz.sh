@@ -1,0 +1,56 @@
+#!/bin/sh
+# Build and run one libFuzzer harness (clang, ASan + UBSan) on a copy of its
+# corpus from the tree; print libFuzzer's final stats.
+#
+#   scripts/fuzz.sh TARGET RUNS [JOBS] [SECONDS]
+#
+# TARGET: cmdline | topology | xenstore_wire | service (tests/fuzz/fuzz_TARGET.c,
+# seeds in tests/fuzz/corpus_TARGET).  RUNS is per job; JOBS > 1 runs that many
+# workers in parallel, each with its own copy of the corpus.  SECONDS (if
+# given) bounds each worker's run.  New inputs are kept under build/fuzz/.
+# Exit: 0 if every worker did its RUNS with no finding, else non-zero.
+# `scripts/fuzz.sh TARGET --merge` folds build/fuzz/TARGET/corpus into the
+# tree's corpus (libFuzzer -merge=1: only inputs that add coverage).
+set -eu
+cd "$(dirname "$0")/.."
+t=${1:?target}
+runs=${2:?runs}
+jobs=${3:-1}
+secs=${4:-0}
+src=tests/fuzz/fuzz_$t.c seeds=tests/fuzz/corpus_$t out=build/fuzz/$t
+[ -f "$src" ] || { echo "fuzz: no $src" >&2; exit 2; }
+command -v clang >/dev/null || { echo "fuzz: clang missing (apt-get install clang)" >&2; exit 2; }
+mkdir -p "$out" "$seeds"
+clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude \
+    -I/usr/include "$src" -o "$out/fuzz_$t"
+if [ "$runs" = --merge ]; then
+    mkdir -p "$out/corpus"
+    exec "$out/fuzz_$t" -merge=1 "$seeds" "$out/corpus"
+fi
+rm -rf "$out/run"
+mkdir -p "$out/run" "$out/corpus"
+limit=""
+[ "$secs" -gt 0 ] && limit="-max_total_time=$secs"
+# Xen's command line is at most 1024 bytes: longer inputs only slow the fuzzer.
+[ "$t" = cmdline ] && limit="$limit -max_len=1100"
+i=0
+pids=""
+while [ $i -lt "$jobs" ]; do
+    mkdir -p "$out/run/$i"
+    cp -r "$seeds/." "$out/run/$i/" 2>/dev/null || true
+    # shellcheck disable=SC2086
+    "$out/fuzz_$t" -runs="$runs" -seed=$((i + 1)) -print_final_stats=1 $limit \
+        -artifact_prefix="$out/" "$out/run/$i" >"$out/run/$i.log" 2>&1 &
+    pids="$pids $!"
+    i=$((i + 1))
+done
+rc=0
+for p in $pids; do wait "$p" || rc=1; done
+i=0
+while [ $i -lt "$jobs" ]; do
+    grep -E '^(stat::|Done|==[0-9]+==ERROR|SUMMARY|violated)|#[0-9]+.*DONE' "$out/run/$i.log" | sed "s/^/fuzz $t[$i]: /"
+    grep -q "^Done $runs runs" "$out/run/$i.log" || rc=1
+    cp -n "$out/run/$i"/* "$out/corpus/" 2>/dev/null || true
+    i=$((i + 1))
+done
+exit $rc
