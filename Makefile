@@ -96,6 +96,10 @@ fuzz:
 	    echo "fuzz $$t: $$jobs x $$runs runs in $$(( $$(date +%s) - s0 )) s"; \
 	done
 
+# The randomized boot matrix, 200 boots (MATRIX_SEED=S to replay; prints its seed).
+matrix: deps all
+	sh scripts/matrix --boots $${MATRIX_BOOTS:-200} $${MATRIX_SEED:+--seed $$MATRIX_SEED}
+
 bench: deps all
 	bench/bringup
 
