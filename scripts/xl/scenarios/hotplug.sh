@@ -126,9 +126,10 @@ st=$(dom_state "$DOMID")
 req=$(xenstore-read "$XS/control/shutdown")
 ok_=0
 case $st in ""|*s*|*c*) ok_=1 ;; esac
-[ -z "$req" ] && [ "$(xl_online "$DOMID")" = "$before_xl" ] || ok_=1
+xl_now=$(xl_online "$DOMID")     # once: the detail shows what was judged
+[ -z "$req" ] && [ "$xl_now" = "$before_xl" ] || ok_=1
 check "control/shutdown=garbage: still running, request cleared, cpus unchanged" \
-    "state '$st', control/shutdown '$req', xl [$(xl_online "$DOMID")]" [ $ok_ -eq 0 ]
+    "state '$st', control/shutdown '$req', xl [$xl_now], before [$before_xl]" [ $ok_ -eq 0 ]
 
 m=$(mark "$DOMNAME")
 xenstore-write "$XS/control/shutdown" suspend
