@@ -21,7 +21,7 @@ LIBGCC  := $(shell $(CC) -print-libgcc-file-name)
 KSRCS := $(wildcard arch/x86/*.S arch/x86/*.c xen/*.c kernel/*.c kernel/*/*.c tests/guest/*.c)
 KOBJS := $(patsubst %,$(BUILD)/%.o,$(KSRCS))
 
-.PHONY: all run check check-host deps clean bench bench-quick bench-bringup fuzz xl-check torture
+.PHONY: all run check check-host deps clean bench bench-quick bench-bringup fuzz xl-check torture matrix
 all: $(BUILD)/minipv $(BUILD)/minipv.stripped
 
 # Xen's public headers from libxen-dev, reached as <xen/...> without -I/usr/include.
@@ -88,9 +88,21 @@ xl-check: deps all
 torture: deps all
 	TORTURE_CYCLES=1000 TORTURE_RANDOM=1 prove -v tests/check/torture.t
 
-# Fuzz the topology= parser well past what `make check` does.
+# Every parser's fuzzer, 10^7 runs each (FUZZ_JOBS workers of FUZZ_RUNS/FUZZ_JOBS),
+# niced; new inputs land in build/fuzz/TARGET/corpus (scripts/fuzz.sh TARGET --merge
+# folds them into tests/fuzz/corpus_TARGET).
+FUZZ_TARGETS := xenstore_wire service cmdline topology
 fuzz:
-	FUZZ_RUNS=$${FUZZ_RUNS:-2000000} prove -v tests/check/host.t
+	@jobs=$${FUZZ_JOBS:-2}; runs=$$(( $${FUZZ_RUNS:-10000000} / jobs )); \
+	for t in $(FUZZ_TARGETS); do \
+	    s0=$$(date +%s); \
+	    nice -n 19 sh scripts/fuzz.sh $$t $$runs $$jobs || exit 1; \
+	    echo "fuzz $$t: $$jobs x $$runs runs in $$(( $$(date +%s) - s0 )) s"; \
+	done
+
+# The randomized boot matrix, 200 boots (MATRIX_SEED=S to replay; prints its seed).
+matrix: deps all
+	sh scripts/matrix --boots $${MATRIX_BOOTS:-200} $${MATRIX_SEED:+--seed $$MATRIX_SEED}
 
 # Benchmarks (never part of check): bench/README.md.  Wrap them in the
 # machine's QEMU slot if it has one (/work/qslot make bench).

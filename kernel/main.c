@@ -2,6 +2,7 @@
 /* Boot: checks, bring-up order, boot report, the chosen test suite, and the end of the run. */
 #include <kernel/kernel.h>
 #include <kernel/cmdline.h>
+#include <kernel/escape.h>
 #include <kernel/mm.h>
 #include <kernel/smp.h>
 #include <kernel/test.h>
@@ -83,7 +84,20 @@ static void report_memory(void)
 
 static void report_cmdline(void)
 {
-    printk("cmdline: '%s'", kernel_cmdline);
+    /* Escaped (it may hold any byte), in pieces that fit a console line. */
+    enum { PIECE = 96 };
+    char q[PIECE * 4 + 8];
+    size_t len = strlen(kernel_cmdline);
+    if (len <= PIECE) {
+        str_quote(q, sizeof(q), kernel_cmdline, len, PIECE);
+        printk("cmdline: %s", q);
+    } else {
+        printk("cmdline: %zu bytes, in pieces:", len);
+        for (size_t at = 0; at < len; at += PIECE) {
+            str_quote(q, sizeof(q), kernel_cmdline + at, MIN(len - at, (size_t)PIECE), PIECE);
+            printk("cmdline: [%zu] %s", at, q);
+        }
+    }
     for (struct kopt *o = __start_minipv_opts; o < __stop_minipv_opts; o++) {
         char v[64];
         kopt_format(o, v, sizeof(v));
@@ -93,6 +107,12 @@ static void report_cmdline(void)
 
 static void run_suite(void)
 {
+    /* test= given but refused: the suite asked for cannot run; the boot suite is no stand-in. */
+    if (kopt_test.rejected) {
+        pr_err("test: test= was given but refused (see the cmdline warning): no suite run");
+        result_report(RESULT_ERROR, "test= refused");
+        return;
+    }
     for (const struct guest_suite *s = __start_minipv_suites; s < __stop_minipv_suites; s++) {
         if (!strcmp(s->name, test_name)) {
             printk("test: %s: %s", s->name, s->title);
@@ -100,7 +120,9 @@ static void run_suite(void)
             return;
         }
     }
-    pr_err("test: no suite named '%s'", test_name);
+    char q[sizeof(test_name) * 4 + 8];
+    str_quote(q, sizeof(q), test_name, strlen(test_name), sizeof(test_name));
+    pr_err("test: no suite named %s", q);
     result_report(RESULT_ERROR, "unknown test= suite");
 }
 
@@ -122,9 +144,11 @@ void kernel_start(struct start_info *si, uint64_t ho_va, uint64_t magic)
     /* After a kexec: which vCPU we are, what the old kernel left (NULL: a boot from Xen). */
     const struct handoff *ho = kexec_intake(si, ho_va, magic);
     /* Options first: the cpu map, memory and smp all read them. */
-    strlcpy(kernel_cmdline, (const char *)si->cmd_line, sizeof(kernel_cmdline));
+    /* All of Xen's buffer: a line that fills it was probably cut, and the parser must see that. */
+    memcpy(kernel_cmdline, si->cmd_line, MAX_GUEST_CMDLINE);
+    kernel_cmdline[MAX_GUEST_CMDLINE] = 0;
     printk("minipv 0.1 booting%s", ho ? " (kexec)" : "");
-    int bad = cmdline_parse(kernel_cmdline, cmdline_warn);
+    int bad = cmdline_parse_buf(kernel_cmdline, MAX_GUEST_CMDLINE, cmdline_warn);
 
     mm_init(si, ho ? ho->usable_pages : si->nr_pages);
     if (xen_map_shared_info())

@@ -8,10 +8,13 @@
 # boot_dom0 LOG VCPUS TIMEOUT_S ARGS...: minipv as dom0 under Xen in QEMU.
 # Returns run-dom0.sh's status (0 SUCCESS, 1 FAILURE, 2 ERROR, 3 SKIP,
 # 4 CRASH, 5 TIMEOUT, ...); the serial log is in LOG.
+# QSLOT, if set, is a command that each boot runs under (e.g. one that holds a QEMU slot);
+# KERNEL, if set, is the image to boot (e.g. an older build, to show a check fails there).
 boot_dom0() {
     _log=$1 _n=$2 _t=$3
     shift 3
-    sh scripts/run-dom0.sh --vcpus "$_n" --timeout "$_t" --log "$_log" -- "$@" >/dev/null 2>&1
+    ${QSLOT:+$QSLOT} sh scripts/run-dom0.sh --vcpus "$_n" --timeout "$_t" \
+        --kernel "${KERNEL:-build/minipv.stripped}" --log "$_log" -- "$@" >/dev/null 2>&1
 }
 
 # boot_xl LOG TIMEOUT_S SCENARIO [run-xl.sh options...]: one dom0 run of

@@ -5,6 +5,12 @@
  * uses it (KOPT_* macros put it in the minipv_opts section).  An unknown
  * word or a malformed value is named in one warning and ignored: the
  * option keeps its built-in default, and the boot goes on.
+ *
+ * One rule for every type: an empty value (`key=`), a missing one (`key`,
+ * except booleans), an over-long one (a string longer than its buffer, a
+ * word over 255 bytes) and one out of range are all "bad value", named,
+ * the default kept, and the option marked rejected.  Words are shown
+ * quoted with control and non-ASCII bytes as \xNN (kernel/lib/escape.c).
  */
 #ifndef KERNEL_CMDLINE_H
 #define KERNEL_CMDLINE_H
@@ -19,7 +25,8 @@ struct kopt {
     uint64_t min, max;            /* UINT: range; STR: buffer size */
     const char *const *choices;   /* ENUM: NULL-terminated names */
     const char *help;
-    bool given;                   /* set by the parser */
+    bool given;                   /* set by the parser: a word set it */
+    bool rejected;                /* set by the parser: its last word was refused */
 };
 
 #define KOPT_(id, n, t, v, lo, hi, ch, h)                                         \
@@ -40,6 +47,15 @@ typedef void (*cmdline_warn_fn)(const char *msg);
 
 /* Parse cmdline against the option table; returns the number of words rejected. */
 int cmdline_parse(const char *cmdline, cmdline_warn_fn warn);
+/*
+ * Parse the line in buf[0..size) as Xen hands it over (start_info.cmd_line:
+ * at most size - 1 bytes and a NUL).  A line that fills the buffer was
+ * probably cut: the warning says so and names the last word, which is
+ * refused whole (counted, its option marked rejected), never half-applied.
+ */
+int cmdline_parse_buf(const char *buf, size_t size, cmdline_warn_fn warn);
+/* What o accepts, as messages say it: "0..8", "auto|poweroff|...", "1..31 characters". */
+void kopt_expected(const struct kopt *o, char *buf, size_t size);
 /* Render one option's current value (for the boot report). */
 void kopt_format(const struct kopt *o, char *buf, size_t size);
 struct kopt *kopt_find(const char *name, size_t len);

@@ -61,7 +61,7 @@ void kernel_set_stop_others(void (*fn)(void));
 void kernel_set_exit_kexec(int (*fn)(void));
 void kernel_stop_others(void);
 
-extern char kernel_cmdline[MAX_GUEST_CMDLINE];
+extern char kernel_cmdline[MAX_GUEST_CMDLINE + 1];
 extern uint64_t boot_time_ns;
 
 #endif

@@ -20,7 +20,7 @@ void kernel_set_exit_kexec(int (*fn)(void))
 }
 
 /* The command line as Xen (or the kernel before a kexec) gave it: kexec hands it on. */
-char kernel_cmdline[MAX_GUEST_CMDLINE];
+char kernel_cmdline[MAX_GUEST_CMDLINE + 1];
 
 static void (*stop_others)(void);
 

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Command-line parser (pure; host-tested under ASan/UBSan). */
+/* Command-line parser (pure; host-tested under ASan/UBSan, fuzzed). */
 #include <kernel/cmdline.h>
+#include <kernel/escape.h>
 #include <kernel/format.h>
 
 #define MAX_WORD 256
+#define SHOW_MAX 48             /* bytes of a bad word or value quoted in a message */
 
 static bool name_eq(const char *name, const char *s, size_t len)
 {
@@ -12,6 +14,14 @@ static bool name_eq(const char *name, const char *s, size_t len)
         if (name[i] != s[i] || !name[i])
             return false;
     return name[i] == 0;
+}
+
+static size_t cstrlen(const char *s)
+{
+    size_t n = 0;
+    while (s[n])
+        n++;
+    return n;
 }
 
 struct kopt *kopt_find(const char *name, size_t len)
@@ -52,9 +62,9 @@ static int parse_bool(const char *s)
     static const char *const yes[] = { "1", "y", "yes", "on", "true" };
     static const char *const no[] = { "0", "n", "no", "off", "false" };
     for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
-        if (name_eq(yes[i], s, __builtin_strlen(s)))
+        if (name_eq(yes[i], s, cstrlen(s)))
             return 1;
-        if (name_eq(no[i], s, __builtin_strlen(s)))
+        if (name_eq(no[i], s, cstrlen(s)))
             return 0;
     }
     return -1;
@@ -69,80 +79,119 @@ static void format_choices(const struct kopt *o, char *buf, size_t size)
                               i ? "|" : "", o->choices[i]);
 }
 
-/* Returns true if accepted; else writes why into err. */
+/* What an option accepts, as the messages say it ("0..8", "auto|poweroff", ...). */
+void kopt_expected(const struct kopt *o, char *buf, size_t size)
+{
+    switch (o->type) {
+    case KOPT_BOOL: snprintf(buf, size, "0|1|yes|no|on|off"); break;
+    case KOPT_UINT:
+        snprintf(buf, size, "%llu..%llu", (unsigned long long)o->min, (unsigned long long)o->max);
+        break;
+    case KOPT_ENUM: format_choices(o, buf, size); break;
+    case KOPT_STR:
+        snprintf(buf, size, "1..%llu characters", (unsigned long long)(o->max - 1));
+        break;
+    }
+}
+
+/*
+ * "bad value 'v' for key= (expected E)", the value quoted (escaped, cut);
+ * over-long values also say how long they were.
+ */
+static void bad_value(const struct kopt *o, const char *val, size_t len, const char *what,
+                      char *err, size_t errlen)
+{
+    char q[SHOW_MAX * 4 + 8], ex[128], n[40] = "";
+    str_quote(q, sizeof(q), val, len, SHOW_MAX);
+    kopt_expected(o, ex, sizeof(ex));
+    if (len > SHOW_MAX)
+        snprintf(n, sizeof(n), " (%zu characters)", len);
+    snprintf(err, errlen, "%s %s%s for %s= (%sexpected %s)", what, q, n, o->name,
+             len ? "" : "empty; ", ex);
+}
+
+/* Returns true if accepted; else writes why into err.  val NULL: the word had no '='. */
 static bool apply(struct kopt *o, const char *val, char *err, size_t errlen)
 {
+    size_t len = val ? cstrlen(val) : 0;
+    if (!val && o->type != KOPT_BOOL) {
+        char ex[128];
+        kopt_expected(o, ex, sizeof(ex));
+        snprintf(err, errlen, "missing value for %s= (expected %s)", o->name, ex);
+        return false;
+    }
     switch (o->type) {
     case KOPT_BOOL: {
         int b = val ? parse_bool(val) : 1;
-        if (b < 0) {
-            snprintf(err, errlen, "bad value '%s' for %s= (expected 0|1|yes|no|on|off)",
-                     val, o->name);
-            return false;
-        }
+        if (b < 0)
+            break;
         *(bool *)o->var = b;
         return true;
     }
     case KOPT_UINT: {
         uint64_t v;
-        if (!val || !*val) {
-            snprintf(err, errlen, "%s= needs a value (%llu..%llu)", o->name,
-                     (unsigned long long)o->min, (unsigned long long)o->max);
-            return false;
-        }
-        if (!parse_u64(val, &v) || v < o->min || v > o->max) {
-            snprintf(err, errlen, "bad value '%s' for %s= (expected %llu..%llu)", val,
-                     o->name, (unsigned long long)o->min, (unsigned long long)o->max);
-            return false;
-        }
+        if (!len || !parse_u64(val, &v) || v < o->min || v > o->max)
+            break;
         *(uint64_t *)o->var = v;
         return true;
     }
-    case KOPT_ENUM: {
-        for (int i = 0; val && o->choices[i]; i++) {
-            if (name_eq(o->choices[i], val, __builtin_strlen(val))) {
+    case KOPT_ENUM:
+        for (int i = 0; len && o->choices[i]; i++) {
+            if (name_eq(o->choices[i], val, len)) {
                 *(int *)o->var = i;
                 return true;
             }
         }
-        char ch[128];
-        format_choices(o, ch, sizeof(ch));
-        snprintf(err, errlen, "bad value '%s' for %s= (expected %s)", val ? val : "",
-                 o->name, ch);
-        return false;
-    }
+        break;
     case KOPT_STR: {
-        size_t len = val ? __builtin_strlen(val) : 0;
-        if (!val || len >= o->max) {
-            snprintf(err, errlen, "bad value '%s' for %s= (expected 1..%llu characters)",
-                     val ? val : "", o->name, (unsigned long long)(o->max - 1));
-            return false;
-        }
+        if (!len || len >= o->max)
+            break;
         char *dst = o->var;
         for (size_t i = 0; i <= len; i++)
             dst[i] = val[i];
         return true;
     }
     }
+    bad_value(o, val, len, "bad value", err, errlen);
     return false;
 }
 
-int cmdline_parse(const char *cmdline, cmdline_warn_fn warn)
-{
-    char word[MAX_WORD], err[MAX_WORD + 160];
-    int bad = 0;
-    const char *p = cmdline;
+static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n'; }
 
-    while (p && *p) {
-        while (*p == ' ' || *p == '\t' || *p == '\n')
+/* The option a raw word names (its key ends at '=' or the word's end), or NULL. */
+static struct kopt *word_option(const char *w, size_t len)
+{
+    size_t k = 0;
+    while (k < len && w[k] != '=' && w[k] != '"')
+        k++;
+    return kopt_find(w, k);
+}
+
+static void refuse(struct kopt *o, cmdline_warn_fn warn, const char *msg, int *bad)
+{
+    if (o)
+        o->rejected = true;
+    warn(msg);
+    (*bad)++;
+}
+
+/* Parse s[0..len) (it need not be NUL-terminated there). */
+static int parse_span(const char *s, size_t len, cmdline_warn_fn warn)
+{
+    char word[MAX_WORD], err[MAX_WORD + 320], q[SHOW_MAX * 4 + 8];
+    int bad = 0;
+    const char *p = s, *end = s + len;
+
+    while (p < end && *p) {
+        while (p < end && is_space(*p))
             p++;
-        if (!*p)
+        if (p == end || !*p)
             break;
         /* Copy one word, dropping double quotes (key="a b" keeps its space). */
         size_t n = 0;
         bool quoted = false, truncated = false;
         const char *start = p;
-        for (; *p && (quoted || (*p != ' ' && *p != '\t' && *p != '\n')); p++) {
+        for (; p < end && *p && (quoted || !is_space(*p)); p++) {
             if (*p == '"') {
                 quoted = !quoted;
                 continue;
@@ -153,37 +202,93 @@ int cmdline_parse(const char *cmdline, cmdline_warn_fn warn)
                 truncated = true;
         }
         word[n] = 0;
-        if (truncated || quoted) {
-            snprintf(err, sizeof(err), "cmdline: %s word '%.*s' ignored",
-                     quoted ? "unterminated quote in" : "over-long", (int)MIN(p - start, 64),
-                     start);
-            warn(err);
-            bad++;
+        size_t raw = (size_t)(p - start);
+        struct kopt *o = word_option(start, raw);
+        if (truncated) {
+            /* Over-long: a bad value for the option it names (they all fit in a word). */
+            const char *eq = start;
+            while (eq < p && *eq != '=')
+                eq++;
+            if (o && eq < p) {
+                char why[MAX_WORD + 200];
+                bad_value(o, eq + 1, (size_t)(p - eq - 1), "bad value", why, sizeof(why));
+                snprintf(err, sizeof(err), "cmdline: %s; ignored", why);
+            } else {
+                str_quote(q, sizeof(q), start, raw, SHOW_MAX);
+                snprintf(err, sizeof(err), "cmdline: over-long word %s (%zu characters) ignored",
+                         q, raw);
+            }
+            refuse(o, warn, err, &bad);
+            continue;
+        }
+        if (quoted) {
+            str_quote(q, sizeof(q), start, raw, SHOW_MAX);
+            snprintf(err, sizeof(err), "cmdline: unterminated quote in word %s ignored", q);
+            refuse(o, warn, err, &bad);
             continue;
         }
         char *eq = NULL;
-        for (char *q = word; *q; q++)
-            if (*q == '=') {
-                eq = q;
+        for (char *c = word; *c; c++)
+            if (*c == '=') {
+                eq = c;
                 break;
             }
         size_t keylen = eq ? (size_t)(eq - word) : n;
-        struct kopt *o = kopt_find(word, keylen);
+        o = kopt_find(word, keylen);
         if (!o) {
-            snprintf(err, sizeof(err), "cmdline: unknown option '%s' ignored", word);
-            warn(err);
-            bad++;
+            str_quote(q, sizeof(q), word, n, SHOW_MAX);
+            snprintf(err, sizeof(err), "cmdline: unknown option %s ignored", q);
+            refuse(NULL, warn, err, &bad);
             continue;
         }
-        char why[MAX_WORD + 128];
+        char why[MAX_WORD + 200];
         if (!apply(o, eq ? eq + 1 : NULL, why, sizeof(why))) {
             snprintf(err, sizeof(err), "cmdline: %s; ignored", why);
-            warn(err);
-            bad++;
+            refuse(o, warn, err, &bad);
             continue;
         }
         o->given = true;
+        o->rejected = false;
     }
+    return bad;
+}
+
+int cmdline_parse(const char *cmdline, cmdline_warn_fn warn)
+{
+    return cmdline ? parse_span(cmdline, cstrlen(cmdline), warn) : 0;
+}
+
+int cmdline_parse_buf(const char *buf, size_t size, cmdline_warn_fn warn)
+{
+    size_t len = 0;
+    while (len < size && buf[len])
+        len++;
+    if (!size || len + 1 < size)
+        return parse_span(buf, len, warn);
+    /*
+     * The line fills the buffer (len == size - 1, or no NUL at all): Xen
+     * cuts a longer one there, so the last word was probably cut.  Refuse
+     * it whole, never half-apply it (nr_cpus=12 cut to nr_cpus=1).
+     */
+    char err[MAX_WORD + 320], q[SHOW_MAX * 4 + 8];
+    size_t w = len;
+    while (w > 0 && !is_space(buf[w - 1]))
+        w--;
+    int bad = parse_span(buf, w, warn);
+    if (w == len) {
+        snprintf(err, sizeof(err), "cmdline: line fills the %zu-byte buffer (Xen passes at most "
+                 "%zu bytes): anything after it was cut", size, size - 1);
+        warn(err);
+        return bad;
+    }
+    /* Show the end of a long cut word: that is where it was cut. */
+    size_t wl = len - w, from = wl > SHOW_MAX ? wl - SHOW_MAX : 0;
+    str_quote(q, sizeof(q), buf + w + from, wl - from, SHOW_MAX);
+    struct kopt *o = word_option(buf + w, wl);
+    snprintf(err, sizeof(err), "cmdline: line fills the %zu-byte buffer (Xen passes at most %zu "
+             "bytes), probably cut: its last word %s%s (%zu characters) is refused", size,
+             size - 1, from ? "..." : "", q, wl);
+    refuse(o, warn, err, &bad);
     return bad;
 }
 
@@ -193,6 +298,10 @@ void kopt_format(const struct kopt *o, char *buf, size_t size)
     case KOPT_BOOL: snprintf(buf, size, "%s", *(bool *)o->var ? "yes" : "no"); break;
     case KOPT_UINT: snprintf(buf, size, "%llu", (unsigned long long)*(uint64_t *)o->var); break;
     case KOPT_ENUM: snprintf(buf, size, "%s", o->choices[*(int *)o->var]); break;
-    case KOPT_STR:  snprintf(buf, size, "%s", (const char *)o->var); break;
+    case KOPT_STR: {
+        const char *v = o->var;
+        str_escape(buf, size, v, cstrlen(v));
+        break;
+    }
     }
 }

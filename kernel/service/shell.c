@@ -11,6 +11,7 @@
 #include <kernel/smp.h>
 #include <kernel/test.h>
 #include <kernel/kexec.h>
+#include <kernel/service_parse.h>
 #include <xenpv/xenpv.h>
 #include <xenpv/xenstore.h>
 #include <xenpv/hypercall.h>
@@ -95,26 +96,13 @@ static void cmd_topo(const char *arg)
     cpu_topology_report();
 }
 
-/* "N" with N a logical cpu; names the bad word otherwise. */
+/* "N" with N a logical cpu; names the bad word otherwise (kernel/lib/service_parse.c). */
 static bool cpu_arg(const char *cmd, const char *arg, unsigned *cpu)
 {
-    unsigned v = 0;
-    const char *s = arg;
-    if (!*s)
-        goto bad;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9' || v > 100000)
-            goto bad;
-        v = v * 10 + (unsigned)(*s - '0');
-    }
-    if (v >= nr_cpus) {
-        printk("shell: %s: no cpu %u (cpus 0..%u)", cmd, v, nr_cpus - 1);
-        return false;
-    }
-    *cpu = v;
-    return true;
-bad:
-    printk("shell: %s: bad cpu '%s' (want a number 0..%u)", cmd, arg, nr_cpus - 1);
+    char msg[SVC_MSG_MAX];
+    if (svc_parse_cpu_arg(cmd, arg, nr_cpus, cpu, msg, sizeof(msg)))
+        return true;
+    printk("%s", msg);
     return false;
 }
 
@@ -167,16 +155,10 @@ static void burn_ms(void *arg)
 
 static void cmd_burn(const char *arg)
 {
-    unsigned s = 0;
-    for (const char *p = arg; *p; p++) {
-        if (*p < '0' || *p > '9' || s > 600) {
-            s = 0;
-            break;
-        }
-        s = s * 10 + (unsigned)(*p - '0');
-    }
-    if (s < 1 || s > 600) {
-        printk("shell: burn: bad seconds '%s' (want 1..600)", arg);
+    unsigned s;
+    char msg[SVC_MSG_MAX];
+    if (!svc_parse_count_arg("burn", "seconds", arg, 1, 600, &s, msg, sizeof(msg))) {
+        printk("%s", msg);
         return;
     }
     printk("shell: burn: all %u online cpus busy for %u s", cpumask_weight(&cpu_online_mask), s);
@@ -251,23 +233,11 @@ static const struct {
     { "burn", cmd_burn }, { "xs", cmd_xs }, { "kexec", cmd_kexec }, { "crash", cmd_crash },
 };
 
-static void run_line(char *s)
+static void run_line(char *line)
 {
-    while (*s == ' ')
-        s++;
-    size_t n = strlen(s);
-    while (n && s[n - 1] == ' ')
-        s[--n] = 0;
-    if (!n)
+    char *s, *arg;
+    if (!svc_split_command(line, &s, &arg))
         return;
-    char *arg = s;
-    while (*arg && *arg != ' ')
-        arg++;
-    if (*arg) {
-        *arg++ = 0;
-        while (*arg == ' ')
-            arg++;
-    }
     for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
         if (!strcmp(commands[i].name, s)) {
             commands[i].fn(arg);

@@ -16,8 +16,10 @@
 #include <kernel/smp.h>
 #include <kernel/sched.h>
 #include <kernel/format.h>
+#include <kernel/service_parse.h>
 #include <xenpv/xenpv.h>
 #include <xenpv/xenstore.h>
+#include <xen/io/xs_wire.h>     /* XENSTORE_PAYLOAD_MAX */
 #include <xenpv/hypercall.h>
 #include <arch/x86.h>
 #include <minipv/string.h>
@@ -70,20 +72,6 @@ static const char *shown(const char *v, char *buf, size_t size)
     return buf;
 }
 
-static bool parse_uint(const char *s, const char *end, unsigned *out)
-{
-    uint64_t v = 0;
-    if (s == end)
-        return false;
-    for (; s < end; s++) {
-        if (*s < '0' || *s > '9' || v > 100000)
-            return false;
-        v = v * 10 + (unsigned)(*s - '0');
-    }
-    *out = (unsigned)v;
-    return true;
-}
-
 void toolstack_report_cpus(const char *why)
 {
     char list[400];
@@ -122,33 +110,32 @@ int toolstack_set_cpu(unsigned cpu, bool online, const char *who)
 
 enum avail { AVAIL_GONE, AVAIL_ONLINE, AVAIL_OFFLINE, AVAIL_BAD };
 
-static enum avail read_avail(unsigned vcpu, char *key, size_t keylen)
+/* Read and judge cpu/<vcpu>/availability; *xs_rc (if given) gets xs_read's result. */
+static enum avail read_avail(unsigned vcpu, char *key, size_t keylen, int *xs_rc)
 {
-    char val[64], q[96];
+    char val[64], msg[SVC_MSG_MAX];
     snprintf(key, keylen, "cpu/%u/availability", vcpu);
     int rc = xs_read(0, key, val, sizeof(val));
+    if (xs_rc)
+        *xs_rc = rc;
     if (rc == -ENOENT)
         return AVAIL_GONE;
     if (rc == -E2BIG) {
-        pr_warn("control: %s: value longer than %zu bytes: ignored", key, sizeof(val) - 1);
+        pr_warn("control: %s: value longer than %zu bytes (want online or offline): ignored",
+                key, sizeof(val) - 1);
         return AVAIL_BAD;
     }
     if (rc < 0) {
         pr_warn("control: reading %s failed: %s", key, xs_last_error());
         return AVAIL_BAD;
     }
-    if ((size_t)rc != strlen(val)) {     /* a NUL inside the value */
-        char raw[96] = "";
-        xs_msg_quoted(raw, sizeof(raw), val, (size_t)rc, 48);
-        pr_warn("control: %s: bad value %s (want online or offline): ignored", key, raw);
-        return AVAIL_BAD;
+    /* The value's xenstore length, so a NUL inside it is seen and shown. */
+    switch (svc_parse_avail(key, val, (size_t)rc, msg, sizeof(msg))) {
+    case SVC_AVAIL_ONLINE: return AVAIL_ONLINE;
+    case SVC_AVAIL_OFFLINE: return AVAIL_OFFLINE;
+    case SVC_AVAIL_BAD: break;
     }
-    if (!strcmp(val, "online"))
-        return AVAIL_ONLINE;
-    if (!strcmp(val, "offline"))
-        return AVAIL_OFFLINE;
-    pr_warn("control: %s: bad value %s (want online or offline): ignored", key,
-            shown(val, q, sizeof(q)));
+    pr_warn("%s", msg);
     return AVAIL_BAD;
 }
 
@@ -156,7 +143,7 @@ static enum avail read_avail(unsigned vcpu, char *key, size_t keylen)
 static bool apply_vcpu(unsigned vcpu)
 {
     char key[48];
-    enum avail a = read_avail(vcpu, key, sizeof(key));
+    enum avail a = read_avail(vcpu, key, sizeof(key), NULL);
     if (a == AVAIL_GONE || a == AVAIL_BAD)
         return false;
     int cpu = vcpu < MAX_VCPU_KEYS ? vcpu_to_cpu(vcpu) : -1;
@@ -174,28 +161,18 @@ static bool apply_vcpu(unsigned vcpu)
     return true;
 }
 
-/* Every cpu/<n> the store lists (boot, or after lost events). */
+/*
+ * After lost events: cpu/<v>/availability of every vCPU the domain has, one
+ * read each.  No directory listing: cpu/ may hold any number of other keys
+ * (a listing into a fixed buffer failed at 628), and only these matter.
+ */
 static bool rescan_cpus(void)
 {
-    static char names[2048];
-    int n = xs_directory(0, "cpu", names, sizeof(names));
-    if (n == -ENOENT)
-        return false;
-    if (n < 0) {
-        pr_warn("control: listing cpu/ failed: %s", xs_last_error());
-        return false;
-    }
     bool changed = false;
-    const char *s = names;
-    for (int i = 0; i < n; i++, s += strlen(s) + 1) {
-        unsigned v;
-        if (parse_uint(s, s + strlen(s), &v))
-            changed |= apply_vcpu(v);
-        else {
-            char q[96];
-            pr_warn("control: cpu/%s: not a vcpu number: ignored", shown(s, q, sizeof(q)));
-        }
-    }
+    unsigned n = MIN(nr_vcpus, (unsigned)MAX_VCPU_KEYS);
+    for (unsigned v = 0; v < n; v++)
+        changed |= apply_vcpu(v);
+    printk("control: rescan: read cpu/N/availability of %u vCPU(s)", n);
     return changed;
 }
 
@@ -206,21 +183,21 @@ static bool cpu_event(const char *path, bool *rescan)
         *rescan = true;         /* the watch's first firing, or the whole subtree went */
         return false;
     }
-    if (!str_starts(path, "cpu/"))
-        return false;
-    const char *num = path + 4, *end = strchr(num, '/');
-    if (!end)
-        end = num + strlen(num);
     unsigned v;
-    if (!parse_uint(num, end, &v)) {
-        char q[96];
-        pr_warn("control: %s: not a cpu/<vcpu>/availability key: ignored",
-                shown(path, q, sizeof(q)));
+    char msg[SVC_MSG_MAX];
+    switch (svc_parse_cpu_key(path, strlen(path), &v, msg, sizeof(msg))) {
+    case SVC_KEY_BAD:           /* cpu/03/...: not vcpu 3 */
+        pr_warn("%s", msg);
         return false;
+    case SVC_KEY_VCPU:          /* cpu/<n> itself: its availability may have come or gone */
+    case SVC_KEY_AVAIL:
+        return apply_vcpu(v);
+    case SVC_KEY_NOT_CPU:
+    case SVC_KEY_CPU_DIR:
+    case SVC_KEY_OTHER:         /* some other key under cpu/<n>: not ours */
+        break;
     }
-    if (*end && strcmp(end, "/availability"))
-        return false;           /* some other key under cpu/<n>: not ours */
-    return apply_vcpu(v);
+    return false;
 }
 
 static bool vcpu_available(unsigned vcpu)
@@ -232,7 +209,9 @@ static bool vcpu_available(unsigned vcpu)
 
 static enum toolstack_action shutdown_event(void)
 {
-    char val[64], q[96];
+    /* Any value xenstore can hold fits (service thread only: static is fine). */
+    static char val[XENSTORE_PAYLOAD_MAX + 1];
+    char msg[SVC_MSG_MAX];
     /*
      * Read and clear in one transaction (as Linux does), so a request
      * written between the two is not wiped unseen: the end says EAGAIN
@@ -250,12 +229,20 @@ static enum toolstack_action shutdown_event(void)
             xs_transaction_end(tx, false);
             return TOOLSTACK_NONE;            /* our own clear, or nothing asked */
         }
-        if (rc < 0) {
+        enum svc_shutdown req;
+        if (rc == -E2BIG) {
+            /* Cannot be with a buffer of XENSTORE_PAYLOAD_MAX, but answer it all the same. */
+            snprintf(msg, sizeof(msg), "control: control/shutdown: value longer than %zu bytes "
+                     "(want poweroff, reboot or suspend): ignored", sizeof(val) - 1);
+            req = SVC_SHUTDOWN_BAD;
+        } else if (rc < 0) {
             pr_warn("control: control/shutdown: %s", xs_last_error());
             xs_transaction_end(tx, false);
             return TOOLSTACK_NONE;
+        } else {
+            req = svc_parse_shutdown("control/shutdown", val, (size_t)len, msg, sizeof(msg));
         }
-        if (!strcmp(val, "suspend")) {
+        if (req == SVC_SHUTDOWN_SUSPEND) {
             /*
              * libxl takes a cleared key as "guest acknowledged, now suspending":
              * leave it, and the toolstack times out and cancels the request.
@@ -278,16 +265,13 @@ static enum toolstack_action shutdown_event(void)
             pr_warn("control: control/shutdown: transaction end failed: %s", xs_last_error());
             return TOOLSTACK_NONE;
         }
-        bool whole = (size_t)len == strlen(val);    /* no NUL inside */
         /* "halt" is what Linux also takes as a poweroff. */
-        if (whole && (!strcmp(val, "poweroff") || !strcmp(val, "halt")))
+        if (req == SVC_SHUTDOWN_POWEROFF)
             return TOOLSTACK_POWEROFF;
-        if (whole && !strcmp(val, "reboot"))
+        if (req == SVC_SHUTDOWN_REBOOT)
             return TOOLSTACK_REBOOT;
-        q[0] = 0;
-        xs_msg_quoted(q, sizeof(q), val, (size_t)len, 48);
-        pr_warn("control: control/shutdown: unknown request %s (want poweroff, reboot or "
-                "suspend): ignored", q);
+        /* Anything else was cleared above: answered, so the toolstack does not wait forever. */
+        pr_warn("%s (request cleared)", msg);
         return TOOLSTACK_NONE;
     }
     pr_warn("control: control/shutdown: kept changing under 8 transactions: ignored");
@@ -317,24 +301,24 @@ void toolstack_init(void)
         printk("control: off (%s): no toolstack control or vCPU availability", xs_last_error());
         return;
     }
-    /* Before bring-up: vCPUs the toolstack wants offline (maxvcpus > vcpus) stay offline. */
-    static char names[2048];
-    int n = xs_directory(0, "cpu", names, sizeof(names));
-    if (n == -ETIMEDOUT) {
-        /* A ring nobody serves: every later request would cost the same bound again. */
-        pr_warn("control: off: xenstored does not answer (%s)", xs_last_error());
-        return;
-    }
-    if (n < 0 && n != -ENOENT)
-        pr_warn("control: listing cpu/ failed: %s; bringing every vCPU up", xs_last_error());
-    const char *s = names;
+    /*
+     * Before bring-up: vCPUs the toolstack wants offline (maxvcpus > vcpus)
+     * stay offline.  One read per vCPU we use, as the rescan does: no
+     * listing of cpu/, which may hold any number of keys.
+     */
     unsigned offline = 0;
-    for (int i = 0; i < n; i++, s += strlen(s) + 1) {
-        unsigned v;
+    for (unsigned v = 0; v < nr_vcpus && v < MAX_VCPU_KEYS; v++) {
         char key[48];
-        if (!parse_uint(s, s + strlen(s), &v) || v >= MAX_VCPU_KEYS || vcpu_to_cpu(v) < 0)
+        int xrc = 0;
+        if (vcpu_to_cpu(v) < 0)
             continue;
-        if (read_avail(v, key, sizeof(key)) == AVAIL_OFFLINE && v != boot_vcpu_id) {
+        enum avail a = read_avail(v, key, sizeof(key), &xrc);
+        if (xrc == -ETIMEDOUT) {
+            /* A ring nobody serves: every later request would cost the same bound again. */
+            pr_warn("control: off: xenstored does not answer (%s)", xs_last_error());
+            return;
+        }
+        if (a == AVAIL_OFFLINE && v != boot_vcpu_id) {
             boot_offline[v / 64] |= 1UL << (v % 64);
             offline++;
         }

@@ -28,6 +28,44 @@ expect_line "bad cmdline: loglevel keeps its default" 'option loglevel=7 \(defau
 expect_line "bad cmdline: good word applied" 'option exit=reboot$'
 expect_line "bad cmdline: both vCPUs still online" 'smp: 2 of 2 vCPUs online'
 
+# Xen passes at most 1023 bytes: a line that fills them was cut, and the cut
+# word is refused whole (defect 5: nr_cpus=12 cut to nr_cpus=1 gave 1 vCPU).
+# "loglevel=007" + 91 x " loglevel=7" + " nr_cpus=12" is 1024 bytes.
+pad="loglevel=007 $(awk 'BEGIN { for (i = 0; i < 91; i++) printf "%sloglevel=7", i ? " " : "" }')"
+# shellcheck disable=SC2086
+boot cmdline-cut 4 $pad nr_cpus=12
+expect_outcome "cut cmdline" 0
+expect_count "cut cmdline: named with the word it cut" \
+    "cmdline: line fills the 1024-byte buffer \(Xen passes at most 1023 bytes\), probably cut: its last word 'nr_cpus=1' \(9 characters\) is refused" 1
+expect_line "cut cmdline: nr_cpus keeps its default" 'option nr_cpus=256 \(default\)'
+expect_line "cut cmdline: all 4 vCPUs online, not 1" 'smp: 4 of 4 vCPUs online'
+
+# Empty and over-long values: a bad value, named, default kept (defect 11);
+# test= given but refused is ERROR: the suite asked for did not run.
+long=$(awk 'BEGIN { for (i = 0; i < 200; i++) printf "s" }')
+boot cmdline-test-empty 1 test=
+expect_outcome "test= (empty)" 2
+expect_line "test= (empty): named" "cmdline: bad value '' for test= \(empty; expected 1\.\.31 characters\); ignored"
+expect_line "test= (empty): no suite ran, said so" 'test: test= was given but refused .*: no suite run'
+expect_no_line "test= (empty): the boot suite did not stand in" '^test: boot:'
+boot cmdline-test-long 1 "test=$long"
+expect_outcome "test=<200 chars>" 2
+expect_line "test=<200 chars>: named, cut, with its length" \
+    "cmdline: bad value 's{48}'\.\.\. \(200 characters\) for test= \(expected 1\.\.31 characters\); ignored"
+boot cmdline-topology-empty 2 topology=
+expect_outcome "topology= (empty)" 0
+expect_line "topology= (empty): named, not silently unset" "cmdline: bad value '' for topology= \(empty; expected 1\.\.63 characters\); ignored"
+expect_line "topology= (empty): default kept" 'option topology= \(default\)'
+
+# Warnings escape control and non-ASCII bytes (defect 10: an ESC sequence cleared the terminal).
+esc=$(printf '\033')
+boot cmdline-escape 1 "nosuch=${esc}[2J${esc}[H" "loglevel=$(printf '\303\251')"
+expect_outcome "escaped cmdline" 0
+expect_line "escape: ESC shown as \\x1b" "cmdline: unknown option 'nosuch=\\\\x1b\\[2J\\\\x1b\\[H' ignored"
+expect_line "escape: UTF-8 shown as \\xNN" "cmdline: bad value '\\\\xc3\\\\xa9' for loglevel="
+n=$(grep -v '^(XEN)' "$LOG" | grep -c "$esc" || true)
+ok $((n == 0 ? 0 : 1)) "escape: no raw ESC byte in anything minipv printed" "$n lines with ESC"
+
 # XTF's rule: a run whose suite reports no status is an ERROR, with a line saying so.
 boot silent 1 test=silent
 expect_outcome "silent suite" 2

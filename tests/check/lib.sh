@@ -27,6 +27,7 @@ done_testing() {
 }
 
 # boot NAME VCPUS ARGS...: boot as dom0; sets LOG and OUTCOME (run-dom0.sh's exit status).
+# QSLOT and KERNEL: see boot_dom0 (scripts/bootlib.sh).
 boot() {
     name=$1 vcpus=$2
     shift 2
@@ -45,7 +46,9 @@ $(grep -v '^(XEN)' "$LOG" | tail -n 15)"
 
 outcome_name() {
     case $1 in 0) echo SUCCESS ;; 1) echo FAILURE ;; 2) echo ERROR ;; 3) echo SKIP ;;
-               4) echo CRASH ;; 5) echo TIMEOUT ;; *) echo "code $1" ;; esac
+               4) echo CRASH ;; 5) echo TIMEOUT ;; 6) echo MULTIPLE ;; 7) echo USAGE ;;
+               8) echo XEN_PANIC ;; 9) echo QEMU_FAILED ;; 10) echo HALTED ;; 11) echo NO_RESULT ;;
+               *) echo "code $1" ;; esac
 }
 
 # expect_line NAME REGEX: the guest log has a line matching the extended regex.

@@ -99,9 +99,10 @@ st=$(dom_state "$DOMID")
 req=$(xenstore-read "$XS/control/shutdown")
 ok_=0
 case $st in ""|*s*|*c*) ok_=1 ;; esac
-[ -z "$req" ] && [ "$(xl_online "$DOMID")" = "$before_xl" ] || ok_=1
+xl_now=$(xl_online "$DOMID")     # once: the detail shows what was judged
+[ -z "$req" ] && [ "$xl_now" = "$before_xl" ] || ok_=1
 check "control/shutdown=garbage: still running, request cleared, cpus unchanged" \
-    "state '$st', control/shutdown '$req', xl [$(xl_online "$DOMID")]" [ $ok_ -eq 0 ]
+    "state '$st', control/shutdown '$req', xl [$xl_now], before [$before_xl]" [ $ok_ -eq 0 ]
 
 m=$(mark "$DOMNAME")
 xenstore-write "$XS/control/shutdown" suspend
@@ -109,6 +110,52 @@ wait_after "$DOMNAME" "$m" 10 "'suspend' not supported"
 r=$?
 check "control/shutdown=suspend: refused with a message" "$(after "$DOMNAME" "$m" | grep -m1 suspend)" [ $r -eq 0 ]
 xenstore-write "$XS/control/shutdown" ""     # the toolstack's cancel
+
+# cpu/03/availability is not vcpu 3 (issue 12, defect 10): named, nothing changes.
+m=$(mark "$DOMNAME")
+xenstore-write "$XS/cpu/03/availability" offline
+wait_after "$DOMNAME" "$m" 10 "control: 'cpu/03/availability': not a cpu/<vcpu>/availability key"
+r=$?
+sleep 0.5
+check "cpu/03/availability=offline: refused and named, vcpu 3 stays online" \
+    "$(after "$DOMNAME" "$m" | grep -m1 'cpu/03' || echo 'no warning'); xl [$(xl_online "$DOMID")]" \
+    [ $r -eq 0 -a "$(xl_online "$DOMID")" = "$before_xl" ]
+xenstore-rm "$XS/cpu/03"
+
+# A 200-character control/shutdown: named with key and cut value, and cleared (answered).
+m=$(mark "$DOMNAME")
+long_=$(awk 'BEGIN { while (i++ < 200) printf "x" }')
+xenstore-write "$XS/control/shutdown" "$long_"
+wait_after "$DOMNAME" "$m" 10 "control: control/shutdown: unknown request 'xxxxxxxx"
+r=$?
+sleep 0.5
+req=$(xenstore-read "$XS/control/shutdown")
+cut_=$(after "$DOMNAME" "$m" | grep -c "'\.\.\. (200 bytes)" || true)
+check "control/shutdown=<200 chars>: named with key and cut value, request cleared" \
+    "$(after "$DOMNAME" "$m" | grep -m1 'control/shutdown' || echo 'no warning'); control/shutdown now '${req}'" \
+    [ $r -eq 0 -a -z "$req" -a "$cut_" -ge 1 ]
+
+# Lost watch events (issue 12, defect 8): a burst of 600 keys under cpu/
+# overflows the event queue, and vcpu 7's "offline" in the middle of it is
+# lost with the rest; the rescan must still apply it, at any size of cpu/.
+m=$(mark "$DOMNAME")
+args_=$(awk -v xs="$XS" 'BEGIN { for (i = 1000; i < 1300; i++) printf "%s/cpu/%d x ", xs, i }')
+args2_=$(awk -v xs="$XS" 'BEGIN { for (i = 1300; i < 1600; i++) printf "%s/cpu/%d x ", xs, i }')
+# shellcheck disable=SC2086
+xenstore-write $args_ "$XS/cpu/7/availability" offline $args2_
+wait_after "$DOMNAME" "$m" 30 "cpus: online 7 [0 1 2 3 4 5 6]"
+r=$?
+lost=$(after "$DOMNAME" "$m" | grep -c 'watch events were lost' || true)
+check "600-key burst under cpu/: events lost, the rescan applies vcpu 7 offline" \
+    "lost-event warnings: $lost; minipv [$(guest_online "$DOMNAME" "$m")] xl [$(xl_online "$DOMID")]; $(after "$DOMNAME" "$m" | grep -m2 'rescan\|listing' | tr '\n' ' ')" \
+    [ $r -eq 0 -a "$lost" -ge 1 -a "$(xl_online "$DOMID")" = "0 1 2 3 4 5 6" ]
+# shellcheck disable=SC2046
+xenstore-rm $(awk -v xs="$XS" 'BEGIN { for (i = 1000; i < 1600; i++) printf "%s/cpu/%d ", xs, i }')
+m=$(mark "$DOMNAME")
+xenstore-write "$XS/cpu/7/availability" online
+wait_after "$DOMNAME" "$m" 30 "cpus: online 8 [0 1 2 3 4 5 6 7]"
+check "after the burst: vcpu 7 back online" "minipv [$(guest_online "$DOMNAME" "$m")] xl [$(xl_online "$DOMID")]" \
+    [ "$(xl_online "$DOMID")" = "0 1 2 3 4 5 6 7" ]
 
 # ---- console commands ----
 # shell_cmd NAME LINE EXPECT: type LINE, wait for EXPECT.
