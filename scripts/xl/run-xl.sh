@@ -86,7 +86,11 @@ dom0_cmd="console=hvc0 panic=-1 loglevel=4 $dom0_append"
 # Single-threaded TCG: on this 2-core box MTTCG is no faster idle and 2x
 # slower when anything else (a build, a fuzzer) runs next to it.
 accel=${XL_QEMU_ACCEL:-tcg,thread=single}
-qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -smp 2 -m 512
+# Guest RAM of the whole box (Xen + dom0's 192M + the domUs): bench/run's
+# scale step needs more for a Linux domU with 255 vCPUs.
+qmem=${XL_QEMU_MEM:-512}
+[[ $qmem =~ ^[0-9]+$ ]] && ((qmem >= 512 && qmem <= 8192)) || die "XL_QEMU_MEM '$qmem' must be 512-8192 (MiB)"
+qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -smp 2 -m "$qmem"
       -nodefaults -display none -no-reboot -serial stdio
       -kernel "$OUT/xen" -append "$xen_cmd"
       -initrd "$OUT/vmlinuz $dom0_cmd,$RUN/dom0.cpio")
