@@ -177,6 +177,10 @@ void kernel_start(struct start_info *si, uint64_t ho_va, uint64_t magic)
     if (bad)
         pr_warn("cmdline: %d word%s ignored", bad, bad == 1 ? "" : "s");
 
+    if (!smp_memory_fits()) {
+        result_report(RESULT_ERROR, "not enough memory for the vCPUs");
+        kernel_finish();
+    }
     toolstack_init();
     /* The boot context becomes the thread "main"; each cpu's idle thread runs cpu_idle_loop. */
     sched_init(cpu_idle_loop);

@@ -18,7 +18,7 @@ static struct {
  * selector bit on the port's notify vCPU.  A vCPU scanning a word must take
  * just its own ports, or it runs another cpu's IPI/timer handler.
  */
-static unsigned long cpu_ports[NR_CPUS][NR_PORTS / 64];
+static uint16_t port_owner[NR_PORTS];     /* logical cpu + 1; 0: none of ours */
 
 uint64_t xen_spurious_events;
 
@@ -41,12 +41,13 @@ void xen_upcall(void)
         while (sel) {
             unsigned w = (unsigned)__builtin_ctzl(sel);
             sel &= sel - 1;
-            unsigned long pend = READ_ONCE(s->evtchn_pending[w]) & ~READ_ONCE(s->evtchn_mask[w]) &
-                                 READ_ONCE(cpu_ports[pc->cpu][w]);
+            unsigned long pend = READ_ONCE(s->evtchn_pending[w]) & ~READ_ONCE(s->evtchn_mask[w]);
             while (pend) {
                 unsigned b = (unsigned)__builtin_ctzl(pend);
                 pend &= pend - 1;
                 uint32_t port = w * 64 + b;
+                if (READ_ONCE(port_owner[port]) != pc->cpu + 1)
+                    continue;           /* another cpu's: leave it pending for its owner */
                 /* Clear before handling: an event raised during the handler is not lost. */
                 clear_bit(b, &s->evtchn_pending[w]);
                 if (handlers[port].fn)
@@ -66,9 +67,7 @@ static int attach(uint32_t port, struct percpu *pc, evtchn_handler_t fn, void *a
     handlers[port].arg = arg;
     barrier();
     handlers[port].fn = fn;
-    for (unsigned c = 0; c < NR_CPUS; c++)
-        clear_bit(port % 64, &cpu_ports[c][port / 64]);
-    set_bit(port % 64, &cpu_ports[pc->cpu][port / 64]);
+    WRITE_ONCE(port_owner[port], (uint16_t)(pc->cpu + 1));
     xen_evtchn_unmask(port);
     return 0;
 }
@@ -109,8 +108,7 @@ int xen_evtchn_close(uint32_t port)
     xen_evtchn_mask(port);
     if (port < NR_PORTS) {
         handlers[port].fn = NULL;
-        for (unsigned c = 0; c < NR_CPUS; c++)
-            clear_bit(port % 64, &cpu_ports[c][port / 64]);
+        WRITE_ONCE(port_owner[port], 0);
     }
     return (int)hypercall_event_channel_op(EVTCHNOP_close, &op);
 }

@@ -22,7 +22,7 @@
 #define KEXEC_MAILBOX_VA    (KEXEC_WINDOW + 0x1000)
 #define KEXEC_MAILBOX_SIZE  128
 #define KEXEC_HANDOFF_VA    (KEXEC_WINDOW + 0x100000)
-#define KEXEC_HANDOFF_PAGES 48
+#define KEXEC_HANDOFF_PAGES 96     /* 1024 vCPUs' records and registers + a 16 KiB stack */
 
 /* The mailbox of one vCPU (offsets for arch/x86/kexec.S). */
 #define MB_GO        0      /* u32: the new kernel says come over */

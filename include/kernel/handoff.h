@@ -31,7 +31,7 @@
 #define HANDOFF_MAX_P2M    1024         /* p2m frames: 512 Ki pages, 2 GiB */
 #define HANDOFF_CMDLINE    1024
 #define HANDOFF_REASON     96
-#define HANDOFF_MAX_REGS   256          /* saved register sets (kdump): one per logical cpu */
+#define HANDOFF_MAX_REGS   NR_CPUS      /* saved register sets (kdump): one per logical cpu */
 #define HANDOFF_NREGS      27           /* struct user_regs_struct (Linux x86-64), in its order */
 
 enum handoff_kind { HANDOFF_KEXEC = 1, HANDOFF_CRASH = 2 };

@@ -63,6 +63,8 @@ void __noreturn ap_main(void *pc);
  * them and reports "smp: N of M vCPUs online in X us ...".
  */
 void smp_bringup(void);
+/* Before sched_init: is there memory for nr_cpus cpus?  false: said why (and how many fit). */
+bool smp_memory_fits(void);
 /*
  * Asked during bring-up for every AP; false leaves that vCPU OFFLINE but
  * present (a domU's xenstore says cpu/N/availability = offline when

@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TOPO_MAX_CPUS   256     /* >= NR_CPUS of the kernel */
+#define TOPO_MAX_CPUS   1024    /* >= NR_CPUS of the kernel */
 #define TOPO_BAD_ID     0xffffffffu /* x2APIC broadcast: never a real APIC ID */
 
 /* A requested shape; 0 = not given (derived from nr_cpus or defaulted). */

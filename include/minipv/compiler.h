@@ -38,9 +38,16 @@
 #define PAGE_SIZE  (1UL << PAGE_SHIFT)
 #define PAGE_MASK  (~(PAGE_SIZE - 1))
 
-/* Build-wide limits.  NR_CPUS bounds the cpu <-> vcpu map. */
+/*
+ * Build-wide limits.  NR_CPUS bounds the cpu <-> vcpu map: 1024, the most
+ * vCPUs libxl brings up at domain creation (its avail_vcpus bitmap check,
+ * tools/libs/light/libxl_create.c:217-219, bench/README.md).  Xen's own
+ * bound for PV is 8192 (MAX_VIRT_CPUS), but minipv binds 2 event channels
+ * per vCPU and the 2-level ABI has 4096 ports: past about 2040 vCPUs it
+ * would need FIFO event channels, which it does not implement.
+ */
 #ifndef NR_CPUS
-#define NR_CPUS 256
+#define NR_CPUS 1024
 #endif
 
 #endif

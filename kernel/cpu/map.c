@@ -128,7 +128,8 @@ void cpu_map_init(unsigned boot_vcpu, const unsigned long *must)
      * vCPU; the APs are the vCPUs we must use plus the lowest others, numbered
      * in cpu_order.
      */
-    unsigned aps[NR_CPUS], m = 0;
+    static unsigned aps[NR_CPUS];   /* boot cpu only, once per boot */
+    unsigned m = 0;
     for (unsigned v = 0; v < nr_vcpus && m < nr_cpus - 1; v++)
         if (v != boot_vcpu && must_use(must, v))
             aps[m++] = v;

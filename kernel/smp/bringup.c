@@ -157,6 +157,36 @@ static void report_left_out(void)
             pr_warn("smp: vcpu %u left out (%s)", v, why);
 }
 
+/*
+ * What each cpu costs, in pages, with n cpus in use: its stack (VMAP, with
+ * one page-table page per 128 stacks, rounded up to 1), its vCPU context
+ * (kmalloc: 5 KiB, two pages) and its two steal orders (n entries of 4
+ * bytes each: the scheduler's O(n) per cpu, n^2 in all).  Plus a fixed
+ * 1 MiB for the service, the suites' threads and the heap's first pages.
+ */
+#define MEM_FIXED_PAGES 256
+static unsigned long cpu_pages(unsigned long n)
+{
+    return STACK_PAGES + 1 + 2 + 2 * DIV_ROUND_UP(n * 4 + 16, PAGE_SIZE);
+}
+
+bool smp_memory_fits(void)
+{
+    unsigned long free = pages_free(), n = nr_cpus;
+    unsigned long need = MEM_FIXED_PAGES + n * cpu_pages(n);
+    if (need <= free)
+        return true;
+    unsigned long fit = n;
+    while (fit > 1 && MEM_FIXED_PAGES + fit * cpu_pages(fit) > free)
+        fit--;
+    /* Defined, named, at once: no cpu brought up, no half-built scheduler. */
+    pr_err("smp: %lu KiB free is too little for %lu cpus (about %lu KiB needed: %lu KiB per cpu "
+           "+ %lu KiB); give the domain about %lu MiB more, or nr_cpus=%lu fits",
+           free * 4, n, need * 4, cpu_pages(n) * 4, (unsigned long)MEM_FIXED_PAGES * 4,
+           DIV_ROUND_UP(need - free, 256), fit);
+    return false;
+}
+
 void smp_bringup(void)
 {
     struct percpu *bsp = this_cpu();
@@ -251,6 +281,9 @@ void smp_bringup(void)
     printk("smp: %u of %u vCPUs online in %llu us (boot cpu hypercalls %llu us, %s bring-up)",
            online, nr_vcpus, (unsigned long long)(smp_bringup_ns / 1000),
            (unsigned long long)(smp_boot_hcall_ns / 1000), bringup_names[opt_bringup]);
+    /* Memory with every cpu up (before the kexec region is armed): the bench's scale table. */
+    printk("bench: smp_mem cpus=%u online=%u total_kib=%lu used_kib=%lu free_kib=%lu", nr_cpus,
+           online, mm_total_pages * 4, (mm_total_pages - pages_free()) * 4, pages_free() * 4);
     atomic_store(&smp_go, 1);
     for_each_cpu(c, &cpu_online_mask)
         if (c != 0)

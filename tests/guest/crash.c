@@ -250,7 +250,7 @@ static unsigned stale_checks(struct stale_checks *s)
     failed += !s->runstate;
 
     /* Every vCPU takes NMIs again (one was inside its NMI handler when the crash stopped it). */
-    uint64_t before[NR_CPUS];
+    static uint64_t before[NR_CPUS];
     for_each_cpu(c, &cpu_online_mask) {
         before[c] = per_cpu(c)->nmis;
         hypercall_vcpu_op(VCPUOP_send_nmi, per_cpu(c)->vcpu_id, NULL);

@@ -174,7 +174,8 @@ static void burst(void)
     unsigned joined = 0, done = 0, short_sleeps = 0;
     struct cpumask ran;
     cpumask_zero(&ran);
-    unsigned per_cpu_threads[NR_CPUS] = { 0 };
+    static unsigned per_cpu_threads[NR_CPUS];
+    memset(per_cpu_threads, 0, sizeof(per_cpu_threads));
     for (unsigned i = 0; i < n; i++) {
         uint64_t t = now();
         w[i].rc = w[i].t ? thread_join_stats(w[i].t, t < deadline ? deadline - t : 0, &w[i].st)

@@ -90,7 +90,7 @@ static void torture_suite(void)
     ktap_begin(7);
 
     unsigned nw = nr_cpus;
-    struct thread *w[NR_CPUS];
+    static struct thread *w[NR_CPUS];
     for (unsigned i = 0; i < nw; i++)
         w[i] = thread_create(worker, (void *)(unsigned long)(i + 1), "torture", NULL);
     thread_sleep(50000000ULL);          /* the workers' stacks are taken: measure after */

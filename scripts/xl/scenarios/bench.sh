@@ -19,7 +19,17 @@
 PLAN=/guest/bench-plan
 LINUX_KERNEL=/guest/linux/vmlinux.gz
 LINUX_INITRD=/guest/linux/initrd.gz
-: "${BENCH_MINIPV_MEM:=32}"
+# minipv's memory: 32 MiB up to 255 vCPUs; above, 32 + N/8 MiB (per cpu a
+# stack, a context and steal orders of N entries; smp_memory_fits says what
+# it needs).  BENCH_MINIPV_MEM overrides.
+minipv_mem() {
+    if [ -n "${BENCH_MINIPV_MEM:-}" ]; then echo "$BENCH_MINIPV_MEM"
+    elif [ "$1" -le 255 ]; then echo 32
+    else echo $((32 + $1 / 8)); fi
+}
+# Ports: minipv binds 2 per vCPU (timer VIRQ, IPI) + console + xenstore;
+# libxl's default max_event_channels (1023) holds about 510 vCPUs.
+minipv_evtchn() { [ "$1" -le 500 ] || echo "max_event_channels = 4095"; }
 : "${BENCH_POLL_S:=0.02}"
 # Linux under TCG with many vCPUs on 2 physical CPUs: RCU stall and lockup
 # reports (backtraces of every cpu, over and over) would flood the console
@@ -67,12 +77,19 @@ write_cfg() {
             echo "extra = \"console=hvc0 $BENCH_LINUX_EXTRA bench.mode=$4 bench.cycles=4\"" ;;
         flat|tree)
             echo "kernel = \"/guest/minipv\""
-            echo "memory = $BENCH_MINIPV_MEM"
+            echo "memory = $(minipv_mem "$2")"
+            minipv_evtchn "$2"
             echo "extra = \"test=service bringup=$1\"" ;;
         latency)
             echo "kernel = \"/guest/minipv\""
-            echo "memory = $BENCH_MINIPV_MEM"
+            echo "memory = $(minipv_mem "$2")"
+            minipv_evtchn "$2"
             echo "extra = \"test=bench exit=poweroff\"" ;;
+        mem*)       # memprobe: memory in MiB after "mem", no kexec region (its size follows memory)
+            echo "kernel = \"/guest/minipv\""
+            echo "memory = ${1#mem}"
+            minipv_evtchn "$2"
+            echo "extra = \"crashkernel=0 bringup=tree exit=poweroff\"" ;;
         esac
     } >"$_c"
     echo "$_c"
@@ -178,7 +195,7 @@ step_boot() {
         mem=$(linux_mem "$n")
     else
         tmo=60 online_pat="vCPUs online in" ready_pat="service: ready"
-        mem=$BENCH_MINIPV_MEM
+        mem=$(minipv_mem "$n")
     fi
     if ! bench_create "$cfg" "$name"; then
         missing xl_boot "$g" "$n" "$rep" create_failed
@@ -256,6 +273,68 @@ step_hotplug() {
     done
 }
 
+# ---- memprobe N: the least memory minipv boots N vCPUs in ----
+# Three boots: one far too small (its refusal names what it needs), one at
+# that figure (must bring every vCPU up), one 1 MiB below it (must be
+# refused with the message, not hang or crash).  No kexec region
+# (crashkernel=0): it would take a share of whatever memory is given.
+probe_boot() {    # probe_boot N MIB: sets PROBE=online|refused|failed, PROBE_LINE
+    _name=mp-$1-$2
+    _cfg=$(write_cfg "mem$2" "$1" "$_name" "")
+    PROBE=failed PROBE_LINE=
+    if ! bench_create "$_cfg" "$_name"; then
+        PROBE_LINE="xl create: $(grep -v '^Parsing' /tmp/create.out | tail -n 1)"
+        finish_dom "$_name"
+        return
+    fi
+    if seen_ms "$_name" 0 "Test result:" $((60 + $1 / 4)) >/dev/null; then
+        _f=$(console_log "$_name")
+        if grep -q "smp: .* too little for" "$_f"; then
+            PROBE=refused PROBE_LINE=$(grep -m1 -o "smp: .* too little for.*" "$_f")
+        elif grep -q "smp: $1 of $1 vCPUs online" "$_f" && grep -q 'Test result: SUCCESS' "$_f"; then
+            PROBE=online PROBE_LINE=$(grep -m1 -o 'bench: smp_mem.*' "$_f")
+        else
+            PROBE_LINE=$(grep -m1 -o 'PANIC on cpu.*\|Test result: .*' "$_f")
+        fi
+    else
+        PROBE_LINE="no result line in $((60 + $1 / 4)) s: $(tail -n 1 "$(console_log "$_name")")"
+    fi
+    finish_dom "$_name$([ "$PROBE" = failed ] && echo :fail)"
+}
+step_memprobe() {
+    n=$1
+    # Up from 8 MiB (or from what a refusal at 8 says it needs) to a boot
+    # that brings all N up, then down 1 MiB at a time to the first failure.
+    m=8
+    probe_boot "$n" $m
+    if [ "$PROBE" = refused ]; then
+        hint=$(echo "$PROBE_LINE" | sed -n 's/.*(about \([0-9]*\) KiB needed.*/\1/p')
+        lo=$(((${hint:-8192} + 1023) / 1024))
+        m=$lo
+        while :; do
+            probe_boot "$n" "$m"
+            [ "$PROBE" = online ] && break
+            [ "$PROBE" = refused ] && [ "$m" -lt $((lo + 64)) ] ||
+                { missing xl_memprobe minipv "$n" "" "at_${m}MiB:$PROBE"; echo "| $PROBE_LINE"; return; }
+            m=$((m + 1 + (m - lo)))      # 1, 2, 4 ... MiB more: the fixed part is a few MiB
+        done
+    elif [ "$PROBE" != online ]; then
+        missing xl_memprobe minipv "$n" "" "at_8MiB:$PROBE"
+        echo "| $PROBE_LINE"
+        return
+    fi
+    ok_line=$PROBE_LINE b=$m
+    while [ "$b" -gt 1 ]; do
+        probe_boot "$n" $((b - 1))
+        [ "$PROBE" = online ] || break
+        b=$((b - 1)) ok_line=$PROBE_LINE
+    done
+    # What fails below: minipv's refusal (named, at once) or the toolstack's own limit.
+    why=$(echo "$PROBE_LINE" | tr '"' "'")
+    echo "bench: xl_memprobe guest=minipv vcpus=$n status=ok min_mb=$b below=$PROBE" \
+         "used_kib=$(kv "$ok_line" used_kib) total_kib=$(kv "$ok_line" total_kib) why=\"$why\""
+}
+
 # ---- latency N: minipv test=bench ----
 step_latency() {
     n=$1 name=lat-$1
@@ -286,6 +365,7 @@ while read -r kind a b c d; do
     ''|'#'*) continue ;;
     boot) echo "scenario: step boot $a $b $c $d"; step_boot "$a" "$b" "$c" "$d" ;;
     latency) echo "scenario: step latency $a"; step_latency "$a" ;;
+    memprobe) echo "scenario: step memprobe $a"; step_memprobe "$a" ;;
     set)    # set BENCH_NAME VALUE...: a scenario setting (BENCH_DUMP=all, ...)
         case $a in BENCH_[A-Z_]*) eval "$a=\"\$b\${c:+ \$c}\${d:+ \$d}\"" ;; *) echo "bench: scenario status=missing why=bad_setting_$a" ;; esac ;;
     *) echo "bench: scenario status=missing why=bad_plan_line_$kind" ;;
