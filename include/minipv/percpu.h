@@ -19,6 +19,8 @@ struct percpu {
     volatile int state;               /* enum cpu_state: only via cpu_state_cas/_set (kernel/cpu) */
     int fail_code;                    /* why FAILED: Xen error or timeout */
     const char *fail_what;            /* or this, when it was our own doing (no memory) */
+    const char *volatile bringup_step; /* how far its own bring-up got (for a timeout's report) */
+    volatile int started_by;          /* the cpu that started it last (valid once bringup_step is set) */
     volatile int park_why;            /* enum park_why of the last park (kernel/smp) */
     bool initialised;                 /* Xen has a context for it: VCPUOP_up resumes it */
     /* events (kernel/cpu/events.c) */

@@ -61,6 +61,7 @@ int smp_start_cpu(struct percpu *pc, uint64_t *hcall_ns)
 
     ASSERT(cpu_state(pc) == CPU_STARTING);
     pc->fail_what = NULL;
+    pc->bringup_step = "its starter: begun";
     if (pc->initialised) {
         /* Xen has its context (parked here, or by the kernel before a kexec): it resumes. */
         rc = (int)TIMED(hcall_ns, hypercall_vcpu_op(VCPUOP_up, vcpu, NULL));
@@ -72,6 +73,7 @@ int smp_start_cpu(struct percpu *pc, uint64_t *hcall_ns)
         pc->fail_what = "no memory for its stack";
         goto fail;
     }
+    pc->bringup_step = "its starter: kmalloc of the context";
     ctxt = kmalloc(sizeof(*ctxt));
     if (!ctxt) {
         pc->fail_what = "no memory for its vCPU context";
@@ -79,6 +81,7 @@ int smp_start_cpu(struct percpu *pc, uint64_t *hcall_ns)
     }
     /* Xen rule: vCPUs >= 32 must register vcpu_info before VCPUOP_initialise.
      * It can be done once per vCPU only: a retry after a failure skips it. */
+    pc->bringup_step = "its starter: register_vcpu_info";
     if (!pc->vcpu_info_maddr) {
         rc = (int)TIMED(hcall_ns, xen_register_vcpu_info(pc));
         if (rc)
@@ -87,14 +90,17 @@ int smp_start_cpu(struct percpu *pc, uint64_t *hcall_ns)
     arch_vcpu_context(ctxt, pc, ap_main);
     if (vcpu == opt_fail_vcpu)
         ctxt->ctrlreg[3] = 0;       /* Xen rejects a context with no valid L4 */
+    pc->bringup_step = "its starter: VCPUOP_initialise";
     /* Xen rule: once per vCPU for the life of the domain (then -EEXIST). */
     rc = (int)TIMED(hcall_ns, hypercall_vcpu_op(VCPUOP_initialise, vcpu, ctxt));
     if (rc)
         goto fail;
     pc->initialised = true;
+    pc->bringup_step = "its starter: VCPUOP_up";
     rc = (int)TIMED(hcall_ns, hypercall_vcpu_op(VCPUOP_up, vcpu, NULL));
     if (rc)
         goto fail;
+    pc->bringup_step = "its starter: done, waiting for Xen to run it";
     kfree(ctxt);
     return 0;
 fail:
@@ -108,8 +114,10 @@ fail:
 static void start_if_offline(unsigned cpu, uint64_t *hcall_ns)
 {
     struct percpu *pc = per_cpu(cpu);
-    if (cpu_wanted(cpu) && cpu_state_cas(pc, CPU_OFFLINE, CPU_STARTING))
+    if (cpu_wanted(cpu) && cpu_state_cas(pc, CPU_OFFLINE, CPU_STARTING)) {
+        pc->started_by = (int)this_cpu()->cpu;
         smp_start_cpu(pc, hcall_ns);
+    }
 }
 
 static unsigned tree_parent(unsigned cpu) { return (cpu - 1) / 2; }
@@ -187,6 +195,20 @@ bool smp_memory_fits(void)
     return false;
 }
 
+/* Xen's runstate of any vCPU of ours, in words. */
+static void runstate_text(unsigned vcpu, char *buf, size_t len)
+{
+    static const char *const names[] = { "running", "runnable", "blocked", "offline" };
+    struct vcpu_runstate_info rs;
+    if (hypercall_vcpu_op(VCPUOP_get_runstate_info, vcpu, &rs) || rs.state >= 4) {
+        snprintf(buf, len, "Xen: runstate unknown");
+        return;
+    }
+    snprintf(buf, len, "Xen: %s, %llu ms running, %llu ms blocked", names[rs.state],
+             (unsigned long long)(rs.time[RUNSTATE_running] / 1000000),
+             (unsigned long long)(rs.time[RUNSTATE_blocked] / 1000000));
+}
+
 void smp_bringup(void)
 {
     struct percpu *bsp = this_cpu();
@@ -245,7 +267,14 @@ void smp_bringup(void)
             }
             break;
         }
-        cpu_relax();
+        /*
+         * Sleep 1 ms, not spin: the vCPUs we wait for (and their tree
+         * starters) may be queued behind us on our physical CPU.  Seen on
+         * the QEMU bed at 138 vCPUs: a starter runnable for the whole 30 s
+         * bound, 0.2 s run, while this loop spun.
+         */
+        struct sched_poll poll = { .nr_ports = 0, .timeout = xen_system_time() + 1000000 };
+        hypercall_sched_op(SCHEDOP_poll, &poll);
     }
     smp_boot_hcall_ns = hcall;
 
@@ -267,8 +296,20 @@ void smp_bringup(void)
                    cpumask_test(&held, c) ? "it was offline before the jump" :
                    "not available (xenstore)");
         } else if (pc->fail_code == -ETIMEDOUT) {
-            pr_err("smp: cpu %u (vcpu %u) %s: not ONLINE within smp_timeout_ms=%llu", c,
-                   pc->vcpu_id, cpu_state_name(s), (unsigned long long)opt_smp_timeout_ms);
+            /* Where it got to, and what Xen says it (and its starter) did: never ran, spun, blocked. */
+            char xen[96], starter[128] = "";
+            runstate_text(pc->vcpu_id, xen, sizeof(xen));
+            int by = pc->started_by;
+            if (pc->bringup_step && by >= 0 && (unsigned)by < nr_cpus) {
+                char sx[96];
+                runstate_text(per_cpu((unsigned)by)->vcpu_id, sx, sizeof(sx));
+                snprintf(starter, sizeof(starter), "; its starter cpu %d %s: %s", by,
+                         cpu_state_name(cpu_state(per_cpu((unsigned)by))), sx);
+            }
+            pr_err("smp: cpu %u (vcpu %u) %s: not ONLINE within smp_timeout_ms=%llu (its bring-up "
+                   "got to: %s; %s%s)", c, pc->vcpu_id, cpu_state_name(s),
+                   (unsigned long long)opt_smp_timeout_ms,
+                   pc->bringup_step ? pc->bringup_step : "nothing: nobody started it", xen, starter);
         } else if (pc->fail_what) {
             pr_err("smp: cpu %u (vcpu %u) %s: %s", c, pc->vcpu_id, cpu_state_name(s),
                    pc->fail_what);

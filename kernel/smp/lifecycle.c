@@ -32,15 +32,20 @@ const char *park_why_name(int why)
 int cpu_bringup(struct percpu *pc)
 {
     /* First: until the GS base is ours, this_cpu() may be an earlier kernel's. */
+    pc->bringup_step = "takeover (trap table, callbacks, stack, GDT)";
     arch_cpu_takeover(pc);
+    pc->bringup_step = "quiesce (timers, runstate and time areas)";
     xen_vcpu_quiesce(pc);
+    pc->bringup_step = "events (VIRQ_TIMER, IPI channels)";
     int rc = cpu_events_init(pc);
     if (rc) {
         pc->fail_code = rc;
         cpu_state_cas(pc, CPU_STARTING, CPU_FAILED);   /* or the waiter got there first */
         return rc;
     }
+    pc->bringup_step = "scheduler";
     sched_cpu_up(pc->cpu);
+    pc->bringup_step = "online";
     pc->online_at = xen_system_time();
     cpumask_set(&cpu_online_mask, pc->cpu);
     /*

@@ -72,4 +72,10 @@ expect_outcome "silent suite" 2
 expect_line "silent: says why" 'result: no status reported: the run proved nothing'
 expect_count "silent: one result line, ERROR" '^Test result: ERROR$' 1
 
+# Fewer cpus than asked for is a FAILURE of the boot suite, never a quiet SUCCESS.
+boot boot-one-failed 4 test=boot fail_vcpu=2
+expect_outcome "boot suite with vcpu 2 failing" 1
+expect_line "boot suite: names the cpu that did not come up" \
+    'not ok 1 every cpu in use came online .*3 of 4 online; 1 did not come up, the first cpu 2 \(vcpu 2\) FAILED'
+
 done_testing

@@ -82,9 +82,30 @@ static void check_events_and_timer(void)
           (unsigned long long)late);
 }
 
+/* Never fewer cpus than asked for without a loud FAILURE (Linux 6.9's misfire went unnoticed). */
+static void check_all_up(void)
+{
+    unsigned online = 0, bad = 0, first_bad = 0;
+    int first_state = CPU_OFFLINE;
+    for (unsigned c = 0; c < nr_cpus; c++) {
+        int s = cpu_state(per_cpu(c));
+        online += s == CPU_ONLINE;
+        if (s == CPU_FAILED || s == CPU_LOST || s == CPU_STARTING) {
+            if (!bad++) {
+                first_bad = c;
+                first_state = s;
+            }
+        }
+    }
+    CHECK(!bad, "every cpu in use came online (none FAILED, LOST or STARTING)",
+          "%u of %u online; %u did not come up, the first cpu %u (vcpu %u) %s", online, nr_cpus,
+          bad, first_bad, per_cpu(first_bad)->vcpu_id, cpu_state_name(first_state));
+}
+
 static void boot_suite(void)
 {
-    ktap_begin(7);
+    ktap_begin(8);
+    check_all_up();
     CHECK(!memcmp(xen_start_info->magic, "xen-3.0-x86_64", 14), "start_info magic",
           "got '%.32s'", xen_start_info->magic);
     check_time();
