@@ -22,7 +22,7 @@ expect_count "bad cmdline: loglevel=banana named once" \
 expect_count "bad cmdline: nosuchoption=1 named once" "cmdline: unknown option 'nosuchoption=1' ignored" 1
 expect_count "bad cmdline: cpu_order=sideways named with choices" \
     "cmdline: bad value 'sideways' for cpu_order= \(expected identity\|reverse\|interleave\); ignored" 1
-expect_count "bad cmdline: nr_cpus=0 out of range" "cmdline: bad value '0' for nr_cpus= \(expected 1\.\.256\)" 1
+expect_count "bad cmdline: nr_cpus=0 out of range" "cmdline: bad value '0' for nr_cpus= \(expected 1\.\.1024\)" 1
 expect_line "bad cmdline: count of ignored words" 'cmdline: 4 words ignored'
 expect_line "bad cmdline: loglevel keeps its default" 'option loglevel=7 \(default\)'
 expect_line "bad cmdline: good word applied" 'option exit=reboot$'
@@ -37,7 +37,7 @@ boot cmdline-cut 4 $pad nr_cpus=12
 expect_outcome "cut cmdline" 0
 expect_count "cut cmdline: named with the word it cut" \
     "cmdline: line fills the 1024-byte buffer \(Xen passes at most 1023 bytes\), probably cut: its last word 'nr_cpus=1' \(9 characters\) is refused" 1
-expect_line "cut cmdline: nr_cpus keeps its default" 'option nr_cpus=256 \(default\)'
+expect_line "cut cmdline: nr_cpus keeps its default" 'option nr_cpus=1024 \(default\)'
 expect_line "cut cmdline: all 4 vCPUs online, not 1" 'smp: 4 of 4 vCPUs online'
 
 # Empty and over-long values: a bad value, named, default kept (defect 11);

@@ -85,6 +85,12 @@ write_cfg() {
             echo "memory = $(minipv_mem "$2")"
             minipv_evtchn "$2"
             echo "extra = \"test=bench exit=poweroff\"" ;;
+        crash*)     # kexec / kdump / xl restart: the service, kdump on or off
+            echo "kernel = \"/guest/minipv\""
+            echo "memory = $(minipv_mem "$2")"
+            minipv_evtchn "$2"
+            [ "$1" = crashrestart ] && echo 'on_crash = "restart"'
+            echo "extra = \"test=service bringup=tree $([ "$1" = crashrestart ] && echo kdump=no)\"" ;;
         mem*)       # memprobe: memory in MiB after "mem", no kexec region (its size follows memory)
             echo "kernel = \"/guest/minipv\""
             echo "memory = ${1#mem}"
@@ -335,6 +341,57 @@ step_memprobe() {
          "used_kib=$(kv "$ok_line" used_kib) total_kib=$(kv "$ok_line" total_kib) why=\"$why\""
 }
 
+# ---- kexec N / kdump N / restart N: minipv after a jump or a crash ----
+# kexec: console `kexec`; the old kernel's first-boot bring-up and the new
+#   kernel's jump -> all online, both from the same boot, and dom0's
+#   command -> "service: ready".
+# kdump: console `crash panic 1`: the crash kernel's crash -> ready, the
+#   vmcore's size and write time (through the console ring), then
+#   kdump_then=kexec; dom0's command -> the fresh kernel's "service: ready".
+# restart: the peer: kdump=no and on_crash="restart": xl destroys the
+#   crashed domain and builds a new one; dom0's command -> its "service: ready".
+step_jump() {
+    what=$1 n=$2 name=j-$1-$2
+    cfg=$(write_cfg "$([ "$what" = restart ] && echo crashrestart || echo crash)" "$n" "$name" "")
+    if ! bench_create "$cfg" "$name"; then
+        missing "xl_$what" minipv "$n" "" create_failed
+        finish_dom "$name:fail"
+        return
+    fi
+    seen_ms "$name" 0 "service: ready" $((60 + n / 8)) >/dev/null ||
+        { missing "xl_$what" minipv "$n" "" no_first_ready; finish_dom "$name:fail"; return; }
+    first=$(grep -F -m1 "vCPUs online in" "$(console_log "$name")" | sed -n 's/.*online in \([0-9]*\) us.*/\1/p')
+    # first boot, guest clock: start_info report -> all online (the kexec's jump -> all online is the same span)
+    first_on=$(diff_ms "$(mp_t_us "$name" "vCPUs online in")" "$(mp_start_us "$name")")
+    m=$(mark "$name")
+    case $what in
+    kexec) cmd=kexec bound=$((60 + n / 4)) ;;
+    kdump) cmd="crash panic $((n > 1 ? 1 : 0))" bound=$((180 + n)) ;;
+    restart) cmd="crash panic $((n > 1 ? 1 : 0))" bound=$((90 + n / 4)) ;;
+    esac
+    T_UNPAUSE=$(now_ns)
+    console_cmd "$DOMID" "$cmd"
+    if ! d_ms=$(seen_ms "$name" "$m" "service: ready" "$bound"); then
+        missing "xl_$what" minipv "$n" "" "no_ready_in_${bound}s"
+        finish_dom "$name:fail"
+        return
+    fi
+    sleep 0.3
+    f=$(console_log "$name")
+    extra=
+    case $what in
+    kexec) l=$(after "$name" "$m" | grep -a -m1 -o 'bench: kexec .*')
+           extra="jump_to_online_us=$(kv "$l" jump_to_online_us)" ;;
+    kdump) l=$(after "$name" "$m" | grep -a -m1 -o 'bench: kdump .*')
+           v=$(after "$name" "$m" | grep -a -m1 -o 'bench: vmcore .*')
+           extra="crash_to_ready_us=$(kv "$l" crash_to_ready_us) jump_to_online_us=$(kv "$l" jump_to_online_us) vmcore_bytes=$(kv "$v" bytes) vmcore_write_ms=$(kv "$v" write_ms) crash_to_written_ms=$(kv "$v" crash_to_written_ms)" ;;
+    restart) DOMID=$(xl domid "$name" 2>/dev/null)
+             extra="new_bringup_us=$(after "$name" "$m" | grep -a -m1 'vCPUs online in' | sed -n 's/.*online in \([0-9]*\) us.*/\1/p')" ;;
+    esac
+    echo "bench: xl_$what guest=minipv vcpus=$n status=ok first_bringup_us=$first first_start_to_online_ms=$first_on dom0_cmd_to_ready_ms=$d_ms $extra"
+    finish_dom "$name"
+}
+
 # ---- latency N: minipv test=bench ----
 step_latency() {
     n=$1 name=lat-$1
@@ -366,6 +423,7 @@ while read -r kind a b c d; do
     boot) echo "scenario: step boot $a $b $c $d"; step_boot "$a" "$b" "$c" "$d" ;;
     latency) echo "scenario: step latency $a"; step_latency "$a" ;;
     memprobe) echo "scenario: step memprobe $a"; step_memprobe "$a" ;;
+    kexec|kdump|restart) echo "scenario: step $kind $a"; step_jump "$kind" "$a" ;;
     set)    # set BENCH_NAME VALUE...: a scenario setting (BENCH_DUMP=all, ...)
         case $a in BENCH_[A-Z_]*) eval "$a=\"\$b\${c:+ \$c}\${d:+ \$d}\"" ;; *) echo "bench: scenario status=missing why=bad_setting_$a" ;; esac ;;
     *) echo "bench: scenario status=missing why=bad_plan_line_$kind" ;;
