@@ -91,7 +91,7 @@ torture: deps all
 # Every parser's fuzzer, 10^7 runs each (FUZZ_JOBS workers of FUZZ_RUNS/FUZZ_JOBS),
 # niced; new inputs land in build/fuzz/TARGET/corpus (scripts/fuzz.sh TARGET --merge
 # folds them into tests/fuzz/corpus_TARGET).
-FUZZ_TARGETS := xenstore_wire service cmdline topology
+FUZZ_TARGETS := xenstore_wire service cmdline topology handoff vmcore_stream
 fuzz:
 	@jobs=$${FUZZ_JOBS:-2}; runs=$$(( $${FUZZ_RUNS:-10000000} / jobs )); \
 	for t in $(FUZZ_TARGETS); do \

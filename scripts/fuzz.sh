@@ -4,7 +4,7 @@
 #
 #   scripts/fuzz.sh TARGET RUNS [JOBS] [SECONDS]
 #
-# TARGET: cmdline | topology | xenstore_wire | service (tests/fuzz/fuzz_TARGET.c,
+# TARGET: cmdline | topology | xenstore_wire | service | handoff | vmcore_stream (tests/fuzz/fuzz_TARGET.c,
 # seeds in tests/fuzz/corpus_TARGET).  RUNS is per job; JOBS > 1 runs that many
 # workers in parallel, each with its own copy of the corpus.  SECONDS (if
 # given) bounds each worker's run.  New inputs are kept in build/fuzz/TARGET/corpus,

@@ -65,6 +65,8 @@ void __noreturn ap_main(void *pc);
 void smp_bringup(void);
 /* Before sched_init: is there memory for nr_cpus cpus?  false: said why (and how many fit). */
 bool smp_memory_fits(void);
+/* The pages smp_memory_fits asks to be free for n cpus (a kexec region is sized by it). */
+unsigned long smp_memory_need(unsigned long n);
 /*
  * Asked during bring-up for every AP; false leaves that vCPU OFFLINE but
  * present (a domU's xenstore says cpu/N/availability = offline when

@@ -45,9 +45,8 @@ static unsigned long pages_needed(unsigned long image_pages)
     unsigned long n = nr_pages;
     unsigned long mb = DIV_ROUND_UP((unsigned long)nr_vcpus * KEXEC_MAILBOX_SIZE, PAGE_SIZE);
     unsigned long bitmap = DIV_ROUND_UP(DIV_ROUND_UP(MIN(n, LINEAR_MAX_PAGES), 64) * 8, PAGE_SIZE);
-    /* Per vCPU: a stack, and the scheduler's steal orders (2 x nr_vcpus entries of 4 bytes). */
-    unsigned long percpu = (unsigned long)nr_vcpus * (STACK_PAGES + 2) +
-                           DIV_ROUND_UP((unsigned long)nr_vcpus * nr_vcpus * 8, PAGE_SIZE);
+    /* Per vCPU (stack, context, steal orders): what the new kernel's smp_memory_fits asks. */
+    unsigned long percpu = smp_memory_need(nr_vcpus);
     return image_pages + 1 + DIV_ROUND_UP(n * 8, PAGE_SIZE) + 1 + mb + KEXEC_HANDOFF_PAGES +
            8 + bitmap + percpu + 512 /* 2 MiB: heap, tables of the linear map, dump buffers */;
 }

@@ -365,7 +365,9 @@ int handoff_decode(const void *buf, size_t size, struct handoff *h, char *err, s
             if (len == 0 || len > HANDOFF_CMDLINE || p[len - 1] != 0)
                 return refuse(err, errlen, "record CMDLINE: %u bytes, want 1..%u ending in NUL",
                               len, HANDOFF_CMDLINE);
-            memcpy(h->cmdline, p, len);
+            /* As a string: what follows its first NUL is not kept (one handoff, one reading). */
+            memset(h->cmdline, 0, sizeof(h->cmdline));
+            memcpy(h->cmdline, p, strnlen((const char *)p, len));
             break;
         case REC_XENSTORE:
             if (fixed(p, len, XENSTORE_LEN, t, sizeof(t), type, err, errlen))
@@ -383,8 +385,8 @@ int handoff_decode(const void *buf, size_t size, struct handoff *h, char *err, s
             break;
         case REC_CRASH:
             /* v1 is the reason alone; the crash time came after it. */
-            memcpy(h->reason, p, MIN((size_t)len, (size_t)HANDOFF_REASON - 1));
-            h->reason[HANDOFF_REASON - 1] = 0;
+            memset(h->reason, 0, sizeof(h->reason));
+            memcpy(h->reason, p, strnlen((const char *)p, MIN((size_t)len, (size_t)HANDOFF_REASON - 1)));
             if (len >= HANDOFF_REASON + 8)
                 h->crash_time_ns = get64(p + HANDOFF_REASON);
             break;

@@ -178,14 +178,19 @@ static unsigned long cpu_pages(unsigned long n)
     return STACK_PAGES + 1 + 2 + 2 * DIV_ROUND_UP(n * 4 + 16, PAGE_SIZE);
 }
 
+unsigned long smp_memory_need(unsigned long n)
+{
+    return MEM_FIXED_PAGES + n * cpu_pages(n);
+}
+
 bool smp_memory_fits(void)
 {
     unsigned long free = pages_free(), n = nr_cpus;
-    unsigned long need = MEM_FIXED_PAGES + n * cpu_pages(n);
+    unsigned long need = smp_memory_need(n);
     if (need <= free)
         return true;
     unsigned long fit = n;
-    while (fit > 1 && MEM_FIXED_PAGES + fit * cpu_pages(fit) > free)
+    while (fit > 1 && smp_memory_need(fit) > free)
         fit--;
     /* Defined, named, at once: no cpu brought up, no half-built scheduler. */
     pr_err("smp: %lu KiB free is too little for %lu cpus (about %lu KiB needed: %lu KiB per cpu "

@@ -15,7 +15,7 @@ done
 # Every parser's fuzzer (libFuzzer + ASan + UBSan, scripts/fuzz.sh): a short
 # run each, from the corpus kept in the tree; `make fuzz` runs 10^7 each.
 # Runs per target: cmdline is the slowest (about 10^4 execs/s).
-for tr in cmdline:30000 topology:200000 xenstore_wire:200000 service:200000; do
+for tr in cmdline:30000 topology:200000 xenstore_wire:200000 service:200000 handoff:200000 vmcore_stream:200000; do
     t=${tr%%:*}
     runs=${FUZZ_RUNS:-${tr#*:}}
     if ! command -v clang >/dev/null 2>&1; then
