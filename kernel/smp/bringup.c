@@ -27,7 +27,13 @@ KOPT_UINT(smp_timeout_ms, "smp_timeout_ms", opt_smp_timeout_ms, 1, 600000,
           "an AP not ONLINE this long after bring-up starts is FAILED");
 static uint64_t opt_fail_vcpu = MAX_VCPU_ID;   /* = none */
 KOPT_UINT(fail_vcpu, "fail_vcpu", opt_fail_vcpu, 0, MAX_VCPU_ID,
-          "test: this vcpu gets an invalid context so VCPUOP_initialise fails (4096: none)");
+          "test: this vcpu fails its first start, as fail_how= says (4096: none)");
+static const char *const fail_how_names[] = { "xen", "stack", NULL };
+enum { FAIL_XEN, FAIL_STACK };
+static int opt_fail_how = FAIL_XEN;
+KOPT_ENUM(fail_how, "fail_how", opt_fail_how, fail_how_names,
+          "test: how fail_vcpu= fails: xen (an invalid context: VCPUOP_initialise refuses it) | "
+          "stack (no stack at boot, as when memory ran out)");
 
 int smp_fail_vcpu(void)
 {
@@ -88,7 +94,7 @@ int smp_start_cpu(struct percpu *pc, uint64_t *hcall_ns)
             goto fail;
     }
     arch_vcpu_context(ctxt, pc, ap_main);
-    if (vcpu == opt_fail_vcpu)
+    if (vcpu == opt_fail_vcpu && opt_fail_how == FAIL_XEN)
         ctxt->ctrlreg[3] = 0;       /* Xen rejects a context with no valid L4 */
     pc->bringup_step = "its starter: VCPUOP_initialise";
     /* Xen rule: once per vCPU for the life of the domain (then -EEXIST). */
@@ -230,7 +236,7 @@ void smp_bringup(void)
         if (vcpu_available_hook && !vcpu_available_hook(pc->vcpu_id))
             cpumask_set(&unavailable, c);
         /* Stacks first, so the timed part is the hypercalls and the APs' own setup. */
-        if (!pc->stack_top)
+        if (!pc->stack_top && !(pc->vcpu_id == opt_fail_vcpu && opt_fail_how == FAIL_STACK))
             pc->stack_top = stack_alloc(STACK_PAGES);
     }
 

@@ -90,4 +90,20 @@ ktap "fail_vcpu=3"
 expect_line "fail_vcpu=3: named with Xen's error" 'smp: cpu 3 \(vcpu 3\) FAILED: Xen error -[0-9]+'
 expect_line "fail_vcpu=3: 7 of 8 online" 'smp: 7 of 8 vCPUs online'
 
+
+# Our own failure is named as ours, not as a Xen error (defect 10: "Xen error -12"
+# when minipv's stack allocation failed); fail_how=stack withholds the stack at boot.
+boot smp-failstack 8 test=smp fail_vcpu=3 fail_how=stack
+expect_outcome "fail_vcpu=3 fail_how=stack (expected by the test)" 0
+ktap "fail_vcpu=3 fail_how=stack"
+expect_line "fail_how=stack: named as minipv's own" 'smp: cpu 3 \(vcpu 3\) FAILED: no memory for its stack'
+expect_no_line "fail_how=stack: not called a Xen error" 'FAILED: Xen error'
+
+# The boot matrix's tree case (seed 7302): a starter queued behind the boot
+# cpu's spinning wait lost 1-7 APs in about 1 boot of 4.  The boot suite
+# fails on any cpu not ONLINE.
+boot smp-tree-138 138 test=boot bringup=tree topology=2s2d3c1t
+expect_outcome "tree at 138 vCPUs, topology=2s2d3c1t" 0
+expect_line "tree at 138: 138 of 138 online" 'smp: 138 of 138 vCPUs online'
+
 done_testing

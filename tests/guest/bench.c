@@ -24,6 +24,7 @@
  *   hotplug_cycle     cpu_down + cpu_up of one AP
  */
 #include <kernel/test.h>
+#include "machine.h"
 #include <kernel/smp.h>
 #include <kernel/sched.h>
 #include <xenpv/xenpv.h>
@@ -185,18 +186,6 @@ static void ipi_rtt(void)
 
 /* ---- all-to-all ---- */
 
-static void ping_all(void *arg)
-{
-    (void)arg;
-    unsigned me = smp_processor_id();
-    for_each_cpu(d, &cpu_online_mask) {
-        if (d == me)
-            continue;
-        cpumask_set(&ping_from[d], me);
-        send_ipi(d, IPI_PING);
-    }
-}
-
 static void ipi_all(void)
 {
     unsigned online = cpumask_weight(&cpu_online_mask);
@@ -210,7 +199,7 @@ static void ipi_all(void)
         for (unsigned c = 0; c < NR_CPUS; c++)
             cpumask_zero(&ping_seen[c]);
         uint64_t t0 = xen_system_time(), t1;
-        int missing = call_on_all(ping_all, NULL);
+        int missing = call_on_all(machine_ping_all, NULL);
         unsigned complete;
         do {
             complete = 0;

@@ -5,6 +5,7 @@
  * cross-call, and Xen accepts a timer it arms with its own vcpu id.
  */
 #include <kernel/test.h>
+#include "machine.h"
 #include <kernel/smp.h>
 #include <xenpv/xenpv.h>
 #include <xenpv/hypercall.h>
@@ -24,19 +25,6 @@ static bool cpu_whole(unsigned c)
            call_on_cpu(c, probe, NULL) == 0 && answered[c] == 1;
 }
 
-/* Xen has exactly the ONLINE cpus up; *bad names the first that is not so. */
-static bool xen_agrees(int *bad)
-{
-    for (unsigned c = 0; c < nr_cpus; c++) {
-        bool online = cpu_state(per_cpu(c)) == CPU_ONLINE;
-        if ((hypercall_vcpu_op(VCPUOP_is_up, cpu_to_vcpu(c), NULL) == 1) != online) {
-            *bad = (int)c;
-            return false;
-        }
-    }
-    return true;
-}
-
 static void hotplug_suite(void)
 {
     ktap_begin(9);
@@ -47,12 +35,12 @@ static void hotplug_suite(void)
      */
     int bad = -1;
     uint64_t until = xen_system_time() + 10000000000ULL;
-    while (!xen_agrees(&bad) && xen_system_time() < until)
+    while (!machine_xen_agrees(&bad) && xen_system_time() < until)
         hypercall_sched_op(SCHEDOP_yield, NULL);
     unsigned failed0 = 0;
     for (unsigned c = 0; c < nr_cpus; c++)
         failed0 += cpu_state(per_cpu(c)) == CPU_FAILED;
-    CHECK(xen_agrees(&bad), "Xen has exactly the ONLINE cpus up, FAILED ones down",
+    CHECK(machine_xen_agrees(&bad), "Xen has exactly the ONLINE cpus up, FAILED ones down",
           "cpu %d (vcpu %u) is %s but Xen says %s", bad, bad >= 0 ? cpu_to_vcpu((unsigned)bad) : 0,
           bad >= 0 ? cpu_state_name(cpu_state(per_cpu((unsigned)bad))) : "?",
           bad >= 0 && hypercall_vcpu_op(VCPUOP_is_up, cpu_to_vcpu((unsigned)bad), NULL) == 1 ?

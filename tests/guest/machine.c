@@ -127,3 +127,26 @@ int next_vcpu(unsigned prev)
     return -1;
 }
 
+bool machine_xen_agrees(int *bad)
+{
+    for (unsigned c = 0; c < nr_cpus; c++) {
+        bool online = cpu_state(per_cpu(c)) == CPU_ONLINE;
+        if ((hypercall_vcpu_op(VCPUOP_is_up, cpu_to_vcpu(c), NULL) == 1) != online) {
+            *bad = (int)c;
+            return false;
+        }
+    }
+    return true;
+}
+
+void machine_ping_all(void *arg)
+{
+    (void)arg;
+    unsigned me = smp_processor_id();
+    for_each_cpu(d, &cpu_online_mask) {
+        if (d == me)
+            continue;
+        cpumask_set(&ping_from[d], me);
+        send_ipi(d, IPI_PING);
+    }
+}

@@ -21,6 +21,10 @@ struct machine_checks {
  * returns how many failed.
  */
 unsigned machine_checks(struct machine_checks *g, const char *tag);
+/* Xen has exactly the ONLINE cpus up (VCPUOP_is_up); *bad names the first that is not so. */
+bool machine_xen_agrees(int *bad);
+/* call_on_all target: ping every other online cpu (ping_from/IPI_PING; ping_seen records it). */
+void machine_ping_all(void *arg);
 /* The online vCPU after prev in vcpu id order (wrapping), other than prev; -1 if none. */
 int next_vcpu(unsigned prev);
 

@@ -6,6 +6,7 @@
  * Each cpu prints "map: cpu C vcpu V" so the host can check the permutation.
  */
 #include <kernel/test.h>
+#include "machine.h"
 #include <kernel/smp.h>
 #include <kernel/mm.h>
 #include <xenpv/xenpv.h>
@@ -33,18 +34,6 @@ static void map_probe(void *arg)
     /* Xen rejects a singleshot timer for any vCPU but the caller: the map must be right. */
     probe[c].timer_rc = timer_arm(probe[c].deadline);
     printk("map: cpu %u vcpu %u timer_rc %d", c, pc->vcpu_id, probe[c].timer_rc);
-}
-
-static void ping_all(void *arg)
-{
-    (void)arg;
-    unsigned me = smp_processor_id();
-    for_each_cpu(d, &cpu_online_mask) {
-        if (d == me)
-            continue;
-        cpumask_set(&ping_from[d], me);
-        send_ipi(d, IPI_PING);
-    }
 }
 
 static void smp_suite(void)
@@ -100,7 +89,7 @@ static void smp_suite(void)
     /* 5: every cpu pings every other. */
     for (unsigned c = 0; c < NR_CPUS; c++)
         cpumask_zero(&ping_seen[c]);
-    int missing = call_on_all(ping_all, NULL);
+    int missing = call_on_all(machine_ping_all, NULL);
     unsigned complete = 0;
     start = xen_system_time();
     do {

@@ -8,6 +8,7 @@
  * no event channel leaked, and every cpu passes the whole-machine check.
  */
 #include <kernel/test.h>
+#include "machine.h"
 #include <kernel/cmdline.h>
 #include <kernel/smp.h>
 #include <kernel/sched.h>
@@ -66,18 +67,6 @@ static void worker(void *arg)
         }
         atomic_add(&work_done, 1);
     }
-}
-
-static bool xen_agrees(int *bad)
-{
-    for (unsigned c = 0; c < nr_cpus; c++) {
-        bool online = cpu_state(per_cpu(c)) == CPU_ONLINE;
-        if ((hypercall_vcpu_op(VCPUOP_is_up, cpu_to_vcpu(c), NULL) == 1) != online) {
-            *bad = (int)c;
-            return false;
-        }
-    }
-    return true;
 }
 
 static void torture_suite(void)
@@ -150,7 +139,7 @@ static void torture_suite(void)
         timers_ok += timer_rc[c] == 0;
     }
     int bad = -1;
-    bool agree = xen_agrees(&bad);
+    bool agree = machine_xen_agrees(&bad);
     CHECK(ipi_ok == nr_cpus && timers_ok == nr_cpus && agree,
           "whole machine: every cpu answers an IPI, arms its own timer, Xen agrees",
           "%u IPIs, %u timers of %u; Xen disagrees on cpu %d", ipi_ok, timers_ok, nr_cpus, bad);

@@ -15,13 +15,6 @@ HOW=$(sed -n 's/.*crash_how=\([a-z]*\).*/\1/p' "$CFG")
 N=$(sed -n 's/^vcpus *= *\([0-9]*\).*/\1/p' "$CFG")
 CRASH_BOUND=240     # s from the crash to the fresh kernel's "service: ready"
 
-finish() {
-    dump_console "$DOMNAME"
-    [ -n "$(dom_state "$DOMID")" ] && xl destroy "$DOMID"
-    log "$STEP_FAILS failed step(s)"
-    exit $((STEP_FAILS > 0))
-}
-
 start_service "$CFG"
 want=$(seq_ids "$N")
 wait_after "$DOMNAME" 0 10 "cpus: online $N [$want]"
@@ -53,14 +46,5 @@ check "kdump_then=kexec: a fresh kernel serves again ($N of $N)" "$fresh (ready 
 wait_after "$DOMNAME" "$m" 10 "cpus: online $N [$want] (boot)"
 check "after kdump: xl vcpu-list shows every vCPU online" "xl [$(xl_online "$DOMID")] want [$want]" \
     [ "$(xl_online "$DOMID")" = "$want" ]
-m=$(mark "$DOMNAME")
-t0=$(uptime_s)
-timeout 30 xl shutdown "$DOMID"
-rs=$?
-wait_gone "$DOMID" 30
-g=$?
-said=$(after "$DOMNAME" "$m" | grep -c "control: poweroff now")
-check "after kdump: xl shutdown powers the fresh kernel off" \
-    "gone after $(ms_since "$t0") ms (xl rc $rs), 'control: poweroff now' seen: $said" \
-    [ $g -eq 0 -a "$said" -ge 1 ]
+shutdown_step "after kdump: xl shutdown powers the fresh kernel off"
 finish

@@ -14,13 +14,6 @@ STEP_TIMEOUT=20     # s for minipv to report a vcpu-set step (typically < 1 s)
 SEED=20240601
 RANDOM_STEPS=50
 
-finish() {
-    dump_console "$DOMNAME"
-    [ -n "$(dom_state "$DOMID")" ] && xl destroy "$DOMID"
-    log "$STEP_FAILS failed step(s)"
-    exit $((STEP_FAILS > 0))
-}
-
 start_service "$CFG"
 XS=/local/domain/$DOMID
 

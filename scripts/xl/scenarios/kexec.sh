@@ -10,13 +10,6 @@
 STEP_TIMEOUT=20
 JUMP_BOUND=60       # s from `kexec 3` to the new kernel's "service: ready"
 
-finish() {
-    dump_console "$DOMNAME"
-    [ -n "$(dom_state "$DOMID")" ] && xl destroy "$DOMID"
-    log "$STEP_FAILS failed step(s)"
-    exit $((STEP_FAILS > 0))
-}
-
 start_service /guest/service.cfg
 want=$(seq_ids 4)
 wait_after "$DOMNAME" 0 10 "cpus: online 4 [$want]"
@@ -71,14 +64,5 @@ for n_ in 8 2; do
     if vcpu_set "$n_"; then step ok "after kexec: vcpu-set $n_" "$WHY"; else step not-ok "after kexec: vcpu-set $n_" "$WHY"; fi
 done
 
-m=$(mark "$DOMNAME")
-t0=$(uptime_s)
-timeout 30 xl shutdown "$DOMID"
-rs=$?
-wait_gone "$DOMID" 30
-g=$?
-said=$(after "$DOMNAME" "$m" | grep -c "control: poweroff now")
-check "after kexec: xl shutdown powers the new kernel off" \
-    "gone after $(ms_since "$t0") ms (xl rc $rs), 'control: poweroff now' seen: $said" \
-    [ $g -eq 0 -a "$said" -ge 1 ]
+shutdown_step "after kexec: xl shutdown powers the new kernel off"
 finish

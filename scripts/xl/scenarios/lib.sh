@@ -196,3 +196,26 @@ vcpu_set() {    # STEP_TIMEOUT: s for minipv to report (default 20)
     [ $r -eq 0 ] && [ "$got_guest" = "$want" ] && [ "$got_xl" = "$want" ] && [ "$got_list" = "$1" ]
 }
 
+# finish: the scenario's end (also on a failed start): show the console,
+# destroy the domain if it is still there, report the failed steps.  A
+# scenario with more domains defines its own after sourcing this file.
+finish() {
+    dump_console "$DOMNAME"
+    [ -n "$(dom_state "$DOMID")" ] && xl destroy "$DOMID"
+    log "$STEP_FAILS failed step(s)"
+    exit $((STEP_FAILS > 0))
+}
+
+# shutdown_step NAME: xl shutdown (bounded); the domain must go and minipv
+# must have said it powers off.
+shutdown_step() {
+    m_=$(mark "$DOMNAME")
+    t0_=$(uptime_s)
+    timeout 30 xl shutdown "$DOMID"
+    rs_=$?
+    wait_gone "$DOMID" 30
+    g_=$?
+    said_=$(after "$DOMNAME" "$m_" | grep -c "control: poweroff now")
+    check "$1" "gone after $(ms_since "$t0_") ms (xl rc $rs_), 'control: poweroff now' seen: $said_" \
+        [ $g_ -eq 0 -a "$said_" -ge 1 ]
+}
