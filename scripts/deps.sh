@@ -4,7 +4,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 DEPS=build/deps
-PKGS="gcc make binutils libc6-dev libxen-dev qemu-system-x86 perl clang libclang-rt-14-dev gnuplot-nox cpio xz-utils"
+PKGS="gcc make binutils libc6-dev libxen-dev qemu-system-x86 perl clang libclang-rt-14-dev gnuplot-nox cpio xz-utils gdb"
 
 missing=""
 for p in $PKGS; do
