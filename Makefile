@@ -75,7 +75,7 @@ run: deps all
 	sh scripts/run-dom0.sh --vcpus 4 -- loglevel=7
 
 check: deps all $(HOST_TESTS)
-	prove -v tests/check/*.t
+	prove -v --timer tests/check/*.t
 
 check-host: $(HOST_TESTS)
 	prove -v tests/check/host.t

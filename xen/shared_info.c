@@ -3,6 +3,7 @@
 #include <xenpv/xenpv.h>
 #include <xenpv/hypercall.h>
 #include <arch/mm.h>
+#include <arch/x86.h>
 #include <minipv/errno.h>
 
 struct shared_info *xen_shared_info;
@@ -111,4 +112,25 @@ void xen_vcpu_drop_areas(unsigned vcpu_id)
     struct vcpu_register_time_memory_area tm = { .addr.p = 0 };
     hypercall_vcpu_op(VCPUOP_register_runstate_memory_area, vcpu_id, &rs);
     hypercall_vcpu_op(VCPUOP_register_vcpu_time_memory_area, vcpu_id, &tm);
+}
+
+int xen_vcpu_force_down(unsigned vcpu_id, uint64_t bound_ns)
+{
+    /*
+     * VCPUOP_down of another vCPU: do_vcpu_op takes any vCPU of the caller's
+     * domain, but only asks for a pause; the vCPU leaves the cpu at Xen's
+     * next schedule, so look at its runstate until it no longer runs.
+     */
+    long rc = hypercall_vcpu_op(VCPUOP_down, vcpu_id, NULL);
+    if (rc)
+        return (int)rc;
+    uint64_t deadline = xen_system_time() + bound_ns;
+    for (;;) {
+        struct vcpu_runstate_info rs;
+        if (hypercall_vcpu_op(VCPUOP_get_runstate_info, vcpu_id, &rs) || rs.state != RUNSTATE_running)
+            return 0;
+        if (xen_system_time() > deadline)
+            return -ETIMEDOUT;
+        cpu_relax();
+    }
 }

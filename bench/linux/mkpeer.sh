@@ -11,8 +11,10 @@
 set -eu
 cd "$(dirname "$0")/../.."
 OUT=build/bench/linux
-BB=$(cd "${XL_DEPS:-build/deps/xl}/root/bin" && pwd)/busybox
+# mkdom0.sh fetches the deps on a fresh checkout, so busybox is looked for after it.
 scripts/xl/mkdom0.sh >/dev/null 2>&1 || { echo "mkpeer: scripts/xl/mkdom0.sh failed" >&2; exit 1; }
+BB=${XL_DEPS:-build/deps/xl}/root/bin/busybox
+case $BB in /*) ;; *) BB=$PWD/$BB ;; esac
 [ -f build/xl/vmlinuz ] || { echo "mkpeer: build/xl/vmlinuz missing" >&2; exit 1; }
 [ -x "$BB" ] || { echo "mkpeer: busybox '$BB' missing (scripts/xl/fetch-deps.sh)" >&2; exit 1; }
 mkdir -p "$OUT"

@@ -45,6 +45,13 @@ bool xen_is_vcpu_info_frame(unsigned long pfn);
 void xen_vcpu_quiesce(struct percpu *pc);
 /* Any vCPU's runstate and time areas off (allowed on every vCPU of the domain). */
 void xen_vcpu_drop_areas(unsigned vcpu_id);
+/*
+ * Another vCPU down by force (one that will not park itself: LOST), waiting
+ * up to bound_ns until it no longer runs.  0, -ETIMEDOUT or Xen's error.
+ * kernel/'s only VCPUOP_down of a vCPU but the caller's own; a cpu takes
+ * itself down only in cpu_park() (kernel/smp/lifecycle.c).
+ */
+int xen_vcpu_force_down(unsigned vcpu_id, uint64_t bound_ns);
 
 /* ---- time (xen/time.c) ---- */
 uint64_t xen_system_time(void);      /* ns since boot, from this vCPU's vcpu_time_info */

@@ -187,7 +187,7 @@ static void wait_arrivals(void)
         if (v < h->nr_vcpus && cpu_state(pc) != CPU_LOST &&
             (h->vcpu[v].state == HO_VCPU_PARKED || h->vcpu[v].state == HO_VCPU_OFFLINE) &&
             !atomic_load(&kexec_mailbox(v)->arrived)) {
-            hypercall_vcpu_op(VCPUOP_down, v, NULL);
+            xen_vcpu_force_down(v, 1000000000ULL);
             cpu_state_set(pc, CPU_LOST);
             pr_err("kexec: cpu %u (vcpu %u) never came over from the old kernel: LOST", c, v);
         }

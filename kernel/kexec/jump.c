@@ -76,15 +76,7 @@ static bool wait_down(unsigned vcpu, uint64_t bound_ns)
 static void force_down(struct percpu *pc, const char *why)
 {
     unsigned v = pc->vcpu_id;
-    hypercall_vcpu_op(VCPUOP_down, v, NULL);
-    uint64_t deadline = xen_system_time() + 1000000000ULL;
-    for (;;) {
-        struct vcpu_runstate_info rs;
-        if (hypercall_vcpu_op(VCPUOP_get_runstate_info, v, &rs) || rs.state != RUNSTATE_running ||
-            xen_system_time() > deadline)
-            break;
-        cpu_relax();
-    }
+    xen_vcpu_force_down(v, 1000000000ULL);
     cpu_state_set(pc, CPU_LOST);
     printk_level(LOG_EMERG, "kexec: cpu %u (vcpu %u) LOST: %s; downed, never resumed", pc->cpu, v,
                  why);

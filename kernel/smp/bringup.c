@@ -192,11 +192,21 @@ unsigned long smp_memory_need(unsigned long n)
 bool smp_memory_fits(void)
 {
     unsigned long free = pages_free(), n = nr_cpus;
+    /*
+     * After a kexec, kexec_prepare_cpus has already given every cpu coming
+     * over its stack (out of the region): count those once, not twice (at
+     * 255 vCPUs that is 4 MiB, and a 32 MiB domU's region fell short).
+     */
+    unsigned long have = 0;
+    for (unsigned c = 1; c < n; c++)
+        if (per_cpu(c)->stack_top)
+            have += STACK_PAGES;
     unsigned long need = smp_memory_need(n);
+    need = need > have ? need - have : 0;
     if (need <= free)
         return true;
     unsigned long fit = n;
-    while (fit > 1 && smp_memory_need(fit) > free)
+    while (fit > 1 && smp_memory_need(fit) > free + have)
         fit--;
     /* Defined, named, at once: no cpu brought up, no half-built scheduler. */
     pr_err("smp: %lu KiB free is too little for %lu cpus (about %lu KiB needed: %lu KiB per cpu "

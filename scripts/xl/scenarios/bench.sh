@@ -166,7 +166,16 @@ forward() {
 # more vCPUs, dom0's processes here now and then die of SIGSEGV (seen at 128
 # and 255, never at 64 or below); one failed `xl list` must not read as
 # "gone", so xenstore is asked before giving up.
+# RESTARTING=NAME (the restart step): on_crash="restart" makes xl destroy the
+# crashed domain and build a new one under the same name, so a crashed state
+# or a domain not found for a moment is the restart under way, and DOMID
+# follows the name (the bound of the wait still holds).
 dom_alive() {
+    if [ -n "${RESTARTING:-}" ]; then
+        _d=$(xl domid "$RESTARTING" 2>/dev/null) || return 0
+        DOMID=$_d
+        return 0
+    fi
     _s=$(dom_state "$DOMID")
     case $_s in
     *c*) return 1 ;;
@@ -371,11 +380,14 @@ step_jump() {
     esac
     T_UNPAUSE=$(now_ns)
     console_cmd "$DOMID" "$cmd"
+    [ "$what" = restart ] && RESTARTING=$name
     if ! d_ms=$(seen_ms "$name" "$m" "service: ready" "$bound"); then
+        RESTARTING=
         missing "xl_$what" minipv "$n" "" "no_ready_in_${bound}s"
         finish_dom "$name:fail"
         return
     fi
+    RESTARTING=
     sleep 0.3
     f=$(console_log "$name")
     extra=
