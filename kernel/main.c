@@ -82,6 +82,8 @@ static void report_memory(void)
                 linear_pages >> 8, nr_pages >> 8);
 }
 
+static void report_options(bool given);
+
 static void report_cmdline(void)
 {
     /* Escaped (it may hold any byte), in pieces that fit a console line. */
@@ -98,7 +100,20 @@ static void report_cmdline(void)
             printk("cmdline: [%zu] %s", at, q);
         }
     }
+    report_options(true);
+}
+
+/*
+ * The options given on the command line are reported before bring-up (they
+ * shape it); the ~40 left at their defaults after it: on a domU every line
+ * goes through the 2 KiB console ring, and waiting for xenconsoled to drain
+ * it before the first AP starts cost boot time for no reader's benefit.
+ */
+static void report_options(bool given)
+{
     for (struct kopt *o = __start_minipv_opts; o < __stop_minipv_opts; o++) {
+        if (o->given != given)
+            continue;
         char v[64];
         kopt_format(o, v, sizeof(v));
         printk("option %s=%s%s", o->name, v, o->given ? "" : " (default)");
@@ -185,6 +200,7 @@ void kernel_start(struct start_info *si, uint64_t ho_va, uint64_t magic)
     /* The boot context becomes the thread "main"; each cpu's idle thread runs cpu_idle_loop. */
     sched_init(cpu_idle_loop);
     smp_bringup();
+    report_options(false);
     kexec_boot_finish();
     kdump_crash_kernel(test_name);
     kdump_start_watchdog();
