@@ -158,13 +158,14 @@ mp_start_us() { mp_t_us "$1" "start_info: magic"; }
 kv() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1; }
 # forward NAME GUEST N: re-emit the guest's "bench: X ..." lines tagged
 forward() {
-    grep '^bench: ' "$(console_log "$1")" 2>/dev/null | grep -v '^bench: linux_ready' |
+    # minipv's printk lines carry a "[cpu C t=S] " prefix (bench: smp_mem); its suites' do not
+    grep -a -o 'bench: [a-z_0-9]* .*' "$(console_log "$1")" 2>/dev/null | grep -v '^bench: linux_ready' |
         sed "s/^bench: \([a-z_0-9]*\) /bench: \1 guest=$2 vcpus=$3 /"
 }
 
 # dom_alive: the domain exists and has not crashed.  With a domU of 128 or
 # more vCPUs, dom0's processes here now and then die of SIGSEGV (seen at 128
-# and 255, never at 64 or below); one failed `xl list` must not read as
+# and 255, once at 64); one failed `xl list` must not read as
 # "gone", so xenstore is asked before giving up.
 # RESTARTING=NAME (the restart step): on_crash="restart" makes xl destroy the
 # crashed domain and build a new one under the same name, so a crashed state
