@@ -200,6 +200,7 @@ void kernel_start(struct start_info *si, uint64_t ho_va, uint64_t magic)
     /* The boot context becomes the thread "main"; each cpu's idle thread runs cpu_idle_loop. */
     sched_init(cpu_idle_loop);
     smp_bringup();
+    toolstack_start();
     report_options(false);
     kexec_boot_finish();
     kdump_crash_kernel(test_name);

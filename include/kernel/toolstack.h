@@ -15,8 +15,10 @@
 
 enum toolstack_action { TOOLSTACK_NONE, TOOLSTACK_POWEROFF, TOOLSTACK_REBOOT };
 
-/* At boot, before smp_bringup(): connect, advertise, read availability, watch.  No-op on dom0. */
+/* At boot, before smp_bringup(): connect and read availability.  No-op on dom0. */
 void toolstack_init(void);
+/* After smp_bringup(): advertise the features, set the watches (their first event rescans). */
+void toolstack_start(void);
 bool toolstack_active(void);
 /* Act on queued watch events; returns what the toolstack asked for (TOOLSTACK_NONE: nothing). */
 enum toolstack_action toolstack_service(void);

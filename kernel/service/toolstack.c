@@ -333,6 +333,9 @@ static void xenstore_follows_cpus(unsigned cpu, bool up)
 }
 static struct cpu_notifier xenstore_follows_cpus_notifier = { .fn = xenstore_follows_cpus };
 
+static bool connected;           /* toolstack_init reached xenstore and read availability */
+static unsigned boot_offline_n;   /* vCPUs left offline at boot by cpu/N/availability */
+
 void toolstack_init(void)
 {
     int rc = xs_init(this_cpu(), toolstack_kick);
@@ -345,7 +348,7 @@ void toolstack_init(void)
      * stay offline.  The rescan's pipelined reads: boot time stays flat in
      * the vCPU count (one round trip per XS_PIPELINE vCPUs).
      */
-    unsigned offline = 0, n = MIN(nr_vcpus, (unsigned)MAX_VCPU_KEYS);
+    unsigned n = MIN(nr_vcpus, (unsigned)MAX_VCPU_KEYS);
     uint64_t t0 = xen_system_time();
     rc = read_avail_all(n);
     if (rc == -ETIMEDOUT) {
@@ -359,13 +362,28 @@ void toolstack_init(void)
     for (unsigned v = 0; v < n; v++) {
         if (avail_of[v] == AVAIL_OFFLINE && v != boot_vcpu_id && vcpu_to_cpu(v) >= 0) {
             boot_offline[v / 64] |= 1UL << (v % 64);
-            offline++;
+            boot_offline_n++;
         }
     }
     printk("control: read cpu/N/availability of %u vCPU(s) in %llu us", n,
            (unsigned long long)((xen_system_time() - t0) / 1000));
     vcpu_available_hook = vcpu_available;
+    connected = true;
+}
 
+/*
+ * After bring-up: five more round trips (about 60 ms of an 8-vCPU domU's
+ * boot here, xenstored taking one request per connection per poll pass)
+ * that bring-up does not need.  No availability change is lost meanwhile:
+ * xenstored fires a watch once when it is set (do_watch, "We fire once up
+ * front", tools/xenstore/xenstored_watch.c), and that event on cpu/ rescans
+ * every cpu/N/availability.
+ */
+void toolstack_start(void)
+{
+    int rc;
+    if (!connected)
+        return;
     /* feature-suspend 0: libxl creates the key empty; say plainly that we cannot. */
     if ((rc = xs_write(0, "control/feature-poweroff", "1")) ||
         (rc = xs_write(0, "control/feature-reboot", "1")) ||
@@ -379,7 +397,7 @@ void toolstack_init(void)
     active = true;
     printk("control: xenstore on evtchn %u (cpu %u); feature-poweroff, feature-reboot "
            "(no suspend); watching control/shutdown and cpu/; %u vCPU(s) offline by availability",
-           xen_start_info->store_evtchn, xs_bound_cpu(), offline);
+           xen_start_info->store_evtchn, xs_bound_cpu(), boot_offline_n);
 }
 
 /* ---- service ---- */
