@@ -82,7 +82,22 @@ static void report_memory(void)
                 linear_pages >> 8, nr_pages >> 8);
 }
 
-static void report_options(bool given);
+/*
+ * The options given on the command line are reported before bring-up (they
+ * shape it); the ~40 left at their defaults after it: on a domU every line
+ * goes through the 2 KiB console ring, and waiting for xenconsoled to drain
+ * it before the first AP starts cost boot time for no reader's benefit.
+ */
+static void report_options(bool given)
+{
+    for (struct kopt *o = __start_minipv_opts; o < __stop_minipv_opts; o++) {
+        if (o->given != given)
+            continue;
+        char v[64];
+        kopt_format(o, v, sizeof(v));
+        printk("option %s=%s%s", o->name, v, o->given ? "" : " (default)");
+    }
+}
 
 static void report_cmdline(void)
 {
@@ -103,22 +118,6 @@ static void report_cmdline(void)
     report_options(true);
 }
 
-/*
- * The options given on the command line are reported before bring-up (they
- * shape it); the ~40 left at their defaults after it: on a domU every line
- * goes through the 2 KiB console ring, and waiting for xenconsoled to drain
- * it before the first AP starts cost boot time for no reader's benefit.
- */
-static void report_options(bool given)
-{
-    for (struct kopt *o = __start_minipv_opts; o < __stop_minipv_opts; o++) {
-        if (o->given != given)
-            continue;
-        char v[64];
-        kopt_format(o, v, sizeof(v));
-        printk("option %s=%s%s", o->name, v, o->given ? "" : " (default)");
-    }
-}
 
 static void run_suite(void)
 {
