@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every wait's bound, named once, with why.  All are Xen system time (ns).
+ * The bed is QEMU TCG on a busy 2-core host: one host thread may run every
+ * vCPU, so a bound that grows with the work it waits for says so and scales.
+ */
+#ifndef MINIPV_BOUNDS_H
+#define MINIPV_BOUNDS_H
+
+#define NS_PER_MS 1000000ULL
+#define NS_PER_S  1000000000ULL
+
+/* A printk lock holder that died (crash, NMI) releases it after this. */
+#define BOUND_PRINTK_LOCK_NS        (1 * NS_PER_S)
+/* xenconsoled drains a 2 KiB ring in far less; it may be gone at shutdown. */
+#define BOUND_CONSOLE_DRAIN_NS      (1 * NS_PER_S)
+/* Room in the console ring: xenconsoled is a dom0 process, scheduled late. */
+#define BOUND_CONSOLE_RING_NS       (2 * NS_PER_S)
+/* One xenstore request's reply (xenstored is one dom0 process for every domain). */
+#define BOUND_XENSTORE_REPLY_NS     (5 * NS_PER_S)
+/* xenstore quiet at a message boundary before a jump. */
+#define BOUND_XENSTORE_QUIESCE_NS   (2 * NS_PER_S)
+/* Another vCPU downed by force no longer runs (Xen deschedules it at once). */
+#define BOUND_FORCE_DOWN_NS         (1 * NS_PER_S)
+/* Every other vCPU stopped (parked, down) before a jump: each one parks itself. */
+#define BOUND_STOP_OTHERS_NS        (2 * NS_PER_S)
+/* A crash's NMI answered: the base, plus per vCPU sent one (TCG runs them in turn). */
+#define BOUND_CRASH_STOP_NS(sent)   (2 * NS_PER_S + 20 * NS_PER_MS * (uint64_t)(sent))
+/* The old kernel's vCPUs arrive in the new one: on top of the cross-cpu call bound. */
+#define BOUND_KEXEC_ARRIVE_NS       (5 * NS_PER_S)
+/* One cpu_up/cpu_down through hotplug. */
+#define BOUND_HOTPLUG_NS            (5 * NS_PER_S)
+/* A cross-cpu call: the base plus per online cpu (TCG runs them in turn). */
+#define BOUND_CPU_CALL_NS(online)   (2 * NS_PER_S + 40 * NS_PER_MS * (uint64_t)(online))
+/* A thread enqueued on another cpu's run queue is taken. */
+#define BOUND_ENQUEUE_NS            (1 * NS_PER_S)
+/* panic waits for the others to stop: kdump's stop is longer than a plain stop. */
+#define BOUND_PANIC_STOP_KDUMP_NS   (30 * NS_PER_S)
+#define BOUND_PANIC_STOP_NS         (5 * NS_PER_S)
+/* A crash drill's crash must happen (the drill's own trigger, then the NMI path). */
+#define BOUND_CRASH_HAPPEN_NS       (120 * NS_PER_S)
+
+#endif
