@@ -38,76 +38,118 @@ enum handoff_kind { HANDOFF_KEXEC = 1, HANDOFF_CRASH = 2 };
 #define HANDOFF_REGS_CRASHED 1      /* the vCPU that crashed */
 #define HANDOFF_REGS_NMI     2      /* taken in its NMI handler (the stop) */
 
-/* What the old kernel knew of each vCPU, by Xen vcpu id. */
-enum handoff_vcpu_state {
-    HO_VCPU_FREE = 0,       /* never VCPUOP_initialise'd: start it as at first boot */
-    HO_VCPU_PARKED = 1,     /* was online, now parked: it resumes into the new kernel */
-    HO_VCPU_OFFLINE = 2,    /* initialised, offline (hotplug): it comes over, stays offline */
-    HO_VCPU_LOST = 3,       /* did not stop in time: never resume it */
-    HO_VCPU_NR_STATES
-};
+/* What the old kernel knew of each vCPU, by Xen vcpu id.  Names: the same list. */
+#define HO_VCPU_STATES(X)                                                               \
+    X(HO_VCPU_FREE, "free")         /* never VCPUOP_initialise'd: start it as at first boot */ \
+    X(HO_VCPU_PARKED, "parked")     /* was online, now parked: it resumes into the new kernel */ \
+    X(HO_VCPU_OFFLINE, "offline")   /* initialised, offline (hotplug): comes over, stays offline */ \
+    X(HO_VCPU_LOST, "lost")         /* did not stop in time: never resume it */
+#define HO_ENUM_(id, name) id,
+enum handoff_vcpu_state { HO_VCPU_STATES(HO_ENUM_) HO_VCPU_NR_STATES };
 
-struct handoff_vcpu {
-    uint8_t state;              /* enum handoff_vcpu_state */
-    uint8_t park_why;           /* the old kernel's enum park_why */
-    uint16_t old_cpu;           /* its logical cpu in the old kernel (0xffff: none) */
-    uint32_t apic_id;           /* the APIC ID the old kernel gave it */
-    uint64_t vcpu_info_maddr;   /* registered vcpu_info, 0 = never registered */
-};
+/*
+ * Every field of every record, defined once.  Each list names the record's
+ * fields in wire order; the struct members, encode, decode, the sizes and
+ * the size/offset asserts (kernel/lib/handoff.c) all come from it.  Adding
+ * a field = one line here, appended at the end of its record (+ its use).
+ *   F(type, name)       an integer, its size on the wire is sizeof(type)
+ *   A(type, name, n)    n of them, as bytes
+ *   S(name, n)          a string of at most n - 1 bytes, NUL-padded
+ *   P(n)                n zero bytes on the wire, no member
+ * FIRST is the length of a record's first version: shorter is refused; a
+ * longer one is cut to what we know; fields an older writer did not send
+ * read as zero.
+ */
+#define HO_REC_GEN(F, A, S, P)                                                          \
+    F(uint32_t, kind)               /* enum handoff_kind */                             \
+    F(uint32_t, generation)         /* of the new kernel: 1 is a first boot's first jump */ \
+    F(uint32_t, jump_vcpu)          /* the vCPU that jumps: the new kernel's cpu 0 */   \
+    F(uint32_t, jump_cpu)           /* its logical cpu in the old kernel */             \
+    F(uint64_t, jump_time_ns)       /* Xen system time of the jump */
+#define HO_FIRST_GEN 24
+#define HO_REC_DOMAIN(F, A, S, P)                                                       \
+    F(uint64_t, shared_info_maddr)                                                      \
+    F(uint64_t, console_mfn)        /* 0 on dom0 (CONSOLEIO_write) */                   \
+    F(uint32_t, console_port)                                                           \
+    F(uint32_t, store_port)                                                             \
+    F(uint64_t, store_mfn)          /* 0: no xenstore (dom0) */
+#define HO_FIRST_DOMAIN 32
+#define HO_REC_MEMORY(F, A, S, P)                                                       \
+    F(uint64_t, nr_pages)           /* the new kernel's pfns: every frame of the domain */ \
+    F(uint64_t, usable_pages)       /* pfns below this are its own from the start (the region) */ \
+    F(uint64_t, old_l4_mfn)         /* the old page tables: unpin once nobody runs on them */ \
+    F(uint64_t, old_nr_pages)       /* the old kernel's pfns */                         \
+    F(uint64_t, old_first_free_pfn)                                                     \
+    F(uint64_t, old_bitmap_pfn)     /* its page allocator's bitmap (1 = used), for the dump */ \
+    F(uint64_t, old_bitmap_end)     /* pfns the bitmap covers */                        \
+    F(uint64_t, old_region_pfn)     /* its region (our own memory now: not in the dump) */ \
+    F(uint64_t, old_region_pages)
+#define HO_FIRST_MEMORY 40
+/* XENSTORE: where the old kernel left the ring's message streams. */
+#define HO_REC_XENSTORE(F, A, S, P)                                                     \
+    F(uint32_t, xs_rx_have)         /* bytes of a reply/event already taken (0: at a boundary) */ \
+    F(uint32_t, xs_req_left)        /* bytes of a request it had not written yet */     \
+    F(uint32_t, xs_next_req)        /* its next request id: ours start past it */       \
+    P(4)                                                                                \
+    A(uint8_t, xs_rx_hdr, 16)       /* the header bytes among them */
+#define HO_FIRST_XENSTORE 32
+/* STATS: carried across generations, for the leak check. */
+#define HO_REC_STATS(F, A, S, P)                                                        \
+    F(uint64_t, first_free_pages)   /* generation 1's free pages once it had reclaimed */ \
+    F(uint64_t, prev_free_pages)    /* the old kernel's free pages at the jump */
+#define HO_FIRST_STATS 16
+#define HO_REC_CRASH(F, A, S, P)                                                        \
+    S(reason, HANDOFF_REASON)       /* v1 is the reason alone */                        \
+    F(uint64_t, crash_time_ns)      /* Xen time the crash path began (the bench) */
+#define HO_FIRST_CRASH 0
+/* TEST: a run's result carried across generations (status only gets worse). */
+#define HO_REC_TEST(F, A, S, P)                                                         \
+    F(uint32_t, test_result)                                                            \
+    F(uint32_t, test_failed)                                                            \
+    F(uint32_t, crashes)            /* crash kernels since the boot from Xen (kdump_max=) */ \
+    P(4)
+#define HO_FIRST_TEST 8
+
+/* Entries of the array records (u32 count, 4 zero bytes, then the entries). */
+#define HO_ENTRY_VCPU(F, A, S, P)                                                       \
+    F(uint8_t, state)               /* enum handoff_vcpu_state */                       \
+    F(uint8_t, park_why)            /* the old kernel's enum park_why */                \
+    F(uint16_t, old_cpu)            /* its logical cpu in the old kernel (0xffff: none) */ \
+    F(uint32_t, apic_id)            /* the APIC ID the old kernel gave it */            \
+    F(uint64_t, vcpu_info_maddr)    /* registered vcpu_info, 0 = never registered */
+#define HO_ENTRY_REGS(F, A, S, P)                                                       \
+    F(uint32_t, vcpu)                                                                   \
+    F(uint32_t, flags)              /* HANDOFF_REGS_* */                                \
+    A(uint64_t, r, HANDOFF_NREGS)
+
+#define HO_MEMBER_F(t, n) t n;
+#define HO_MEMBER_A(t, n, k) t n[k];
+#define HO_MEMBER_S(n, k) char n[k];
+#define HO_MEMBER_P(k)
+#define HO_MEMBERS(list) list(HO_MEMBER_F, HO_MEMBER_A, HO_MEMBER_S, HO_MEMBER_P)
+
+struct handoff_vcpu { HO_MEMBERS(HO_ENTRY_VCPU) };
+struct handoff_regs { HO_MEMBERS(HO_ENTRY_REGS) };
 
 struct handoff {
-    /* GEN */
-    uint32_t kind;              /* enum handoff_kind */
-    uint32_t generation;        /* of the new kernel: 1 is a first boot's first jump */
-    uint32_t jump_vcpu;         /* the vCPU that jumps: the new kernel's cpu 0 */
-    uint32_t jump_cpu;          /* its logical cpu in the old kernel */
-    uint64_t jump_time_ns;      /* Xen system time of the jump */
-    /* DOMAIN */
-    uint64_t shared_info_maddr;
-    uint64_t console_mfn;       /* 0 on dom0 (CONSOLEIO_write) */
-    uint32_t console_port;
-    uint32_t store_port;
-    uint64_t store_mfn;         /* 0: no xenstore (dom0) */
+    HO_MEMBERS(HO_REC_GEN)
+    HO_MEMBERS(HO_REC_DOMAIN)
     /* VCPUS */
     uint32_t nr_vcpus;
     struct handoff_vcpu vcpu[HANDOFF_MAX_VCPUS];
-    /* MEMORY */
-    uint64_t nr_pages;          /* the new kernel's pfns: every frame of the domain */
-    uint64_t usable_pages;      /* pfns below this are its own from the start (the region) */
-    uint64_t old_l4_mfn;        /* the old page tables: unpin once nobody runs on them */
-    uint64_t old_nr_pages;      /* the old kernel's pfns */
-    uint64_t old_first_free_pfn;
-    uint64_t old_bitmap_pfn;    /* its page allocator's bitmap (1 = used), for the dump */
-    uint64_t old_bitmap_end;    /* pfns the bitmap covers */
-    uint64_t old_region_pfn;    /* its region (our own memory now: not in the dump) */
-    uint64_t old_region_pages;
+    HO_MEMBERS(HO_REC_MEMORY)
     /* OLD_P2M: the frames of the old kernel's pfn -> mfn array, for the dump */
     uint32_t nr_old_p2m;
     uint64_t old_p2m[HANDOFF_MAX_P2M];
     /* CMDLINE: the new kernel's command line */
     char cmdline[HANDOFF_CMDLINE];
-    /* XENSTORE: where the old kernel left the ring's message streams */
-    uint32_t xs_rx_have;        /* bytes of a reply/event it had already taken (0: at a boundary) */
-    uint8_t xs_rx_hdr[16];      /* the header bytes among them */
-    uint32_t xs_req_left;       /* bytes of a request it had not written yet */
-    uint32_t xs_next_req;       /* its next request id: ours start past it (no reply mix-ups) */
-    /* STATS: carried across generations, for the leak check */
-    uint64_t first_free_pages;  /* generation 1's free pages once it had reclaimed */
-    uint64_t prev_free_pages;   /* the old kernel's free pages at the jump */
-    /* TEST: a run's result carried across generations (status only gets worse) */
-    uint32_t test_result;
-    uint32_t test_failed;
-    uint32_t crashes;           /* crash kernels since the boot from Xen (kdump_max=) */
-    /* CRASH (kdump) */
-    char reason[HANDOFF_REASON];
-    uint64_t crash_time_ns;     /* Xen time the crash path began (the bench) */
+    HO_MEMBERS(HO_REC_XENSTORE)
+    HO_MEMBERS(HO_REC_STATS)
+    HO_MEMBERS(HO_REC_TEST)
+    HO_MEMBERS(HO_REC_CRASH)
     /* REGS (kdump): each stopped vCPU's registers, the crashed one first */
     uint32_t nr_regs;
-    struct handoff_regs {
-        uint32_t vcpu;
-        uint32_t flags;         /* HANDOFF_REGS_* */
-        uint64_t r[HANDOFF_NREGS];
-    } regs[HANDOFF_MAX_REGS];
+    struct handoff_regs regs[HANDOFF_MAX_REGS];
     /* How many records the reader skipped (unknown types): set by the decoder. */
     uint32_t skipped_records;
 };

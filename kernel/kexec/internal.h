@@ -5,10 +5,14 @@
 #include <kernel/kexec.h>
 #include <kernel/handoff.h>
 #include <arch/layout.h>
+#include <xen/xen.h>
 #include <kernel/smp.h>
 #include <arch/traps.h>
 
-/* One vCPU's mailbox in the window (offsets: include/arch/layout.h). */
+/*
+ * One vCPU's mailbox in the window.  arch/x86/kexec.S reads it by the MB_*
+ * offsets of include/arch/layout.h: each is asserted against the struct.
+ */
 struct kexec_mailbox {
     volatile uint32_t go;
     volatile uint32_t arrived;
@@ -16,8 +20,20 @@ struct kexec_mailbox {
     int64_t error;
     uint32_t shutdown_reason, pad;
     struct { uint32_t cmd, pad; uint64_t arg1, arg2; } ops[2];
-    uint8_t rest[KEXEC_MAILBOX_SIZE - 112];
-};
+} __aligned(KEXEC_MAILBOX_SIZE);
+BUILD_BUG_ON(offsetof(struct kexec_mailbox, go) != MB_GO);
+BUILD_BUG_ON(offsetof(struct kexec_mailbox, arrived) != MB_ARRIVED);
+BUILD_BUG_ON(offsetof(struct kexec_mailbox, entry) != MB_ENTRY);
+BUILD_BUG_ON(offsetof(struct kexec_mailbox, stack) != MB_STACK);
+BUILD_BUG_ON(offsetof(struct kexec_mailbox, arg0) != MB_ARG0);
+BUILD_BUG_ON(offsetof(struct kexec_mailbox, arg1) != MB_ARG1);
+BUILD_BUG_ON(offsetof(struct kexec_mailbox, arg2) != MB_ARG2);
+BUILD_BUG_ON(offsetof(struct kexec_mailbox, error) != MB_ERROR);
+BUILD_BUG_ON(offsetof(struct kexec_mailbox, shutdown_reason) != MB_SHUTDOWN);
+BUILD_BUG_ON(offsetof(struct kexec_mailbox, ops) != MB_OPS);
+/* The ops are struct mmuext_op as Xen reads them (public/xen.h). */
+BUILD_BUG_ON(sizeof(((struct kexec_mailbox *)0)->ops[0]) != sizeof(struct mmuext_op));
+BUILD_BUG_ON(sizeof(struct kexec_mailbox) != KEXEC_MAILBOX_SIZE);
 
 static inline struct kexec_mailbox *kexec_mailbox(unsigned vcpu)
 {

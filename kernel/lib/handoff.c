@@ -4,32 +4,118 @@
 #include <kernel/format.h>
 #include <minipv/string.h>
 
-enum {
-    REC_GEN = 1, REC_DOMAIN, REC_VCPUS, REC_MEMORY, REC_OLD_P2M, REC_CMDLINE, REC_XENSTORE,
-    REC_STATS, REC_CRASH, REC_TEST, REC_REGS, REC_NR
-};
-static const char *const rec_names[REC_NR] = {
-    "?", "GEN", "DOMAIN", "VCPUS", "MEMORY", "OLD_P2M", "CMDLINE", "XENSTORE", "STATS", "CRASH", "TEST", "REGS",
-};
+/*
+ * Record types.  The order is the order encode writes them in; a type's
+ * number never changes (it is on the wire).
+ */
+#define HO_RECORDS(X)                                                                   \
+    X(GEN) X(DOMAIN) X(VCPUS) X(MEMORY) X(OLD_P2M) X(CMDLINE) X(XENSTORE) X(STATS)       \
+    X(CRASH) X(TEST) X(REGS)
+#define REC_ENUM_(r) REC_##r,
+#define REC_NAME_(r) #r,
+enum { REC_NONE, HO_RECORDS(REC_ENUM_) REC_NR };
+static const char *const rec_names[REC_NR] = { "?", HO_RECORDS(REC_NAME_) };
 #define REQUIRED ((1u << REC_GEN) | (1u << REC_DOMAIN) | (1u << REC_VCPUS) | (1u << REC_MEMORY))
 
 #define HDR_LEN 32
 #define REC_HDR 8
-/* The first version of each fixed record: shorter is refused, longer is cut to what we know. */
-#define GEN_LEN 24
-#define DOMAIN_LEN 32
-#define MEMORY_LEN 40
-#define XENSTORE_LEN 32
-#define STATS_LEN 16
-#define TEST_LEN 8
-#define TEST_FULL 16                    /* v1 plus the crash count */
-#define VCPU_ENTRY 16
-#define MEMORY_FULL 72                  /* v1 plus the allocator bitmap and region (the dump) */
-#define REGS_ENTRY (8 + 8 * HANDOFF_NREGS)
+#define ARRAY_HDR 8                     /* u32 count, 4 zero bytes */
 
+/* ---- the field tables, from the lists in include/kernel/handoff.h ---- */
+
+enum field_kind { FK_INT, FK_BYTES, FK_STR, FK_PAD };
+struct field {
+    uint32_t off;                       /* in the struct */
+    uint16_t size;                      /* on the wire, = in the struct but for padding */
+    uint8_t kind;
+};
+#define WIRE_F(t, n) + sizeof(t)
+#define WIRE_A(t, n, k) + sizeof(t) * (k)
+#define WIRE_S(n, k) + (k)
+#define WIRE_P(k) + (k)
+#define WIRE_LEN(list) (0 list(WIRE_F, WIRE_A, WIRE_S, WIRE_P))
+/* The member's size is its wire size: a type change that would move the wire is a build error. */
+#define CHK_F(st, t, n) BUILD_BUG_ON(sizeof(((st *)0)->n) != sizeof(t));
+#define CHK_A(st, t, n, k) BUILD_BUG_ON(sizeof(((st *)0)->n) != sizeof(t) * (k));
+#define CHK_S(st, n, k) BUILD_BUG_ON(sizeof(((st *)0)->n) != (k));
+
+#define STRUCT_ handoff
+#define F_(t, n) { offsetof(struct STRUCT_, n), sizeof(t), FK_INT },
+#define A_(t, n, k) { offsetof(struct STRUCT_, n), sizeof(t) * (k), FK_BYTES },
+#define S_(n, k) { offsetof(struct STRUCT_, n), (k), FK_STR },
+#define P_(k) { 0, (k), FK_PAD },
+#define FIELDS(list) list(F_, A_, S_, P_)
+
+static const struct field gen_f[] = { FIELDS(HO_REC_GEN) };
+static const struct field domain_f[] = { FIELDS(HO_REC_DOMAIN) };
+static const struct field memory_f[] = { FIELDS(HO_REC_MEMORY) };
+static const struct field xenstore_f[] = { FIELDS(HO_REC_XENSTORE) };
+static const struct field stats_f[] = { FIELDS(HO_REC_STATS) };
+static const struct field crash_f[] = { FIELDS(HO_REC_CRASH) };
+static const struct field test_f[] = { FIELDS(HO_REC_TEST) };
+#undef STRUCT_
+#define STRUCT_ handoff_vcpu
+static const struct field vcpu_f[] = { FIELDS(HO_ENTRY_VCPU) };
+#undef STRUCT_
+#define STRUCT_ handoff_regs
+static const struct field regs_f[] = { FIELDS(HO_ENTRY_REGS) };
+#undef STRUCT_
+static const struct field p2m_f[] = { { 0, 8, FK_INT } };
+
+/* A fixed record, or an array record: `count` entries of `f` at `array`. */
+struct rec_desc {
+    uint8_t type;
+    const struct field *f;
+    uint8_t nf;
+    uint16_t first, len;                /* payload: of the first version, of ours */
+    /* array records */
+    uint32_t count_off, array_off;      /* in struct handoff */
+    uint16_t stride;                    /* one entry in the struct */
+    uint32_t max;
+};
+#define FIXED(r, tab) { REC_##r, tab, ARRAY_SIZE(tab), HO_FIRST_##r, WIRE_LEN(HO_REC_##r), 0, 0, 0, 0 }
+#define ARRAY(r, tab, len, cnt, arr, max)                                                 \
+    { REC_##r, tab, ARRAY_SIZE(tab), 0, len, offsetof(struct handoff, cnt),               \
+      offsetof(struct handoff, arr), sizeof(((struct handoff *)0)->arr[0]), max }
+#define VCPU_ENTRY WIRE_LEN(HO_ENTRY_VCPU)
+#define REGS_ENTRY WIRE_LEN(HO_ENTRY_REGS)
+
+/* Every record but CMDLINE (a string of its own length), in type order. */
+static const struct rec_desc recs[] = {
+    FIXED(GEN, gen_f),
+    FIXED(DOMAIN, domain_f),
+    ARRAY(VCPUS, vcpu_f, VCPU_ENTRY, nr_vcpus, vcpu, HANDOFF_MAX_VCPUS),
+    FIXED(MEMORY, memory_f),
+    ARRAY(OLD_P2M, p2m_f, 8, nr_old_p2m, old_p2m, HANDOFF_MAX_P2M),
+    FIXED(XENSTORE, xenstore_f),
+    FIXED(STATS, stats_f),
+    FIXED(CRASH, crash_f),
+    FIXED(TEST, test_f),
+    ARRAY(REGS, regs_f, REGS_ENTRY, nr_regs, regs, HANDOFF_MAX_REGS),
+};
+
+/* The wire layout is fixed: what the first version of each record held stays where it was. */
+BUILD_BUG_ON(WIRE_LEN(HO_REC_GEN) != 24);
+BUILD_BUG_ON(WIRE_LEN(HO_REC_DOMAIN) != 32);
+BUILD_BUG_ON(WIRE_LEN(HO_REC_MEMORY) != 72);
+BUILD_BUG_ON(WIRE_LEN(HO_REC_XENSTORE) != 32);
+BUILD_BUG_ON(WIRE_LEN(HO_REC_STATS) != 16);
+BUILD_BUG_ON(WIRE_LEN(HO_REC_CRASH) != HANDOFF_REASON + 8);
+BUILD_BUG_ON(WIRE_LEN(HO_REC_TEST) != 16);
+BUILD_BUG_ON(VCPU_ENTRY != 16 || VCPU_ENTRY != sizeof(struct handoff_vcpu));
+BUILD_BUG_ON(REGS_ENTRY != 8 + 8 * HANDOFF_NREGS || REGS_ENTRY != sizeof(struct handoff_regs));
+#define CHK_H_F(t, n) CHK_F(struct handoff, t, n)
+#define CHK_H_A(t, n, k) CHK_A(struct handoff, t, n, k)
+#define CHK_H_S(n, k) CHK_S(struct handoff, n, k)
+#define CHK_H_P(k)
+#define CHECKS(list) list(CHK_H_F, CHK_H_A, CHK_H_S, CHK_H_P)
+CHECKS(HO_REC_GEN) CHECKS(HO_REC_DOMAIN) CHECKS(HO_REC_MEMORY) CHECKS(HO_REC_XENSTORE)
+CHECKS(HO_REC_STATS) CHECKS(HO_REC_CRASH) CHECKS(HO_REC_TEST)
+
+#define HO_STATE_NAME_(id, name) name,
 const char *handoff_vcpu_state_name(unsigned s)
 {
-    static const char *const n[] = { "free", "parked", "offline", "lost" };
+    static const char *const n[] = { HO_VCPU_STATES(HO_STATE_NAME_) };
     return s < HO_VCPU_NR_STATES ? n[s] : "?";
 }
 
@@ -54,12 +140,9 @@ uint32_t handoff_crc32(uint32_t crc, const void *p, size_t n)
     return ~crc;
 }
 
-static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
 static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 static uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static uint64_t get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
 
 static size_t cmdline_len(const struct handoff *h)
 {
@@ -68,21 +151,42 @@ static size_t cmdline_len(const struct handoff *h)
 
 static size_t rec_size(size_t payload) { return REC_HDR + ALIGN_UP(payload, 8); }
 
+static uint32_t array_count(const struct rec_desc *d, const struct handoff *h)
+{
+    return get32((const uint8_t *)h + d->count_off);
+}
+
+static size_t payload_len(const struct rec_desc *d, const struct handoff *h)
+{
+    if (!d->max)
+        return d->len;
+    return ARRAY_HDR + (size_t)MIN(array_count(d, h), d->max) * d->len;
+}
+
 size_t handoff_size(const struct handoff *h)
 {
-    size_t nv = MIN(h->nr_vcpus, (uint32_t)HANDOFF_MAX_VCPUS);
-    size_t np = MIN(h->nr_old_p2m, (uint32_t)HANDOFF_MAX_P2M);
-    size_t nr = MIN(h->nr_regs, (uint32_t)HANDOFF_MAX_REGS);
-    return HDR_LEN + rec_size(GEN_LEN) + rec_size(DOMAIN_LEN) + rec_size(8 + nv * VCPU_ENTRY) +
-           rec_size(MEMORY_FULL) + rec_size(8 + np * 8) + rec_size(cmdline_len(h)) +
-           rec_size(8 + nr * REGS_ENTRY) +
-           rec_size(XENSTORE_LEN) + rec_size(STATS_LEN) + rec_size(HANDOFF_REASON + 8) +
-           rec_size(TEST_FULL);
+    size_t n = HDR_LEN + rec_size(cmdline_len(h));
+    for (size_t i = 0; i < ARRAY_SIZE(recs); i++)
+        n += rec_size(payload_len(&recs[i], h));
+    return n;
+}
+
+/* ---- encode ---- */
+
+/* Fields from the struct at s to the wire at p (little-endian both: the bytes as they are). */
+static void put_fields(const struct field *f, unsigned nf, const uint8_t *s, uint8_t *p)
+{
+    for (unsigned i = 0; i < nf; p += f[i].size, i++) {
+        if (f[i].kind == FK_STR)
+            memcpy(p, s + f[i].off, strnlen((const char *)s + f[i].off, f[i].size - 1u));
+        else if (f[i].kind != FK_PAD)
+            memcpy(p, s + f[i].off, f[i].size);
+    }
 }
 
 struct writer {
     uint8_t *buf;
-    size_t size, at;
+    size_t at;
     uint32_t records;
 };
 
@@ -92,12 +196,26 @@ static uint8_t *rec_begin(struct writer *w, uint16_t type, size_t len)
     uint8_t *p = w->buf + w->at;
     size_t total = rec_size(len);
     memset(p, 0, total);
-    put16(p, type);
-    put16(p + 2, 1);
+    memcpy(p, &type, 2);
     put32(p + 4, (uint32_t)len);
+    p[2] = 1;                               /* record version */
     w->at += total;
     w->records++;
     return p + REC_HDR;
+}
+
+static void put_rec(struct writer *w, const struct rec_desc *d, const struct handoff *h)
+{
+    uint8_t *p = rec_begin(w, d->type, payload_len(d, h));
+    if (!d->max) {
+        put_fields(d->f, d->nf, (const uint8_t *)h, p);
+        return;
+    }
+    uint32_t n = array_count(d, h);
+    put32(p, n);
+    for (uint32_t i = 0; i < n; i++)
+        put_fields(d->f, d->nf, (const uint8_t *)h + d->array_off + (size_t)i * d->stride,
+                   p + ARRAY_HDR + (size_t)i * d->len);
 }
 
 size_t handoff_encode(const struct handoff *h, void *buf, size_t size, char *err, size_t errlen)
@@ -113,81 +231,14 @@ size_t handoff_encode(const struct handoff *h, void *buf, size_t size, char *err
         snprintf(err, errlen, "handoff: needs %zu bytes, the area has %zu", need, size);
         return 0;
     }
-    struct writer w = { .buf = buf, .size = size, .at = HDR_LEN };
-    uint8_t *p = rec_begin(&w, REC_GEN, GEN_LEN);
-    put32(p, h->kind);
-    put32(p + 4, h->generation);
-    put32(p + 8, h->jump_vcpu);
-    put32(p + 12, h->jump_cpu);
-    put64(p + 16, h->jump_time_ns);
-
-    p = rec_begin(&w, REC_DOMAIN, DOMAIN_LEN);
-    put64(p, h->shared_info_maddr);
-    put64(p + 8, h->console_mfn);
-    put32(p + 16, h->console_port);
-    put32(p + 20, h->store_port);
-    put64(p + 24, h->store_mfn);
-
-    p = rec_begin(&w, REC_VCPUS, 8 + (size_t)h->nr_vcpus * VCPU_ENTRY);
-    put32(p, h->nr_vcpus);
-    for (uint32_t v = 0; v < h->nr_vcpus; v++) {
-        uint8_t *e = p + 8 + v * VCPU_ENTRY;
-        e[0] = h->vcpu[v].state;
-        e[1] = h->vcpu[v].park_why;
-        put16(e + 2, h->vcpu[v].old_cpu);
-        put32(e + 4, h->vcpu[v].apic_id);
-        put64(e + 8, h->vcpu[v].vcpu_info_maddr);
+    struct writer w = { .buf = buf, .at = HDR_LEN };
+    for (size_t i = 0; i < ARRAY_SIZE(recs); i++) {
+        if (recs[i].type == REC_CMDLINE + 1) {      /* CMDLINE goes in its type's place */
+            size_t cl = cmdline_len(h);
+            memcpy(rec_begin(&w, REC_CMDLINE, cl), h->cmdline, cl - 1);    /* NUL: zeroed */
+        }
+        put_rec(&w, &recs[i], h);
     }
-
-    p = rec_begin(&w, REC_MEMORY, MEMORY_FULL);
-    put64(p, h->nr_pages);
-    put64(p + 8, h->usable_pages);
-    put64(p + 16, h->old_l4_mfn);
-    put64(p + 24, h->old_nr_pages);
-    put64(p + 32, h->old_first_free_pfn);
-    put64(p + 40, h->old_bitmap_pfn);
-    put64(p + 48, h->old_bitmap_end);
-    put64(p + 56, h->old_region_pfn);
-    put64(p + 64, h->old_region_pages);
-
-    p = rec_begin(&w, REC_OLD_P2M, 8 + (size_t)h->nr_old_p2m * 8);
-    put32(p, h->nr_old_p2m);
-    for (uint32_t i = 0; i < h->nr_old_p2m; i++)
-        put64(p + 8 + i * 8, h->old_p2m[i]);
-
-    size_t cl = cmdline_len(h);
-    p = rec_begin(&w, REC_CMDLINE, cl);
-    memcpy(p, h->cmdline, cl - 1);          /* the NUL is the zeroed last byte */
-
-    p = rec_begin(&w, REC_XENSTORE, XENSTORE_LEN);
-    put32(p, h->xs_rx_have);
-    put32(p + 4, h->xs_req_left);
-    put32(p + 8, h->xs_next_req);
-    memcpy(p + 16, h->xs_rx_hdr, 16);
-
-    p = rec_begin(&w, REC_STATS, STATS_LEN);
-    put64(p, h->first_free_pages);
-    put64(p + 8, h->prev_free_pages);
-
-    p = rec_begin(&w, REC_CRASH, HANDOFF_REASON + 8);
-    memcpy(p, h->reason, strnlen(h->reason, HANDOFF_REASON - 1));
-    put64(p + HANDOFF_REASON, h->crash_time_ns);
-
-    p = rec_begin(&w, REC_TEST, TEST_FULL);
-    put32(p, h->test_result);
-    put32(p + 4, h->test_failed);
-    put32(p + 8, h->crashes);
-
-    p = rec_begin(&w, REC_REGS, 8 + (size_t)h->nr_regs * REGS_ENTRY);
-    put32(p, h->nr_regs);
-    for (uint32_t i = 0; i < h->nr_regs; i++) {
-        uint8_t *e = p + 8 + i * REGS_ENTRY;
-        put32(e, h->regs[i].vcpu);
-        put32(e + 4, h->regs[i].flags);
-        for (unsigned k = 0; k < HANDOFF_NREGS; k++)
-            put64(e + 8 + k * 8, h->regs[i].r[k]);
-    }
-
     uint8_t *hd = buf;
     memcpy(hd, HANDOFF_MAGIC, 8);
     put32(hd + 8, HANDOFF_VERSION);
@@ -198,6 +249,8 @@ size_t handoff_encode(const struct handoff *h, void *buf, size_t size, char *err
     put32(hd + 16, handoff_crc32(0, hd + HDR_LEN, w.at - HDR_LEN));
     return w.at;
 }
+
+/* ---- decode ---- */
 
 static int refuse(char *err, size_t errlen, const char *fmt, ...) __printf(3, 4);
 static int refuse(char *err, size_t errlen, const char *fmt, ...)
@@ -211,50 +264,62 @@ static int refuse(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
-/* Copy a fixed record: at least `first` bytes, at most sizeof(tmp). */
-static int fixed(const uint8_t *p, uint32_t len, uint32_t first, uint8_t *tmp, size_t tsize,
-                 unsigned type, char *err, size_t errlen)
+/* Fields from the wire at p (have bytes of it; the rest reads as zero) into the struct at s. */
+static void get_fields(const struct field *f, unsigned nf, const uint8_t *p, size_t have,
+                       uint8_t *s)
 {
-    if (len < first)
-        return refuse(err, errlen, "record %s is %u bytes, its first version has %u",
-                      rec_names[type], len, first);
-    memset(tmp, 0, tsize);
-    memcpy(tmp, p, MIN((size_t)len, tsize));
-    return 0;
-}
-
-static int decode_vcpus(const uint8_t *p, uint32_t len, struct handoff *h, char *err, size_t errlen)
-{
-    if (len < 8)
-        return refuse(err, errlen, "record VCPUS is %u bytes, want at least 8", len);
-    uint32_t n = get32(p);
-    if (n == 0 || n > HANDOFF_MAX_VCPUS)
-        return refuse(err, errlen, "nr_vcpus %u out of range (1..%u)", n, HANDOFF_MAX_VCPUS);
-    if ((uint64_t)len < 8 + (uint64_t)n * VCPU_ENTRY)
-        return refuse(err, errlen, "record VCPUS has %u bytes for %u vCPUs (want %llu)", len, n,
-                      (unsigned long long)(8 + (uint64_t)n * VCPU_ENTRY));
-    h->nr_vcpus = n;
-    for (uint32_t v = 0; v < n; v++) {
-        const uint8_t *e = p + 8 + v * VCPU_ENTRY;
-        if (e[0] >= HO_VCPU_NR_STATES)
-            return refuse(err, errlen, "vcpu %u: state %u out of range (0..%u)", v, e[0],
-                          HO_VCPU_NR_STATES - 1);
-        h->vcpu[v].state = e[0];
-        h->vcpu[v].park_why = e[1];
-        h->vcpu[v].old_cpu = get16(e + 2);
-        h->vcpu[v].apic_id = get32(e + 4);
-        h->vcpu[v].vcpu_info_maddr = get64(e + 8);
-        if (h->vcpu[v].vcpu_info_maddr & 63)
-            return refuse(err, errlen, "vcpu %u: vcpu_info at %#llx is not 64-byte aligned", v,
-                          (unsigned long long)h->vcpu[v].vcpu_info_maddr);
+    for (unsigned i = 0, at = 0; i < nf; at += f[i].size, i++) {
+        if (f[i].kind == FK_PAD || at >= have)
+            continue;
+        size_t n = MIN((size_t)f[i].size, have - at);
+        if (f[i].kind == FK_STR)        /* as a string: nothing past its first NUL is kept */
+            n = strnlen((const char *)p + at, MIN(n, f[i].size - 1u));
+        memcpy(s + f[i].off, p + at, n);
     }
+}
+
+static int get_array(const struct rec_desc *d, const uint8_t *p, uint32_t len,
+                     struct handoff *h, char *err, size_t errlen)
+{
+    uint32_t n = len >= ARRAY_HDR ? get32(p) : 0;
+    if (len < ARRAY_HDR || n > d->max || (uint64_t)len < ARRAY_HDR + (uint64_t)n * d->len)
+        return refuse(err, errlen, "record %s: %u bytes for %u entries of %u (at most %u)",
+                      rec_names[d->type], len, n, d->len, d->max);
+    put32((uint8_t *)h + d->count_off, n);
+    for (uint32_t i = 0; i < n; i++)
+        get_fields(d->f, d->nf, p + ARRAY_HDR + (size_t)i * d->len, d->len,
+                   (uint8_t *)h + d->array_off + (size_t)i * d->stride);
     return 0;
 }
 
-int handoff_decode(const void *buf, size_t size, struct handoff *h, char *err, size_t errlen)
+static int get_cmdline(const uint8_t *p, uint32_t len, struct handoff *h, char *err,
+                       size_t errlen)
 {
-    const uint8_t *b = buf;
-    memset(h, 0, sizeof(*h));
+    if (len == 0 || len > HANDOFF_CMDLINE || p[len - 1] != 0)
+        return refuse(err, errlen, "record CMDLINE: %u bytes, want 1..%u ending in NUL", len,
+                      HANDOFF_CMDLINE);
+    /* As a string: what follows its first NUL is not kept (one handoff, one reading). */
+    memcpy(h->cmdline, p, strnlen((const char *)p, len));
+    return 0;
+}
+
+static int get_rec(unsigned type, const uint8_t *p, uint32_t len, struct handoff *h, char *err,
+                   size_t errlen)
+{
+    if (type == REC_CMDLINE)
+        return get_cmdline(p, len, h, err, errlen);
+    const struct rec_desc *d = &recs[type - 1 - (type > REC_CMDLINE)];
+    if (d->max)
+        return get_array(d, p, len, h, err, errlen);
+    if (len < d->first)
+        return refuse(err, errlen, "record %s is %u bytes, its first version has %u",
+                      rec_names[type], len, d->first);
+    get_fields(d->f, d->nf, p, len, (uint8_t *)h);      /* longer: cut to what we know */
+    return 0;
+}
+
+static int check_header(const uint8_t *b, size_t size, char *err, size_t errlen)
+{
     if (size < HDR_LEN)
         return refuse(err, errlen, "truncated: %zu bytes, the header alone is %u", size, HDR_LEN);
     if (memcmp(b, HANDOFF_MAGIC, 8)) {
@@ -267,7 +332,7 @@ int handoff_decode(const void *buf, size_t size, struct handoff *h, char *err, s
         return refuse(err, errlen, "wrong magic '%s' (want '%s')", shown, HANDOFF_MAGIC);
     }
     uint32_t version = get32(b + 8), total = get32(b + 12), crc = get32(b + 16);
-    uint32_t hdr_len = get32(b + 20), nrec = get32(b + 24);
+    uint32_t hdr_len = get32(b + 20);
     if (version != HANDOFF_VERSION)
         return refuse(err, errlen, "version %u, this kernel speaks %u", version, HANDOFF_VERSION);
     if (hdr_len != HDR_LEN)
@@ -278,8 +343,14 @@ int handoff_decode(const void *buf, size_t size, struct handoff *h, char *err, s
     uint32_t got = handoff_crc32(0, b + HDR_LEN, total - HDR_LEN);
     if (got != crc)
         return refuse(err, errlen, "checksum %#x, the bytes give %#x", crc, got);
+    return 0;
+}
 
-    uint32_t seen = 0, at = HDR_LEN;
+/* The records, each once; *seen: a bit per type read. */
+static int get_records(const uint8_t *b, struct handoff *h, uint32_t *seen, char *err,
+                       size_t errlen)
+{
+    uint32_t total = get32(b + 12), nrec = get32(b + 24), at = HDR_LEN;
     for (uint32_t i = 0; i < nrec; i++) {
         if (total - at < REC_HDR)
             return refuse(err, errlen, "record %u of %u starts past the end (at %u of %u)", i + 1,
@@ -295,115 +366,31 @@ int handoff_decode(const void *buf, size_t size, struct handoff *h, char *err, s
             h->skipped_records++;           /* a later writer's: not ours to read */
             continue;
         }
-        if (seen & (1u << type))
+        if (*seen & (1u << type))
             return refuse(err, errlen, "record %s appears twice", rec_names[type]);
-        seen |= 1u << type;
-        const uint8_t *p = r + REC_HDR;
-        uint8_t t[96];
-        switch (type) {
-        case REC_GEN:
-            if (fixed(p, len, GEN_LEN, t, sizeof(t), type, err, errlen))
-                return -1;
-            h->kind = get32(t);
-            h->generation = get32(t + 4);
-            h->jump_vcpu = get32(t + 8);
-            h->jump_cpu = get32(t + 12);
-            h->jump_time_ns = get64(t + 16);
-            break;
-        case REC_DOMAIN:
-            if (fixed(p, len, DOMAIN_LEN, t, sizeof(t), type, err, errlen))
-                return -1;
-            h->shared_info_maddr = get64(t);
-            h->console_mfn = get64(t + 8);
-            h->console_port = get32(t + 16);
-            h->store_port = get32(t + 20);
-            h->store_mfn = get64(t + 24);
-            break;
-        case REC_VCPUS:
-            if (decode_vcpus(p, len, h, err, errlen))
-                return -1;
-            break;
-        case REC_MEMORY:
-            if (fixed(p, len, MEMORY_LEN, t, sizeof(t), type, err, errlen))
-                return -1;
-            h->nr_pages = get64(t);
-            h->usable_pages = get64(t + 8);
-            h->old_l4_mfn = get64(t + 16);
-            h->old_nr_pages = get64(t + 24);
-            h->old_first_free_pfn = get64(t + 32);
-            h->old_bitmap_pfn = get64(t + 40);      /* 0 from a writer without them */
-            h->old_bitmap_end = get64(t + 48);
-            h->old_region_pfn = get64(t + 56);
-            h->old_region_pages = get64(t + 64);
-            break;
-        case REC_REGS: {
-            uint32_t n = len >= 8 ? get32(p) : 0;
-            if (len < 8 || n > HANDOFF_MAX_REGS || (uint64_t)len < 8 + (uint64_t)n * REGS_ENTRY)
-                return refuse(err, errlen, "record REGS: %u bytes for %u register sets (at most %u)",
-                              len, n, HANDOFF_MAX_REGS);
-            h->nr_regs = n;
-            for (uint32_t k = 0; k < n; k++) {
-                const uint8_t *e = p + 8 + k * REGS_ENTRY;
-                h->regs[k].vcpu = get32(e);
-                h->regs[k].flags = get32(e + 4);
-                for (unsigned q = 0; q < HANDOFF_NREGS; q++)
-                    h->regs[k].r[q] = get64(e + 8 + q * 8);
-            }
-            break;
-        }
-        case REC_OLD_P2M: {
-            uint32_t n = len >= 8 ? get32(p) : 0;
-            if (len < 8 || n > HANDOFF_MAX_P2M || (uint64_t)len < 8 + (uint64_t)n * 8)
-                return refuse(err, errlen, "record OLD_P2M: %u bytes for %u frames (at most %u)",
-                              len, n, HANDOFF_MAX_P2M);
-            h->nr_old_p2m = n;
-            for (uint32_t k = 0; k < n; k++)
-                h->old_p2m[k] = get64(p + 8 + k * 8);
-            break;
-        }
-        case REC_CMDLINE:
-            if (len == 0 || len > HANDOFF_CMDLINE || p[len - 1] != 0)
-                return refuse(err, errlen, "record CMDLINE: %u bytes, want 1..%u ending in NUL",
-                              len, HANDOFF_CMDLINE);
-            /* As a string: what follows its first NUL is not kept (one handoff, one reading). */
-            memset(h->cmdline, 0, sizeof(h->cmdline));
-            memcpy(h->cmdline, p, strnlen((const char *)p, len));
-            break;
-        case REC_XENSTORE:
-            if (fixed(p, len, XENSTORE_LEN, t, sizeof(t), type, err, errlen))
-                return -1;
-            h->xs_rx_have = get32(t);
-            h->xs_req_left = get32(t + 4);
-            h->xs_next_req = get32(t + 8);
-            memcpy(h->xs_rx_hdr, t + 16, 16);
-            break;
-        case REC_STATS:
-            if (fixed(p, len, STATS_LEN, t, sizeof(t), type, err, errlen))
-                return -1;
-            h->first_free_pages = get64(t);
-            h->prev_free_pages = get64(t + 8);
-            break;
-        case REC_CRASH:
-            /* v1 is the reason alone; the crash time came after it. */
-            memset(h->reason, 0, sizeof(h->reason));
-            memcpy(h->reason, p, strnlen((const char *)p, MIN((size_t)len, (size_t)HANDOFF_REASON - 1)));
-            if (len >= HANDOFF_REASON + 8)
-                h->crash_time_ns = get64(p + HANDOFF_REASON);
-            break;
-        case REC_TEST:
-            if (fixed(p, len, TEST_LEN, t, sizeof(t), type, err, errlen))
-                return -1;
-            h->test_result = get32(t);
-            h->test_failed = get32(t + 4);
-            h->crashes = get32(t + 8);
-            break;
-        }
+        *seen |= 1u << type;
+        if (get_rec(type, r + REC_HDR, len, h, err, errlen))
+            return -1;
     }
     if (at != total)
         return refuse(err, errlen, "%u bytes after the last of %u records", total - at, nrec);
-    for (unsigned t = REC_GEN; t < REC_NR; t++)
-        if ((REQUIRED & (1u << t)) && !(seen & (1u << t)))
-            return refuse(err, errlen, "record %s missing", rec_names[t]);
+    return 0;
+}
+
+/* What must hold across records, once all are read. */
+static int check_values(const struct handoff *h, char *err, size_t errlen)
+{
+    if (h->nr_vcpus == 0)
+        return refuse(err, errlen, "nr_vcpus %u out of range (1..%u)", h->nr_vcpus,
+                      HANDOFF_MAX_VCPUS);
+    for (uint32_t v = 0; v < h->nr_vcpus; v++) {
+        if (h->vcpu[v].state >= HO_VCPU_NR_STATES)
+            return refuse(err, errlen, "vcpu %u: state %u out of range (0..%u)", v,
+                          h->vcpu[v].state, HO_VCPU_NR_STATES - 1);
+        if (h->vcpu[v].vcpu_info_maddr & 63)
+            return refuse(err, errlen, "vcpu %u: vcpu_info at %#llx is not 64-byte aligned", v,
+                          (unsigned long long)h->vcpu[v].vcpu_info_maddr);
+    }
     if (h->kind != HANDOFF_KEXEC && h->kind != HANDOFF_CRASH)
         return refuse(err, errlen, "kind %u (want 1 kexec or 2 crash)", h->kind);
     if (h->jump_vcpu >= h->nr_vcpus)
@@ -418,4 +405,17 @@ int handoff_decode(const void *buf, size_t size, struct handoff *h, char *err, s
         return refuse(err, errlen, "xenstore stream state: %u bytes read, %u to write (at most %u)",
                       h->xs_rx_have, h->xs_req_left, 4096 + 16);
     return 0;
+}
+
+int handoff_decode(const void *buf, size_t size, struct handoff *h, char *err, size_t errlen)
+{
+    const uint8_t *b = buf;
+    uint32_t seen = 0;
+    memset(h, 0, sizeof(*h));
+    if (check_header(b, size, err, errlen) || get_records(b, h, &seen, err, errlen))
+        return -1;
+    for (unsigned t = REC_GEN; t < REC_NR; t++)
+        if ((REQUIRED & (1u << t)) && !(seen & (1u << t)))
+            return refuse(err, errlen, "record %s missing", rec_names[t]);
+    return check_values(h, err, errlen);
 }
