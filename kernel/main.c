@@ -202,6 +202,8 @@ void kernel_start(struct start_info *si, uint64_t ho_va, uint64_t magic)
     toolstack_start();
     report_options(false);
     kexec_boot_finish();
+    if (!kdump_is_crash_kernel())
+        kdump_arm();            /* a crash kernel arms once its dump is out (kdump_then=kexec) */
     kdump_crash_kernel(test_name);
     kdump_start_watchdog();
     cpu_topology_report();

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * kexec and kdump inside a PV guest (kernel/kexec/).  The design, and why
- * (the Xen rules are in ../shared/design/xen-pv-kexec-facts.md; the README
- * has the long version):
+ * kexec and kdump inside a PV guest: the jump in kernel/kexec/ (region,
+ * plan, arrival), the crash path and the dump in kernel/crash/ above it.
+ * The design, and why (the README has the long version; each Xen rule is
+ * written next to the hypercall that obeys it):
  *
  * Xen never lets a PV guest give an initialised vCPU a fresh context
  * (VCPUOP_initialise is -EEXIST forever), so a vCPU can only come over to a
@@ -14,16 +15,30 @@
  * and the handoff.  The region is read-only to us from then on, but for the
  * window's data pages.
  *
- * The jump (kexec_start, on the cpu that jumps; later kdump from a crash):
- *   1  refuse bad input; quiesce xenstore at a message boundary
- *   2  stop every other cpu: it parks (cpu_park) and stays there
- *      -- the point of no return: from here the old kernel does not go on --
- *   3  a cpu that did not stop in time is downed by force and LOST
- *   4  record each vCPU's state, vcpu_info, APIC ID in the handoff
- *   5  drop every vCPU's runstate/time area, stop every periodic timer
+ * The plan out (kernel/kexec/jump.c; kdump joins it at step 4 from the
+ * crash path, which has stopped the others by NMI itself):
+ *   1  kexec_start: refuse bad input (not armed, not an online cpu, a line
+ *      too long, a jump under way) with a message, nothing changed
+ *   2  on the jumping cpu, events masked: life_quiesce(LIFE_KEXEC) walks
+ *      the participants (include/kernel/life.h): xenstore stops at a
+ *      message boundary, ..., the vCPUs last: every other cpu parks
+ *      -- THE POINT OF NO RETURN: from here the old kernel does not go on --
+ *   3  kexec_jump: every other vCPU down in Xen, or downed by force and LOST
+ *   4  life_write: each participant writes its handoff record (vCPU states
+ *      and APIC IDs, memory, console, xenstore, result, crash registers);
+ *      the timers and event participants stop what Xen writes into us
+ *   5  encode the handoff into the window
  *   6  through the trampoline: MMUEXT_NEW_BASEPTR to the new tables, jump
  *      to the new entry with the handoff
- * The new kernel, on the same vCPU (its cpu 0), trusts nothing it finds:
+ * The arrival (kernel/kexec/boot.c), on the same vCPU (its cpu 0), mirrors it:
+ *   1  kexec_intake: decode (a bad handoff stops the domain); life_read
+ *   2  kexec_sweep_old_state: close the old kernel's event channels
+ *   3  kexec_prepare_cpus: adopt vcpu_infos, LOST/offline states, mailboxes
+ *   4  (smp_bringup ups the parked vCPUs: each leaves the old cpu_park
+ *      through its mailbox into ap_main)
+ *   5  kexec_boot_finish: wait for the arrivals, unpin the old tables,
+ *      report, take the old memory, life_resume(LIFE_NEW_KERNEL)
+ * The new kernel trusts nothing it finds:
  * it closes every event channel but the console's and xenstore's (walking
  * EVTCHNOP_status), drops every runstate/time area, stops timers, takes over
  * each vCPU's traps/callbacks/stack/LDT/GDT and clears its NMI latch in
@@ -55,10 +70,13 @@ const unsigned long *kexec_must_use(void);
 void kexec_prepare_cpus(void);
 /*
  * After smp_bringup: wait for the old vCPUs to arrive, release the old page
- * tables and memory, report the generation, then arm the region for the
- * next jump (also on a first boot).
+ * tables and memory (a crash kernel keeps it for the dump), report the
+ * generation.  Nothing on a first boot.
  */
 void kexec_boot_finish(void);
+/* Arm the region for the next jump (kexec_arm_jump: kexec alone; kdump_arm: kdump too). */
+bool kexec_arm_jump(void);
+void kdump_arm(void);
 
 bool kexec_armed(void);
 
@@ -77,15 +95,12 @@ bool kdump_then_kexec(void);
 void __noreturn kdump_then(void);
 /* The old kernel is on its crash path (another cpu crashed). */
 bool kdump_crashing(void);
-/* Test aid: runs in every NMI not taken by a crash (tests/guest/crash.c). */
-struct cpu_regs;
-struct percpu;
-extern void (*kdump_nmi_test_hook)(struct percpu *pc, struct cpu_regs *r);
-/* Test aid: runs on the crash path of the crashing cpu, right after it took the crash. */
-extern void (*kdump_path_test_hook)(void);
 /* Crash logical cpu on purpose (drills): a pinned thread panics, faults or hangs, or an NMI. */
-enum kdump_how { KDUMP_PANIC, KDUMP_PF, KDUMP_DE, KDUMP_HANG, KDUMP_NMI };
-extern const char *const kdump_how_names[];
+#define KDUMP_HOWS(X) X(KDUMP_PANIC, "panic") X(KDUMP_PF, "pf") X(KDUMP_DE, "de") \
+    X(KDUMP_HANG, "hang") X(KDUMP_NMI, "nmi")
+#define KDUMP_ENUM_(id, name) id,
+enum kdump_how { KDUMP_HOWS(KDUMP_ENUM_) KDUMP_NR_HOWS };
+extern const char *const kdump_how_names[];     /* by enum kdump_how, NULL-terminated */
 int kdump_crash_on(unsigned cpu, int how, const char *who);
 /* Bytes and time of the last vmcore written (bench). */
 extern uint64_t kdump_vmcore_bytes, kdump_vmcore_ns;
@@ -99,6 +114,11 @@ unsigned kexec_generation(void);
  * command line (NULL: ours).
  */
 int kexec_start(unsigned cpu, const char *cmdline, const char *who);
+/*
+ * Plan steps 3-6 (kdump's way in, from the crash path with the others
+ * stopped): past the point of no return, never returns.  kind: enum handoff_kind.
+ */
+void __noreturn kexec_jump(uint32_t kind, const char *reason);
 /* The jump in progress (or done): a second kexec_start is refused. */
 bool kexec_in_progress(void);
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The new kernel's side of a jump: read the handoff, trust nothing the old
- * kernel left in Xen, bring every vCPU over, take the old memory, report.
- * On a first boot only kexec_boot_finish runs (it arms the region).
+ * The new kernel's side of a jump, the plan's mirror (steps: include/kernel/kexec.h):
+ * read the handoff, trust nothing the old kernel left in Xen, bring every
+ * vCPU over, take the old memory, report.  Nothing runs on a first boot.
+ * Also the participant of the result and the counters carried across.
  */
 #include "internal.h"
 #include <kernel/kernel.h>
@@ -13,7 +14,8 @@
 #include <arch/traps.h>
 #include <xenpv/xenpv.h>
 #include <xenpv/hypercall.h>
-#include <xenpv/xenstore.h>
+#include <xenpv/wait.h>
+#include <kernel/life.h>
 #include <minipv/errno.h>
 #include <minipv/string.h>
 
@@ -52,18 +54,31 @@ const struct handoff *kexec_intake(const struct start_info *si, uint64_t ho_va, 
         refuse(err);
     }
     kexec_ho_in = &ho_in;
-    carry.result = ho_in.test_result;
-    carry.failed = ho_in.test_failed;
-    carry.first_free_pages = ho_in.first_free_pages;
-    carry.crashes = ho_in.crashes;
-    struct xs_stream xs = { .rx_have = ho_in.xs_rx_have, .req_left = ho_in.xs_req_left,
-                            .next_req = ho_in.xs_next_req };
-    memcpy(xs.rx_hdr, ho_in.xs_rx_hdr, sizeof(xs.rx_hdr));
-    xs_resume_from(&xs);
-    if (ho_in.test_result > RESULT_NONE)
-        result_report((enum test_result)ho_in.test_result, NULL);   /* only gets worse */
+    life_read(kexec_ho_in);
     return kexec_ho_in;
 }
+
+/* ---- the result and the counters carried across generations: their participant ---- */
+
+static void result_write(enum life_event ev, struct handoff *h)
+{
+    h->test_result = result_get();
+    h->test_failed = carry.failed;
+    h->crashes = carry.crashes + (ev == LIFE_KDUMP);
+    h->first_free_pages = carry.first_free_pages;
+}
+
+static void result_read(const struct handoff *h)
+{
+    carry.result = h->test_result;
+    carry.failed = h->test_failed;
+    carry.first_free_pages = h->first_free_pages;
+    carry.crashes = h->crashes;
+    if (h->test_result > RESULT_NONE)
+        result_report((enum test_result)h->test_result, NULL);   /* only gets worse */
+}
+
+LIFE_PARTICIPANT(70, result, .write = result_write, .read = result_read);
 
 void kexec_sweep_old_state(void)
 {
@@ -168,6 +183,18 @@ static unsigned not_arrived(bool nudge)
     return n;
 }
 
+static bool all_arrived(void *arg)
+{
+    (void)arg;
+    return !not_arrived(true);
+}
+
+static bool old_vcpu(const struct handoff *h, unsigned v)
+{
+    return v < h->nr_vcpus &&
+           (h->vcpu[v].state == HO_VCPU_PARKED || h->vcpu[v].state == HO_VCPU_OFFLINE);
+}
+
 static void wait_arrivals(void)
 {
     const struct handoff *h = kexec_ho_in;
@@ -178,16 +205,13 @@ static void wait_arrivals(void)
             cpu_state(per_cpu(c)) != CPU_LOST)
             hypercall_vcpu_op(VCPUOP_up, v, NULL);
     }
-    uint64_t deadline = xen_system_time() + cpu_call_bound_ns() + 5000000000ULL;
-    while (not_arrived(true) && xen_system_time() < deadline)
-        thread_yield();
+    wait_until(all_arrived, NULL, cpu_call_bound_ns() + BOUND_KEXEC_ARRIVE_NS, thread_yield);
     for (unsigned c = 1; c < nr_cpus; c++) {
         struct percpu *pc = per_cpu(c);
         unsigned v = pc->vcpu_id;
-        if (v < h->nr_vcpus && cpu_state(pc) != CPU_LOST &&
-            (h->vcpu[v].state == HO_VCPU_PARKED || h->vcpu[v].state == HO_VCPU_OFFLINE) &&
+        if (old_vcpu(h, v) && cpu_state(pc) != CPU_LOST &&
             !atomic_load(&kexec_mailbox(v)->arrived)) {
-            xen_vcpu_force_down(v, 1000000000ULL);
+            xen_vcpu_force_down(v, BOUND_FORCE_DOWN_NS);
             cpu_state_set(pc, CPU_LOST);
             pr_err("kexec: cpu %u (vcpu %u) never came over from the old kernel: LOST", c, v);
         }
@@ -200,77 +224,91 @@ static bool keep_vcpu_info(unsigned long pfn)
     return false;               /* Xen-bound frames are all in the prefix, never reclaimed */
 }
 
+/* Who came back: counts into carry, a line for each that did not. */
+static void count_back(const struct handoff *h, unsigned *stay, unsigned *lost)
+{
+    unsigned back = 0, of = 0;
+    uint64_t last = h->jump_time_ns;
+    for (unsigned c = 0; c < nr_cpus; c++) {
+        struct percpu *pc = per_cpu(c);
+        unsigned v = pc->vcpu_id;
+        int st = v < h->nr_vcpus ? h->vcpu[v].state : HO_VCPU_FREE;
+        if (st == HO_VCPU_PARKED) {
+            of++;
+            if (cpu_state(pc) == CPU_ONLINE) {
+                back++;
+                /* By our clock, the one the jump time was read on (the same vCPU). */
+                last = MAX(last, c ? pc->online_seen : pc->online_at);
+            } else {
+                pr_err("kexec: cpu %u (vcpu %u) was online at the jump and is %s now", c, v,
+                       cpu_state_name(cpu_state(pc)));
+            }
+        } else if (st == HO_VCPU_OFFLINE && cpu_state(pc) != CPU_LOST) {
+            (*stay)++;
+            printk("kexec: cpu %u (vcpu %u) was offline at the jump: stays offline (%s)", c,
+                   v, cpu_state_name(cpu_state(pc)));
+        }
+        if (cpu_state(pc) == CPU_LOST) {
+            (*lost)++;
+            pr_err("kexec: cpu %u (vcpu %u) LOST: left down, never resumed", c, v);
+        }
+    }
+    carry.jump_ns = last - h->jump_time_ns;
+    carry.back = back;
+    carry.of = of;
+}
+
+static void report_arrival(const struct handoff *h)
+{
+    unsigned long long us = carry.jump_ns / 1000;
+    const char *incomplete = carry.back == carry.of ? "" : " INCOMPLETE";
+    if (h->kind == HANDOFF_CRASH) {
+        printk("kdump: crash kernel on vcpu %u (crashed cpu %u, %s): %u of %u vCPUs back "
+               "online in %llu us%s", h->jump_vcpu, h->jump_cpu, h->reason, carry.back,
+               carry.of, us, incomplete);
+        /* Both times by this vCPU's clock: the crash and the jump were read on it too. */
+        printk("bench: kdump vcpus=%u crash_to_ready_us=%llu jump_to_online_us=%llu",
+               nr_cpus, (unsigned long long)((xen_system_time() - h->crash_time_ns) / 1000), us);
+        return;
+    }
+    printk("bench: kexec vcpus=%u generation=%u jump_to_online_us=%llu", nr_cpus,
+           h->generation, us);
+    printk("kexec: generation %u on vcpu %u: %u of %u vCPUs back online in %llu us "
+           "(from the jump to the last ONLINE, Xen time)%s", h->generation, h->jump_vcpu,
+           carry.back, carry.of, us, incomplete);
+}
+
+/* The old kernel's memory is ours now: its pfns get our numbering first. */
+static void take_old_memory(const struct handoff *h)
+{
+    unsigned long n = h->nr_pages - h->usable_pages;
+    int rc = arch_m2p_set(p2m + h->usable_pages, h->usable_pages, n);
+    unsigned long got = rc ? 0 : mm_reclaim(h->usable_pages, h->nr_pages, keep_vcpu_info);
+    printk("kexec: reclaimed %lu of the old kernel's %lu pages (%lu left out%s); %lu pages free",
+           got, n, n - got, n - got ? ": still page tables of a LOST vCPU" : "", pages_free());
+    carry.free_now = pages_free();
+    if (!carry.first_free_pages)
+        carry.first_free_pages = carry.free_now;    /* generation 1 sets the baseline */
+}
+
 void kexec_boot_finish(void)
 {
     const struct handoff *h = kexec_ho_in;
-    if (h) {
-        wait_arrivals();
-        unsigned back = 0, of = 0, stay = 0, lost = 0;
-        uint64_t last = h->jump_time_ns;
-        for (unsigned c = 0; c < nr_cpus; c++) {
-            struct percpu *pc = per_cpu(c);
-            unsigned v = pc->vcpu_id;
-            int st = v < h->nr_vcpus ? h->vcpu[v].state : HO_VCPU_FREE;
-            if (st == HO_VCPU_PARKED) {
-                of++;
-                if (cpu_state(pc) == CPU_ONLINE) {
-                    back++;
-                    /* By our clock, the one the jump time was read on (the same vCPU). */
-                    last = MAX(last, c ? pc->online_seen : pc->online_at);
-                } else {
-                    pr_err("kexec: cpu %u (vcpu %u) was online at the jump and is %s now", c, v,
-                           cpu_state_name(cpu_state(pc)));
-                }
-            } else if (st == HO_VCPU_OFFLINE && cpu_state(pc) != CPU_LOST) {
-                stay++;
-                printk("kexec: cpu %u (vcpu %u) was offline at the jump: stays offline (%s)", c,
-                       v, cpu_state_name(cpu_state(pc)));
-            }
-            if (cpu_state(pc) == CPU_LOST) {
-                lost++;
-                pr_err("kexec: cpu %u (vcpu %u) LOST: left down, never resumed", c, v);
-            }
-        }
-        carry.jump_ns = last - h->jump_time_ns;
-        carry.back = back;
-        carry.of = of;
-        /* Nobody runs on the old page tables now (a LOST vCPU still holds them as its CR3). */
-        int rc = h->kind == HANDOFF_KEXEC ? arch_unpin(h->old_l4_mfn) : 0;
-        if (rc)
-            pr_err("kexec: unpinning the old page tables (L4 mfn %#llx) failed: %d",
-                   (unsigned long long)h->old_l4_mfn, rc);
-        if (h->kind == HANDOFF_CRASH) {
-            printk("kdump: crash kernel on vcpu %u (crashed cpu %u, %s): %u of %u vCPUs back "
-                   "online in %llu us%s", h->jump_vcpu, h->jump_cpu, h->reason, back, of,
-                   (unsigned long long)(carry.jump_ns / 1000), back == of ? "" : " INCOMPLETE");
-            /* Both times by this vCPU's clock: the crash and the jump were read on it too. */
-            printk("bench: kdump vcpus=%u crash_to_ready_us=%llu jump_to_online_us=%llu",
-                   nr_cpus, (unsigned long long)((xen_system_time() - h->crash_time_ns) / 1000),
-                   (unsigned long long)(carry.jump_ns / 1000));
-        } else {
-            printk("bench: kexec vcpus=%u generation=%u jump_to_online_us=%llu", nr_cpus,
-                   h->generation, (unsigned long long)(carry.jump_ns / 1000));
-            printk("kexec: generation %u on vcpu %u: %u of %u vCPUs back online in %llu us "
-                   "(from the jump to the last ONLINE, Xen time)%s", h->generation, h->jump_vcpu,
-                   back, of, (unsigned long long)(carry.jump_ns / 1000),
-                   back == of ? "" : " INCOMPLETE");
-        }
-        if (stay || lost)
-            printk("kexec: %u vCPU(s) offline at the jump stay offline, %u lost", stay, lost);
-        if (h->kind == HANDOFF_KEXEC) {
-            /* The old kernel's memory is ours now: its pfns get our numbering first. */
-            unsigned long n = h->nr_pages - h->usable_pages;
-            rc = arch_m2p_set(p2m + h->usable_pages, h->usable_pages, n);
-            unsigned long got = rc ? 0 : mm_reclaim(h->usable_pages, h->nr_pages, keep_vcpu_info);
-            printk("kexec: reclaimed %lu of the old kernel's %lu pages (%lu left out%s); %lu pages free",
-                   got, n, n - got, n - got ? ": still page tables of a LOST vCPU" : "", pages_free());
-            carry.free_now = pages_free();
-            if (!carry.first_free_pages)
-                carry.first_free_pages = carry.free_now;    /* generation 1 sets the baseline */
-        } else {
-            /* A crash kernel keeps the old memory as it is until the dump is out (vmcore.c). */
-            return;
-        }
-    }
-    kexec_arm();
+    if (!h)
+        return;
+    wait_arrivals();
+    unsigned stay = 0, lost = 0;
+    count_back(h, &stay, &lost);
+    /* Nobody runs on the old page tables now (a LOST vCPU still holds them as its CR3). */
+    int rc = h->kind == HANDOFF_KEXEC ? arch_unpin(h->old_l4_mfn) : 0;
+    if (rc)
+        pr_err("kexec: unpinning the old page tables (L4 mfn %#llx) failed: %d",
+               (unsigned long long)h->old_l4_mfn, rc);
+    report_arrival(h);
+    if (stay || lost)
+        printk("kexec: %u vCPU(s) offline at the jump stay offline, %u lost", stay, lost);
+    /* A crash kernel keeps the old memory as it is until the dump is out (kernel/crash/vmcore.c). */
+    if (h->kind == HANDOFF_KEXEC)
+        take_old_memory(h);
+    life_resume(LIFE_NEW_KERNEL);
 }

@@ -56,31 +56,18 @@ struct kexec_region {
 };
 extern struct kexec_region kexec_region;
 
-/* The handoff we write (jump.c) and the one we were given (boot.c). */
-extern struct handoff kexec_ho_out;
-extern const struct handoff *kexec_ho_in;    /* NULL: a first boot */
+/* The handoff we were given (boot.c): NULL on a first boot. */
+extern const struct handoff *kexec_ho_in;
 
+/*
+ * The files are a stack too: region.c (the region and its window) <
+ * boot.c (the arrival) < jump.c (the plan out).  A file calls only its
+ * own rank or lower ones (scripts/check-layering.sh checks for circles).
+ */
 /* region.c: reserve the region, load the image, build and pin the new kernel's tables. */
 void kexec_arm(void);
-/* jump.c: the park resume hook of an armed kernel; a vCPU's mailbox (go set last). */
-void kexec_park_resume(struct percpu *pc);
+/* region.c: a vCPU's mailbox (go set last). */
 void kexec_fill_mailbox(unsigned vcpu, uint64_t entry, uint64_t stack, uint64_t a0, uint64_t a1,
                         uint64_t a2, unsigned long l4_mfn);
-/* crash.c: what each vCPU saved when the crash stopped it (struct user_regs_struct order). */
-struct crash_saved {
-    volatile int saved;
-    uint32_t flags;                 /* HANDOFF_REGS_* */
-    uint64_t r[HANDOFF_NREGS];
-};
-extern struct crash_saved kexec_crash_saved[NR_CPUS];
-extern uint64_t kexec_crash_time_ns;
-void kexec_regs_to_user(const struct cpu_regs *r, uint64_t u[HANDOFF_NREGS], uint64_t gs_base);
-void kdump_install(void);
-void kdump_report_state(void);
-
-/* jump.c: exit=kexec's jump. */
-void kexec_install_exit(void);
-/* jump.c: steps 3-6 of the plan, the others already stopped (kdump calls it too). */
-void __noreturn kexec_jump(uint32_t kind, const char *reason);
 
 #endif

@@ -1,199 +1,145 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The jump out of this kernel (the plan in include/kernel/kexec.h): a
- * planned one from kexec_start, and (kdump) one from a crash.  Both end in
- * kexec_jump(), past the point of no return.
+ * The jump out of this kernel: the numbered plan in include/kernel/kexec.h.
+ * A planned one starts in kexec_start; kdump's joins at kexec_jump from the
+ * crash path (kernel/crash/), which stopped the others itself.  Every piece
+ * of state goes over through its life participant (include/kernel/life.h);
+ * this file owns only the plan and the vCPUs' participant.
  */
 #include "internal.h"
 #include <kernel/kernel.h>
 #include <kernel/cpu_topology.h>
-#include <kernel/mm.h>
+#include <kernel/life.h>
 #include <kernel/sched.h>
 #include <arch/mm.h>
 #include <arch/traps.h>
 #include <xenpv/xenpv.h>
 #include <xenpv/hypercall.h>
-#include <xenpv/xenstore.h>
+#include <xenpv/wait.h>
 #include <minipv/errno.h>
 #include <minipv/string.h>
 
-struct handoff kexec_ho_out;
+static struct handoff ho_out;
 static volatile int in_progress;
 static char next_cmdline[HANDOFF_CMDLINE];
-static struct xs_stream xs_state;
 
 bool kexec_in_progress(void) { return atomic_load(&in_progress); }
 
-void kexec_park_resume(struct percpu *pc)
-{
-    /* In the old kernel, on every resume from cpu_park: the new kernel may want us. */
-    struct kexec_mailbox *mb = kexec_mailbox(pc->vcpu_id);
-    if (atomic_load(&mb->go))
-        arch_kexec_enter(mb);
-}
+/* ---- the vCPUs and the id map: their participant ---- */
 
-static void fill_ops(struct kexec_mailbox *mb, unsigned long l4_mfn)
+static bool vcpu_down(void *arg)
 {
-    /* Kernel base to the new tables; no user base (minipv never runs user mode). */
-    mb->ops[0].cmd = MMUEXT_NEW_BASEPTR;
-    mb->ops[0].arg1 = l4_mfn;
-    mb->ops[1].cmd = MMUEXT_NEW_USER_BASEPTR;
-    mb->ops[1].arg1 = 0;
-}
-
-void kexec_fill_mailbox(unsigned vcpu, uint64_t entry, uint64_t stack, uint64_t a0, uint64_t a1,
-                        uint64_t a2, unsigned long l4_mfn)
-{
-    struct kexec_mailbox *mb = kexec_mailbox(vcpu);
-    memset(mb, 0, sizeof(*mb));
-    mb->entry = entry;
-    mb->stack = stack;
-    mb->arg0 = a0;
-    mb->arg1 = a1;
-    mb->arg2 = a2;
-    fill_ops(mb, l4_mfn);
-    barrier();
-    atomic_store(&mb->go, 1);
-}
-
-/* Wait (bounded) until vcpu is down in Xen; false if it is still running. */
-static bool wait_down(unsigned vcpu, uint64_t bound_ns)
-{
-    uint64_t deadline = xen_system_time() + bound_ns;
-    while (hypercall_vcpu_op(VCPUOP_is_up, vcpu, NULL) == 1) {
-        if (xen_system_time() > deadline)
-            return false;
-        cpu_relax();
-    }
-    return true;
+    return hypercall_vcpu_op(VCPUOP_is_up, (unsigned)(unsigned long)arg, NULL) != 1;
 }
 
 /*
- * A vCPU that did not stop: down it from here (allowed on any vCPU, but
- * asynchronous: wait until its runstate is no longer running) and never
- * resume it, it would go on in this kernel at whatever instruction it was.
+ * Plan step 3: every other initialised vCPU down in Xen.  One that did not
+ * stop is downed from here (allowed on any vCPU, but asynchronous: wait
+ * until it no longer runs) and never resumed: it would go on in this
+ * kernel at whatever instruction it was.
  */
-static void force_down(struct percpu *pc, const char *why)
+static void others_down(const struct percpu *me)
 {
-    unsigned v = pc->vcpu_id;
-    xen_vcpu_force_down(v, 1000000000ULL);
-    cpu_state_set(pc, CPU_LOST);
-    printk_level(LOG_EMERG, "kexec: cpu %u (vcpu %u) LOST: %s; downed, never resumed", pc->cpu, v,
-                 why);
+    for (unsigned c = 0; c < nr_cpus; c++) {
+        struct percpu *pc = per_cpu(c);
+        if (pc == me || !pc->initialised || cpu_state(pc) == CPU_LOST)
+            continue;
+        void *v = (void *)(unsigned long)pc->vcpu_id;
+        if (wait_until(vcpu_down, v, BOUND_STOP_OTHERS_NS, wait_idle_spin))
+            continue;
+        xen_vcpu_force_down(pc->vcpu_id, BOUND_FORCE_DOWN_NS);
+        cpu_state_set(pc, CPU_LOST);
+        printk_level(LOG_EMERG, "kexec: cpu %u (vcpu %u) LOST: did not stop within %llu s; "
+                     "downed, never resumed", c, pc->vcpu_id,
+                     (unsigned long long)(BOUND_STOP_OTHERS_NS / NS_PER_S));
+    }
 }
 
-/* Steps 3-6, on the jumping cpu, the others stopped.  Past the point of no return. */
-void __noreturn kexec_jump(uint32_t kind, const char *reason)
+/* What the new kernel must do with one vCPU (the others are all down by now). */
+static uint8_t vcpu_fate(const struct percpu *pc, const struct percpu *me)
 {
-    struct percpu *me = this_cpu();
-    struct kexec_region *r = &kexec_region;
-    struct handoff *h = &kexec_ho_out;
-    irq_disable();
-    printk_force_unlock();
-    if (kind == HANDOFF_CRASH)
-        strlcpy(next_cmdline, kernel_cmdline, sizeof(next_cmdline));   /* the same, for the crash kernel */
+    if (pc == me)
+        return HO_VCPU_PARKED;
+    if (!pc->initialised)
+        return HO_VCPU_FREE;
+    if (cpu_state(pc) == CPU_LOST)
+        return HO_VCPU_LOST;
+    if (pc->park_why == PARK_STOP || pc->park_why == PARK_CRASH)
+        return HO_VCPU_PARKED;          /* was online: comes back online */
+    return HO_VCPU_OFFLINE;             /* hotplugged away or failed: stays offline */
+}
 
-    memset(h, 0, sizeof(*h));
-    h->kind = kind;
-    h->generation = kexec_generation() + 1;
-    h->jump_vcpu = me->vcpu_id;
-    h->jump_cpu = me->cpu;
-    h->nr_vcpus = nr_vcpus;
-    unsigned lost = 0, parked = 0, offline = 0;
-    /* 3, 4: every vCPU's state as Xen and we see it. */
-    for (unsigned v = 0; v < nr_vcpus && v < HANDOFF_MAX_VCPUS; v++) {
+static void vcpus_write(enum life_event ev, struct handoff *h)
+{
+    (void)ev;
+    struct percpu *me = this_cpu();
+    h->nr_vcpus = MIN(nr_vcpus, (unsigned)HANDOFF_MAX_VCPUS);
+    for (unsigned v = 0; v < h->nr_vcpus; v++) {
         struct handoff_vcpu *e = &h->vcpu[v];
         int c = vcpu_to_cpu(v);
         e->old_cpu = 0xffff;
-        if (c < 0) {
-            e->state = HO_VCPU_FREE;    /* never ours; every initialised vCPU is in our map */
+        e->state = HO_VCPU_FREE;        /* not in our map: never ours */
+        if (c < 0)
             continue;
-        }
         struct percpu *pc = per_cpu((unsigned)c);
         e->old_cpu = (uint16_t)c;
         e->apic_id = cpu_topo[c].apic_id;
         e->vcpu_info_maddr = pc->vcpu_info_maddr;
         e->park_why = (uint8_t)pc->park_why;
-        if (pc == me) {
-            e->state = HO_VCPU_PARKED;
-            parked++;
-            continue;
-        }
-        if (!pc->initialised) {
-            e->state = HO_VCPU_FREE;
-            continue;
-        }
-        if (cpu_state(pc) != CPU_LOST && !wait_down(v, 2000000000ULL))
-            force_down(pc, "did not stop within 2 s");
-        if (cpu_state(pc) == CPU_LOST) {
-            e->state = HO_VCPU_LOST;
-            lost++;
-        } else if (pc->park_why == PARK_STOP || pc->park_why == PARK_CRASH) {
-            e->state = HO_VCPU_PARKED;      /* was online: comes back online */
-            parked++;
-        } else {
-            e->state = HO_VCPU_OFFLINE;     /* hotplugged away or failed: stays offline */
-            offline++;
-        }
+        e->state = vcpu_fate(pc, me);
     }
-    const struct start_info *si = xen_start_info;
-    h->shared_info_maddr = si->shared_info;
-    if (!xen_is_dom0()) {
-        h->console_mfn = si->console.domU.mfn;
-        h->console_port = si->console.domU.evtchn;
-    }
-    h->store_mfn = si->store_mfn;
-    h->store_port = si->store_evtchn;
-    h->nr_pages = r->total;
-    h->usable_pages = r->usable;
-    h->old_l4_mfn = arch_pt_base_mfn();
-    h->old_nr_pages = nr_pages;
-    h->old_first_free_pfn = mm_first_free_pfn;
-    mm_pool_bitmap(&h->old_bitmap_pfn, &h->old_bitmap_end);
-    h->old_region_pfn = r->pfn;
-    h->old_region_pages = r->pages;
-    h->nr_old_p2m = (uint32_t)MIN(DIV_ROUND_UP(nr_pages * 8, PAGE_SIZE), (unsigned long)HANDOFF_MAX_P2M);
-    for (uint32_t i = 0; i < h->nr_old_p2m; i++)
-        h->old_p2m[i] = virt_to_mfn((const char *)p2m + i * PAGE_SIZE);
-    strlcpy(h->cmdline, next_cmdline, sizeof(h->cmdline));
-    h->xs_rx_have = xs_state.rx_have;
-    memcpy(h->xs_rx_hdr, xs_state.rx_hdr, sizeof(h->xs_rx_hdr));
-    h->xs_req_left = xs_state.req_left;
-    h->xs_next_req = xs_state.next_req;
-    h->first_free_pages = kexec_carried()->first_free_pages;
-    h->prev_free_pages = pages_free();
-    h->test_result = result_get();
-    h->test_failed = kexec_carried()->failed;
-    h->crashes = kexec_carried()->crashes + (kind == HANDOFF_CRASH);
-    strlcpy(h->reason, reason, sizeof(h->reason));
-    h->crash_time_ns = kind == HANDOFF_CRASH ? kexec_crash_time_ns : 0;
-    if (kind == HANDOFF_CRASH) {
-        /* The dump's threads: the crashed vCPU first, then every one that saved its registers. */
-        h->nr_regs = 0;
-        for (int pass = 0; pass < 2; pass++)
-            for (unsigned c = 0; c < nr_cpus && h->nr_regs < HANDOFF_MAX_REGS; c++) {
-                const struct crash_saved *cs = &kexec_crash_saved[c];
-                bool crashed = (per_cpu(c) == me);
-                if (!cs->saved || crashed != (pass == 0))
-                    continue;
-                struct handoff_regs *hr = &h->regs[h->nr_regs++];
-                hr->vcpu = per_cpu(c)->vcpu_id;
-                hr->flags = cs->flags;
-                memcpy(hr->r, cs->r, sizeof(hr->r));
-            }
-    }
+}
 
-    /* 5: Xen would go on writing these through whatever page tables each vCPU has. */
-    for (unsigned v = 0; v < nr_vcpus; v++) {
-        xen_vcpu_drop_areas(v);
-        hypercall_vcpu_op(VCPUOP_stop_periodic_timer, v, NULL);   /* allowed on any vCPU */
-    }
-    hypercall_vcpu_op(VCPUOP_stop_singleshot_timer, me->vcpu_id, NULL);   /* only our own */
+static int vcpus_quiesce(enum life_event ev)
+{
+    /*
+     * Stop the others; they park.  THE POINT OF NO RETURN: from here on this
+     * kernel does not go on, whatever happens; a failure stops the domain.
+     * (kdump never comes here: its crash path stops them by NMI.)
+     */
+    if (ev == LIFE_KEXEC)
+        smp_stop_others();
+    return 0;
+}
 
+/* Last: every other participant quiesces while the vCPUs still run. */
+LIFE_PARTICIPANT(90, vcpus, .quiesce = vcpus_quiesce, .write = vcpus_write);
+
+/* ---- the plan, steps 3-6: on the jumping cpu, the others stopped ---- */
+
+static void report_jump(const struct handoff *h, const char *reason)
+{
+    unsigned n[HO_VCPU_NR_STATES] = { 0 };
+    for (unsigned v = 0; v < h->nr_vcpus; v++)
+        n[h->vcpu[v].state]++;
     printk_level(LOG_EMERG, "kexec: jump from cpu %u (vcpu %u) into generation %u: %u parked, "
-                 "%u offline, %u lost (%s)", me->cpu, me->vcpu_id, h->generation, parked - 1,
-                 offline, lost, reason);
+                 "%u offline, %u lost (%s)", h->jump_cpu, h->jump_vcpu, h->generation,
+                 n[HO_VCPU_PARKED] - 1, n[HO_VCPU_OFFLINE], n[HO_VCPU_LOST], reason);
     xen_console_flush();
+}
+
+void __noreturn kexec_jump(uint32_t kind, const char *reason)
+{
+    struct percpu *me = this_cpu();
+    struct kexec_region *r = &kexec_region;
+    struct handoff *h = &ho_out;
+    irq_disable();
+    printk_force_unlock();
+    if (kind == HANDOFF_CRASH)
+        strlcpy(next_cmdline, kernel_cmdline, sizeof(next_cmdline));   /* the same, for the crash kernel */
+    memset(h, 0, sizeof(*h));
+    h->kind = kind;
+    h->generation = kexec_generation() + 1;
+    h->jump_vcpu = me->vcpu_id;
+    h->jump_cpu = me->cpu;
+    strlcpy(h->cmdline, next_cmdline, sizeof(h->cmdline));
+    strlcpy(h->reason, reason, sizeof(h->reason));
+    /* 3 */
+    others_down(me);
+    /* 4 */
+    life_write(kind == HANDOFF_CRASH ? LIFE_KDUMP : LIFE_KEXEC, h);
+    report_jump(h, reason);
+    /* 5 */
     h->jump_time_ns = xen_system_time();
     char err[160];
     size_t room = (KEXEC_HANDOFF_PAGES - 4) * PAGE_SIZE;     /* the top 16 KiB: the entry stack */
@@ -208,18 +154,15 @@ void __noreturn kexec_jump(uint32_t kind, const char *reason)
     arch_kexec_enter(kexec_mailbox(me->vcpu_id));
 }
 
-static void __noreturn jump_here(void)
+/* Step 2, on the cpu that jumps.  Returns only if a participant refused (named by the walk). */
+static void jump_here(void)
 {
     irq_disable();
-    /* 1: xenstore at a message boundary (bounded; a busy ring is handed over as it is). */
-    if (xs_available() && xs_quiesce(&xs_state, 2000000000ULL))
-        pr_warn("kexec: xenstore did not quiesce in 2 s: handing the stream over mid-message");
-    /*
-     * 2: stop the others; they park.  THE POINT OF NO RETURN: from here on
-     * this kernel does not go on, whatever happens; a failure stops the domain.
-     */
-    smp_stop_others();
-    kexec_jump(HANDOFF_KEXEC, "planned kexec");
+    if (!life_quiesce(LIFE_KEXEC))
+        kexec_jump(HANDOFF_KEXEC, "planned kexec");
+    /* Refused before the vCPUs' quiesce: nothing was stopped, this kernel goes on. */
+    atomic_store(&in_progress, 0);
+    irq_enable();
 }
 
 static void jump_thread(void *arg)
@@ -228,6 +171,7 @@ static void jump_thread(void *arg)
     jump_here();
 }
 
+/* Step 1. */
 int kexec_start(unsigned cpu, const char *cmdline, const char *who)
 {
     if (!kexec_region.armed) {
@@ -252,8 +196,10 @@ int kexec_start(unsigned cpu, const char *cmdline, const char *who)
     strlcpy(next_cmdline, cl, sizeof(next_cmdline));
     printk("%s: kexec: jumping from cpu %u (vcpu %u) into generation %u", who, cpu,
            per_cpu(cpu)->vcpu_id, kexec_generation() + 1);
-    if (cpu == smp_processor_id())
+    if (cpu == smp_processor_id()) {
         jump_here();
+        return -EAGAIN;
+    }
     struct cpumask only;
     cpumask_zero(&only);
     cpumask_set(&only, cpu);
@@ -289,7 +235,10 @@ static int exit_kexec(void)
     return kexec_start(smp_processor_id(), cl, "exit");
 }
 
-void kexec_install_exit(void)
+bool kexec_arm_jump(void)
 {
-    kernel_set_exit_kexec(exit_kexec);
+    kexec_arm();
+    if (kexec_region.armed)
+        kernel_set_exit_kexec(exit_kexec);
+    return kexec_region.armed;
 }

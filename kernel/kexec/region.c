@@ -12,6 +12,7 @@
 #include <kernel/mm.h>
 #include <kernel/cpu.h>
 #include <kernel/elf_image.h>
+#include <kernel/life.h>
 #include <arch/mm.h>
 #include <xenpv/xenpv.h>
 #include <xenpv/xenstore.h>
@@ -39,6 +40,35 @@ static struct layout L;
 
 static unsigned long region_mfn(unsigned long idx) { return pfn_to_mfn(kexec_region.pfn + idx); }
 static void *region_va(unsigned long idx) { return pfn_to_virt(kexec_region.pfn + idx); }
+
+/* ---- the window's mailboxes ---- */
+
+/* In the old kernel, on every resume from cpu_park: the new kernel may want us. */
+static void park_resume(struct percpu *pc)
+{
+    struct kexec_mailbox *mb = kexec_mailbox(pc->vcpu_id);
+    if (atomic_load(&mb->go))
+        arch_kexec_enter(mb);
+}
+
+void kexec_fill_mailbox(unsigned vcpu, uint64_t entry, uint64_t stack, uint64_t a0, uint64_t a1,
+                        uint64_t a2, unsigned long l4_mfn)
+{
+    struct kexec_mailbox *mb = kexec_mailbox(vcpu);
+    memset(mb, 0, sizeof(*mb));
+    mb->entry = entry;
+    mb->stack = stack;
+    mb->arg0 = a0;
+    mb->arg1 = a1;
+    mb->arg2 = a2;
+    /* Kernel base to the new tables; no user base (minipv never runs user mode). */
+    mb->ops[0].cmd = MMUEXT_NEW_BASEPTR;
+    mb->ops[0].arg1 = l4_mfn;
+    mb->ops[1].cmd = MMUEXT_NEW_USER_BASEPTR;
+    mb->ops[1].arg1 = 0;
+    barrier();
+    atomic_store(&mb->go, 1);
+}
 
 static unsigned long pages_needed(unsigned long image_pages)
 {
@@ -274,52 +304,40 @@ static int parse_size(unsigned long *pages)
     return mib ? 0 : -ENOENT;
 }
 
-void kexec_arm(void)
+/* The region's size from crashkernel=, checked against what it must hold; 0: off (said why). */
+static unsigned long region_pages(unsigned long need)
 {
-    struct kexec_region *r = &kexec_region;
-    char why[200] = "";
     unsigned long want;
     int rc = parse_size(&want);
     if (rc == -ENOENT) {
         printk("kexec: off (crashkernel=0): no kexec, no kdump");
-        return;
+        return 0;
     }
     if (rc) {
         char q[64] = "";
         xs_msg_quoted(q, sizeof(q), opt_crashkernel, strlen(opt_crashkernel), 16);
         pr_warn("kexec: off: crashkernel=%s is not a size (want auto, 0 or MiB)", q);
-        return;
+        return 0;
     }
-    memset(&L, 0, sizeof(L));
-    memset(r, 0, sizeof(*r));
-    r->image_pages = load_image(why, sizeof(why));
-    if (!r->image_pages) {
-        pr_warn("kexec: off: boot module refused: %s", why);
-        return;
-    }
-    unsigned long need = pages_needed(r->image_pages);
     unsigned long pages = want ? want : ALIGN_UP(need, 256);
     if (pages < need) {
         pr_warn("kexec: off: crashkernel=%s MiB is too small: %lu MiB needed for %u vCPUs and "
                 "%lu MiB of memory", opt_crashkernel, DIV_ROUND_UP(need, 256), nr_vcpus,
                 nr_pages >> 8);
-        return;
+        return 0;
     }
     if (pages > nr_pages / 2) {
         pr_warn("kexec: off: a %lu MiB region is too large for a %lu MiB domain (at most half)",
                 pages >> 8, nr_pages >> 8);
-        return;
+        return 0;
     }
-    void *va = page_alloc(pages);
-    if (!va) {
-        pr_warn("kexec: off: no %lu MiB of contiguous free memory for the region (%lu pages free)",
-                pages >> 8, pages_free());
-        return;
-    }
-    r->pfn = virt_to_pfn(va);
-    r->pages = pages;
-    r->mailbox_pages = DIV_ROUND_UP((unsigned long)nr_vcpus * KEXEC_MAILBOX_SIZE, PAGE_SIZE);
+    return pages;
+}
 
+/* Where each part sits in the region (struct layout), for the pages it has. */
+static void lay_out(struct kexec_region *r)
+{
+    r->mailbox_pages = DIV_ROUND_UP((unsigned long)nr_vcpus * KEXEC_MAILBOX_SIZE, PAGE_SIZE);
     collect_extra();
     L.n_p2m = DIV_ROUND_UP(nr_pages * sizeof(unsigned long), PAGE_SIZE);
     unsigned long base = r->image_pages + 1 + L.n_extra + L.n_p2m + 1 + r->mailbox_pages +
@@ -336,67 +354,120 @@ void kexec_arm(void)
     L.mailbox_idx = L.si_idx + 1;
     L.handoff_idx = L.mailbox_idx + r->mailbox_pages;
     L.rest = L.handoff_idx + KEXEC_HANDOFF_PAGES;
+}
 
-    rc = build(why, sizeof(why));
-    if (rc)
-        goto undo_free;
-    copy_image();
-    memcpy(region_va(L.tramp), arch_kexec_tramp, (size_t)(arch_kexec_tramp_end - arch_kexec_tramp));
+/* The window at the same address in our page tables as in the new kernel's (0: unmap). */
+static int map_window(const struct kexec_region *r, bool map)
+{
+    uint64_t rw = PTE_P | PTE_RW | PTE_A | PTE_D | PTE_NX;
+    int rc = arch_map_page_all(KEXEC_TRAMP_VA, map ? region_mfn(L.tramp) : 0,
+                               map ? PTE_P | PTE_A : 0);
+    for (unsigned long i = 0; i < r->mailbox_pages && (!rc || !map); i++)
+        rc = arch_map_page_all(KEXEC_MAILBOX_VA + i * PAGE_SIZE,
+                               map ? region_mfn(L.mailbox_idx + i) : 0, map ? rw : 0);
+    for (unsigned long i = 0; i < KEXEC_HANDOFF_PAGES && (!rc || !map); i++)
+        rc = arch_map_page_all(KEXEC_HANDOFF_VA + i * PAGE_SIZE,
+                               map ? region_mfn(L.handoff_idx + i) : 0, map ? rw : 0);
+    return rc;
+}
 
+/*
+ * From the built region to armed: read-only, renumbered, the window mapped,
+ * the tables pinned.  0, or the error with why (then undone by the caller).
+ */
+enum { DONE_NONE, DONE_PROTECT, DONE_M2P };     /* how far commit got: what to undo */
+
+static int commit(struct kexec_region *r, char *why, size_t whylen, int *done)
+{
+    int rc;
+    *done = DONE_PROTECT;
     /* Read-only to us from now on but the data pages: Xen validates the tables at the pin. */
     if ((rc = arch_linear_protect(r->pfn, L.data, true)) ||
         (rc = arch_linear_protect(r->pfn + L.rest, r->pages - L.rest, true))) {
-        snprintf(why, sizeof(why), "making the region read-only failed: %d", rc);
-        goto undo_protect;
+        snprintf(why, whylen, "making the region read-only failed: %d", rc);
+        return rc;
     }
+    *done = DONE_M2P;
     /* The new kernel looks its frames up through the m2p (page-table walks, console, xenstore). */
     if ((rc = arch_m2p_set(region_va(L.p2m), 0, r->usable))) {
-        snprintf(why, sizeof(why), "renumbering the m2p failed: %d", rc);
-        goto undo_m2p;
+        snprintf(why, whylen, "renumbering the m2p failed: %d", rc);
+        return rc;
     }
-    rc = arch_map_page_all(KEXEC_TRAMP_VA, region_mfn(L.tramp), PTE_P | PTE_A);
-    for (unsigned long i = 0; i < r->mailbox_pages && !rc; i++)
-        rc = arch_map_page_all(KEXEC_MAILBOX_VA + i * PAGE_SIZE, region_mfn(L.mailbox_idx + i),
-                               PTE_P | PTE_RW | PTE_A | PTE_D | PTE_NX);
-    for (unsigned long i = 0; i < KEXEC_HANDOFF_PAGES && !rc; i++)
-        rc = arch_map_page_all(KEXEC_HANDOFF_VA + i * PAGE_SIZE, region_mfn(L.handoff_idx + i),
-                               PTE_P | PTE_RW | PTE_A | PTE_D | PTE_NX);
-    if (rc) {
-        snprintf(why, sizeof(why), "mapping the window at %#lx failed: %d", KEXEC_WINDOW, rc);
-        goto undo_m2p;
+    if ((rc = map_window(r, true))) {
+        snprintf(why, whylen, "mapping the window at %#lx failed: %d", KEXEC_WINDOW, rc);
+        return rc;
     }
-    if ((rc = arch_pin_l4(r->new_l4_mfn))) {
-        snprintf(why, sizeof(why), "Xen refused the new page tables (pin L4 mfn %#lx): %d",
+    if ((rc = arch_pin_l4(r->new_l4_mfn)))
+        snprintf(why, whylen, "Xen refused the new page tables (pin L4 mfn %#lx): %d",
                  r->new_l4_mfn, rc);
-        goto undo_m2p;
+    return rc;
+}
+
+void kexec_arm(void)
+{
+    struct kexec_region *r = &kexec_region;
+    char why[200] = "";
+    memset(&L, 0, sizeof(L));
+    memset(r, 0, sizeof(*r));
+    r->image_pages = load_image(why, sizeof(why));
+    if (!r->image_pages) {
+        pr_warn("kexec: off: boot module refused: %s", why);
+        return;
     }
-    park_resume_hook = kexec_park_resume;
-    kexec_install_exit();
-    kdump_install();
+    unsigned long pages = region_pages(pages_needed(r->image_pages));
+    if (!pages)
+        return;
+    void *va = page_alloc(pages);
+    if (!va) {
+        pr_warn("kexec: off: no %lu MiB of contiguous free memory for the region (%lu pages free)",
+                pages >> 8, pages_free());
+        return;
+    }
+    r->pfn = virt_to_pfn(va);
+    r->pages = pages;
+    lay_out(r);
+    int done = DONE_NONE;
+    int rc = build(why, sizeof(why));
+    if (!rc) {
+        copy_image();
+        memcpy(region_va(L.tramp), arch_kexec_tramp,
+               (size_t)(arch_kexec_tramp_end - arch_kexec_tramp));
+        rc = commit(r, why, sizeof(why), &done);
+    }
+    if (rc) {
+        if (done == DONE_M2P) {
+            map_window(r, false);
+            restore_m2p();
+        }
+        if (done != DONE_NONE)
+            arch_linear_protect(r->pfn, r->pages, false);
+        page_free(va, pages);
+        memset(r, 0, sizeof(*r));
+        pr_warn("kexec: off: %s", why);
+        return;
+    }
+    park_resume_hook = park_resume;
     r->armed = true;
     printk("kexec: region pfn %#lx-%#lx (%lu MiB), image %s (%lu KiB, entry %#llx, handoff v%u): "
            "armed; new kernel: %lu pfns, %lu usable at once, %lu page tables", r->pfn,
            r->pfn + r->pages - 1, r->pages >> 8, r->image, r->image_pages * 4,
            (unsigned long long)r->entry, HANDOFF_VERSION, r->total, r->usable, L.n_tables);
-    kdump_report_state();
-    return;
-
-undo_m2p:
-    arch_map_page_all(KEXEC_TRAMP_VA, 0, 0);
-    for (unsigned long i = 0; i < r->mailbox_pages; i++)
-        arch_map_page_all(KEXEC_MAILBOX_VA + i * PAGE_SIZE, 0, 0);
-    for (unsigned long i = 0; i < KEXEC_HANDOFF_PAGES; i++)
-        arch_map_page_all(KEXEC_HANDOFF_VA + i * PAGE_SIZE, 0, 0);
-    restore_m2p();
-undo_protect:
-    arch_linear_protect(r->pfn, r->pages, false);
-undo_free:
-    page_free(va, pages);
-    memset(r, 0, sizeof(*r));
-    pr_warn("kexec: off: %s", why);
 }
 
 bool kexec_armed(void)
 {
     return kexec_region.armed;
 }
+
+/* ---- the region as a life participant: the new kernel's memory, in MEMORY ---- */
+
+static void region_write(enum life_event ev, struct handoff *h)
+{
+    (void)ev;
+    h->nr_pages = kexec_region.total;
+    h->usable_pages = kexec_region.usable;
+    h->old_region_pfn = kexec_region.pfn;
+    h->old_region_pages = kexec_region.pages;
+}
+
+LIFE_PARTICIPANT(85, region, .write = region_write);

@@ -351,3 +351,27 @@ void smp_bringup(void)
         if (c != 0)
             send_ipi(c, IPI_RESCHED);
 }
+
+/*
+ * Every AP's first instruction in C (and a kexec'd vCPU's in the new kernel).
+ * Here, not in lifecycle.c: it ends in smp_ap_online, and lifecycle.c is
+ * below this file (no circle inside kernel/smp).
+ */
+void ap_main(void *arg)
+{
+    struct percpu *pc = arg;
+    /*
+     * Not STARTING: a vCPU that was offline under an earlier kernel and came
+     * over only to leave that kernel's page tables.  It stays offline here.
+     */
+    if (cpu_state(pc) != CPU_STARTING) {
+        arch_cpu_takeover(pc);
+        xen_vcpu_quiesce(pc);
+        cpu_park(PARK_HOTPLUG);
+    }
+    while (cpu_bringup(pc))
+        cpu_park(PARK_FAILED);
+    irq_enable();
+    smp_ap_online(pc);
+    cpu_idle_loop(NULL);
+}

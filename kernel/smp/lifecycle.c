@@ -110,25 +110,6 @@ void cpu_idle_loop(void *unused)
     }
 }
 
-void ap_main(void *arg)
-{
-    struct percpu *pc = arg;
-    /*
-     * Not STARTING: a vCPU that was offline under an earlier kernel and came
-     * over only to leave that kernel's page tables.  It stays offline here.
-     */
-    if (cpu_state(pc) != CPU_STARTING) {
-        arch_cpu_takeover(pc);
-        xen_vcpu_quiesce(pc);
-        cpu_park(PARK_HOTPLUG);
-    }
-    while (cpu_bringup(pc))
-        cpu_park(PARK_FAILED);
-    irq_enable();
-    smp_ap_online(pc);
-    cpu_idle_loop(NULL);
-}
-
 /* IPI_STOP, in its upcall (events masked): leave and stay down. */
 static void stop_this_cpu(void)
 {

@@ -12,6 +12,7 @@
  */
 #include <kernel/test.h>
 #include <kernel/kexec.h>
+#include <kernel/kdump_test.h>
 #include <kernel/handoff.h>
 #include <kernel/cmdline.h>
 #include <kernel/smp.h>
@@ -59,7 +60,7 @@ static void crash_again(void)
 static void double_thread(void *arg)
 {
     (void)arg;
-    kdump_path_test_hook = crash_again;
+    kdump_set_path_test_hook(crash_again);
     panic("test=crash: crash_how=double on vcpu %u", this_cpu()->vcpu_id);
 }
 
@@ -125,7 +126,7 @@ static void plant_stale(unsigned crash_cpu)
     long rs_rc = hypercall_vcpu_op(VCPUOP_register_runstate_memory_area,
                                    per_cpu((unsigned)a)->vcpu_id, &rs);
     nmi_hold_cpu = d;
-    kdump_nmi_test_hook = hold_in_nmi;
+    kdump_set_nmi_test_hook(hold_in_nmi);
     hypercall_vcpu_op(VCPUOP_send_nmi, per_cpu((unsigned)d)->vcpu_id, NULL);
     printk("crash: stale state planted: singleshot timer on cpu %d (vcpu %u), IPI port %u "
            "(rc %ld) bound to cpu %d (vcpu %u) with an event pending, runstate area at %p for "

@@ -371,7 +371,7 @@ void __noreturn kdump_then(void)
     unsigned long got = rc ? 0 : mm_reclaim(h->usable_pages, h->nr_pages, keep_none);
     printk("kdump: reclaimed %lu of the crashed kernel's %lu pages (%lu left out%s); %lu pages free",
            got, n, n - got, n - got ? ": still page tables of a LOST vCPU" : "", pages_free());
-    kexec_arm();
+    kdump_arm();
     rc = kexec_start(smp_processor_id(), NULL, "kdump_then=kexec");
     pr_err("kdump: kdump_then=kexec could not jump (%d): rebooting", rc);
     kernel_finish_with(SHUTDOWN_reboot);

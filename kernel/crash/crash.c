@@ -3,13 +3,17 @@
  * kdump, the old kernel's half: a crash on any vCPU (panic, fatal trap, an
  * NMI with nmi=kdump, the watchdog) stops the other vCPUs by NMI -- each
  * saves its registers for the dump and parks -- and jumps into the crash
- * kernel loaded in the region (jump.c).  A vCPU that does not answer in
- * time is LOST: downed by force and never resumed.
+ * kernel loaded in the region (kernel/kexec/jump.c, plan step 3 on).  A
+ * vCPU that does not answer in time is LOST: downed by force and never
+ * resumed.  The registers reach the handoff through this layer's life
+ * participant (the end of this file): the jump below never calls up here.
  */
 #include "internal.h"
 #include <kernel/kernel.h>
 #include <kernel/cmdline.h>
 #include <kernel/sched.h>
+#include <kernel/life.h>
+#include <kernel/kdump_test.h>
 #include <arch/traps.h>
 #include <arch/x86.h>
 #include <xenpv/xenpv.h>
@@ -37,14 +41,24 @@ static volatile int crash_cpu = -1;         /* the logical cpu on the crash path
 static volatile int watchdog_victim = -1;   /* a cpu the watchdog found stuck */
 static char crash_reason[HANDOFF_REASON];
 uint64_t kexec_crash_time_ns;
-void (*kdump_nmi_test_hook)(struct percpu *pc, struct cpu_regs *r);
-void (*kdump_path_test_hook)(void);
+static void (*kdump_nmi_test_hook)(struct percpu *pc, struct cpu_regs *r);
+static void (*kdump_path_test_hook)(void);
+
+void kdump_set_nmi_test_hook(void (*fn)(struct percpu *pc, struct cpu_regs *r))
+{
+    kdump_nmi_test_hook = fn;
+}
+
+void kdump_set_path_test_hook(void (*fn)(void))
+{
+    kdump_path_test_hook = fn;
+}
 
 bool kdump_crashing(void) { return atomic_load(&crash_cpu) >= 0; }
 
 static bool armed(void)
 {
-    return opt_kdump && kexec_region.armed && kexec_carried()->crashes < opt_kdump_max;
+    return opt_kdump && kexec_armed() && kexec_carried()->crashes < opt_kdump_max;
 }
 
 void kexec_regs_to_user(const struct cpu_regs *r, uint64_t u[HANDOFF_NREGS], uint64_t gs_base)
@@ -142,9 +156,9 @@ static void crash_op(const struct cpu_regs *r, const char *reason)
         crash(r, reason);
 }
 
-void kdump_report_state(void)
+static void kdump_report_state(void)
 {
-    if (!kexec_region.armed)
+    if (!kexec_armed())
         return;
     if (!opt_kdump)
         printk("kdump: off (kdump=off): a crash ends in SHUTDOWN_crash");
@@ -183,9 +197,13 @@ static bool nmi_op(struct cpu_regs *r)
 
 static const struct kernel_crash_ops ops = { .armed = armed, .crash = crash_op, .nmi = nmi_op };
 
-void kdump_install(void)
+/* The region for the next jump, and kdump with it. */
+void kdump_arm(void)
 {
+    if (!kexec_arm_jump())
+        return;
     kernel_set_crash_ops(&ops);
+    kdump_report_state();
 }
 
 /* ---- the watchdog: a cpu that takes no event for watchdog_s ---- */
@@ -298,7 +316,8 @@ static void crash_thread(void *arg)
     }
 }
 
-const char *const kdump_how_names[] = { "panic", "pf", "de", "hang", "nmi", NULL };
+#define HOW_NAME_(id, name) name,
+const char *const kdump_how_names[] = { KDUMP_HOWS(HOW_NAME_) NULL };
 
 int kdump_crash_on(unsigned cpu, int how, const char *who)
 {
@@ -306,7 +325,7 @@ int kdump_crash_on(unsigned cpu, int how, const char *who)
         printk("%s: crash: cpu %u is not an online cpu (cpus 0..%u)", who, cpu, nr_cpus - 1);
         return -EINVAL;
     }
-    if (how < 0 || how > KDUMP_NMI) {
+    if (how < 0 || how >= KDUMP_NR_HOWS) {
         printk("%s: crash: no such way to crash (%d)", who, how);
         return -EINVAL;
     }
@@ -327,3 +346,28 @@ int kdump_crash_on(unsigned cpu, int how, const char *who)
     cpumask_set(&only, cpu);
     return thread_create(crash_thread, NULL, "crash", &only) ? 0 : -ENOMEM;
 }
+
+/* ---- the crash registers as a life participant: the dump's threads (CRASH, REGS) ---- */
+
+static void crash_write(enum life_event ev, struct handoff *h)
+{
+    if (ev != LIFE_KDUMP)
+        return;
+    h->crash_time_ns = kexec_crash_time_ns;
+    /* The crashed vCPU first, then every one that saved its registers. */
+    struct percpu *me = this_cpu();
+    h->nr_regs = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (unsigned c = 0; c < nr_cpus && h->nr_regs < HANDOFF_MAX_REGS; c++) {
+            const struct crash_saved *cs = &kexec_crash_saved[c];
+            bool crashed = (per_cpu(c) == me);
+            if (!cs->saved || crashed != (pass == 0))
+                continue;
+            struct handoff_regs *hr = &h->regs[h->nr_regs++];
+            hr->vcpu = per_cpu(c)->vcpu_id;
+            hr->flags = cs->flags;
+            memcpy(hr->r, cs->r, sizeof(hr->r));
+        }
+}
+
+LIFE_PARTICIPANT(80, crash, .write = crash_write);

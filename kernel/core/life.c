@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The walks over the life-event participants (the contract:
+ * include/kernel/life.h).  Low in the stack on purpose: kexec, kdump and a
+ * later suspend path all walk the same list, whichever layer leads.
+ */
+#include <kernel/life.h>
+#include <kernel/printk.h>
+
+#define NAME_(id, name) name,
+static const char *const event_names[] = { LIFE_EVENTS(NAME_) };
+static const char *const resume_names[] = { LIFE_RESUMES(NAME_) };
+
+const char *life_event_name(enum life_event ev)
+{
+    return (unsigned)ev < LIFE_NR_EVENTS ? event_names[ev] : "?";
+}
+
+const char *life_resume_name(enum life_resume how)
+{
+    return (unsigned)how < LIFE_NR_RESUMES ? resume_names[how] : "?";
+}
+
+#define FIRST __start_minipv_life
+#define END __stop_minipv_life
+
+int life_quiesce(enum life_event ev)
+{
+    for (const struct life_participant *p = FIRST; p < END; p++) {
+        int rc = p->quiesce ? p->quiesce(ev) : 0;
+        if (!rc)
+            continue;
+        pr_err("life: %s: %s refused to quiesce (%d): the event does not happen",
+               life_event_name(ev), p->name, rc);
+        while (p-- > FIRST)             /* undo the ones before it, in reverse */
+            if (p->resume)
+                p->resume(LIFE_SAME_DOMAIN);
+        return rc;
+    }
+    return 0;
+}
+
+void life_write(enum life_event ev, struct handoff *h)
+{
+    for (const struct life_participant *p = FIRST; p < END; p++)
+        if (p->write)
+            p->write(ev, h);
+}
+
+void life_read(const struct handoff *h)
+{
+    for (const struct life_participant *p = FIRST; p < END; p++)
+        if (p->read)
+            p->read(h);
+}
+
+void life_resume(enum life_resume how)
+{
+    for (const struct life_participant *p = END; p-- > FIRST;)
+        if (p->resume)
+            p->resume(how);
+}

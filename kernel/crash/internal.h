@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Between the files of kernel/crash only: the crash path (crash.c: stop,
+ * capture, the watchdog, drills) and the crash kernel's dump (vmcore.c).
+ * The layer sits above kernel/kexec: it uses the jump, the jump never
+ * calls it (the registers reach the handoff through a life participant).
+ */
+#ifndef KERNEL_CRASH_INTERNAL_H
+#define KERNEL_CRASH_INTERNAL_H
+#include <kernel/kexec.h>
+#include <kernel/handoff.h>
+#include <kernel/smp.h>
+#include <arch/traps.h>
+
+/* crash.c: what each vCPU saved when the crash stopped it (struct user_regs_struct order). */
+struct crash_saved {
+    volatile int saved;
+    uint32_t flags;                 /* HANDOFF_REGS_* */
+    uint64_t r[HANDOFF_NREGS];
+};
+extern struct crash_saved kexec_crash_saved[NR_CPUS];
+extern uint64_t kexec_crash_time_ns;
+void kexec_regs_to_user(const struct cpu_regs *r, uint64_t u[HANDOFF_NREGS], uint64_t gs_base);
+
+#endif
