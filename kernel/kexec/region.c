@@ -186,6 +186,26 @@ static void *next_table(void *ctx, unsigned long *mfn)
     return region_va(L.next_table++);
 }
 
+/* start_info as Xen's builder would write it for the new kernel (pfns: its own). */
+static void write_start_info(unsigned long si_pfn, unsigned long p2m_pfn, unsigned long tables_pfn)
+{
+    struct kexec_region *r = &kexec_region;
+    const struct start_info *si = xen_start_info;
+    struct start_info *nsi = region_va(L.si_idx);
+    memcpy(nsi->magic, si->magic, sizeof(nsi->magic));
+    nsi->nr_pages = r->total;
+    nsi->shared_info = si->shared_info;
+    nsi->flags = si->flags & ~SIF_MOD_START_PFN;
+    nsi->store_mfn = si->store_mfn;
+    nsi->store_evtchn = si->store_evtchn;
+    nsi->console = si->console;
+    nsi->pt_base = KERNEL_VIRT_BASE + tables_pfn * PAGE_SIZE;
+    nsi->nr_pt_frames = L.n_tables;
+    nsi->mfn_list = KERNEL_VIRT_BASE + p2m_pfn * PAGE_SIZE;
+    r->new_si = nsi;
+    r->new_si_va = KERNEL_VIRT_BASE + si_pfn * PAGE_SIZE;
+}
+
 /*
  * Fill the new p2m and build the new page tables.  New pfns: the image,
  * start_info, the extra frames, the p2m, the window's pages, the tables
@@ -255,21 +275,7 @@ static int build(char *why, size_t whylen)
         return rc;
     }
 
-    /* start_info as Xen's builder would write it for the new kernel. */
-    const struct start_info *si = xen_start_info;
-    struct start_info *nsi = region_va(L.si_idx);
-    memcpy(nsi->magic, si->magic, sizeof(nsi->magic));
-    nsi->nr_pages = r->total;
-    nsi->shared_info = si->shared_info;
-    nsi->flags = si->flags & ~SIF_MOD_START_PFN;
-    nsi->store_mfn = si->store_mfn;
-    nsi->store_evtchn = si->store_evtchn;
-    nsi->console = si->console;
-    nsi->pt_base = KERNEL_VIRT_BASE + tables_pfn * PAGE_SIZE;
-    nsi->nr_pt_frames = L.n_tables;
-    nsi->mfn_list = KERNEL_VIRT_BASE + p2m_pfn * PAGE_SIZE;
-    r->new_si = nsi;
-    r->new_si_va = KERNEL_VIRT_BASE + si_pfn * PAGE_SIZE;
+    write_start_info(si_pfn, p2m_pfn, tables_pfn);
     return 0;
 }
 

@@ -168,93 +168,109 @@ static const char *field(const char *s, const char *end, const char *key, uint64
     return s;
 }
 
+static int begin_line(struct vmcore_reader *r, const char *line, const char *end,
+                      unsigned long logline)
+{
+    if (r->active && r->want_this)
+        return bad(r, logline, "a new stream begins after line %u of %u: truncated", r->next - 1,
+                   r->lines);
+    r->seen++;
+    uint64_t total, lines;
+    const char *p = line + 13;
+    if (!starts(p, (size_t)(end - p), "v1 ") ||
+        !(p = field(p + 3, end, "bytes=", &total, 10)) ||
+        !(p = field(p, end, "lines=", &lines, 10)) || p != end ||
+        lines != DIV_ROUND_UP(total, VMCORE_LINE_BYTES) || lines > UINT32_MAX)
+        return bad(r, logline, "malformed begin line (want 'VMCORE-BEGIN v1 bytes=N lines=L')");
+    r->active = true;
+    r->want_this = r->which == 0 || r->which == r->seen;
+    r->total = total;
+    r->lines = (uint32_t)lines;
+    r->next = 1;
+    r->got = 0;
+    r->crc = 0;
+    r->begin_line = logline;
+    if (r->want_this && r->out(NULL, 0, r->ctx))     /* start the file (again) */
+        return bad(r, logline, "cannot write the output");
+    return 0;
+}
+
+static int data_line(struct vmcore_reader *r, const char *line, const char *end,
+                     unsigned long logline)
+{
+    uint64_t seq;
+    const char *p = field(line + 12, end, "", &seq, 10);
+    if (!p || p >= end || *p != ' ')
+        return bad(r, logline, "malformed data line");
+    const char *data = p + 1, *sp = data;
+    while (sp < end && *sp != ' ')
+        sp++;
+    uint64_t crc;
+    if (sp >= end || !field(sp, end, "", &crc, 16) || end - sp != 9)
+        return bad(r, logline, "data line %llu: malformed checksum", (unsigned long long)seq);
+    if (seq != r->next)
+        return bad(r, logline, "data line %llu where line %u was due (a line is missing or repeated)",
+                   (unsigned long long)seq, r->next);
+    uint8_t buf[VMCORE_LINE_BYTES + 3];
+    size_t n;
+    if ((size_t)(sp - data) > 76 || b64_decode(buf, data, (size_t)(sp - data), &n))
+        return bad(r, logline, "data line %llu: not base64", (unsigned long long)seq);
+    bool last = seq == r->lines;
+    uint64_t want = last ? r->total - (uint64_t)(r->lines - 1) * VMCORE_LINE_BYTES
+                         : VMCORE_LINE_BYTES;
+    if (n != want)
+        return bad(r, logline, "data line %llu: %zu bytes, want %llu", (unsigned long long)seq, n,
+                   (unsigned long long)want);
+    if (handoff_crc32(0, buf, n) != (uint32_t)crc)
+        return bad(r, logline, "data line %llu: checksum %08x, its bytes give %08x",
+                   (unsigned long long)seq, (unsigned)crc, handoff_crc32(0, buf, n));
+    if (seq > r->lines)
+        return bad(r, logline, "data line %llu beyond the %u announced", (unsigned long long)seq,
+                   r->lines);
+    r->crc = handoff_crc32(r->crc, buf, n);
+    r->got += n;
+    r->next++;
+    if (r->out(buf, n, r->ctx))
+        return bad(r, logline, "cannot write the output");
+    return 0;
+}
+
+static int end_line(struct vmcore_reader *r, const char *line, const char *end,
+                    unsigned long logline)
+{
+    uint64_t bytes, lines, crc;
+    const char *p;
+    if (!(p = field(line + 11, end, "bytes=", &bytes, 10)) ||
+        !(p = field(p, end, "lines=", &lines, 10)) || !(p = field(p, end, "crc32=", &crc, 16)) ||
+        p != end)
+        return bad(r, logline, "malformed end line");
+    if (r->next - 1 != r->lines)
+        return bad(r, logline, "end after line %u of %u: truncated", r->next - 1, r->lines);
+    if (bytes != r->total || lines != r->lines || bytes != r->got)
+        return bad(r, logline, "end line says %llu bytes in %llu lines, the stream had %llu in %u",
+                   (unsigned long long)bytes, (unsigned long long)lines,
+                   (unsigned long long)r->got, r->lines);
+    if ((uint32_t)crc != r->crc)
+        return bad(r, logline, "checksum of the whole core %08x, the bytes give %08x",
+                   (unsigned)crc, r->crc);
+    r->active = false;
+    r->done++;
+    return 0;
+}
+
 int vmcore_reader_line(struct vmcore_reader *r, const char *line, size_t len, unsigned long logline)
 {
     const char *end = line + len;
     while (len && (line[len - 1] == '\r' || line[len - 1] == ' '))
         end = line + --len;
-    if (starts(line, len, "VMCORE-BEGIN ")) {
-        if (r->active && r->want_this)
-            return bad(r, logline, "a new stream begins after line %u of %u: truncated", r->next - 1,
-                       r->lines);
-        r->seen++;
-        uint64_t total, lines;
-        const char *p = line + 13;
-        if (!starts(p, (size_t)(end - p), "v1 ") ||
-            !(p = field(p + 3, end, "bytes=", &total, 10)) ||
-            !(p = field(p, end, "lines=", &lines, 10)) || p != end ||
-            lines != DIV_ROUND_UP(total, VMCORE_LINE_BYTES) || lines > UINT32_MAX)
-            return bad(r, logline, "malformed begin line (want 'VMCORE-BEGIN v1 bytes=N lines=L')");
-        r->active = true;
-        r->want_this = r->which == 0 || r->which == r->seen;
-        r->total = total;
-        r->lines = (uint32_t)lines;
-        r->next = 1;
-        r->got = 0;
-        r->crc = 0;
-        r->begin_line = logline;
-        if (r->want_this && r->out(NULL, 0, r->ctx))     /* start the file (again) */
-            return bad(r, logline, "cannot write the output");
-        return 0;
-    }
+    if (starts(line, len, "VMCORE-BEGIN "))
+        return begin_line(r, line, end, logline);
     if (!r->active || !r->want_this)
         return 0;
-    if (starts(line, len, "VMCORE-LINE ")) {
-        uint64_t seq;
-        const char *p = field(line + 12, end, "", &seq, 10);
-        if (!p || p >= end || *p != ' ')
-            return bad(r, logline, "malformed data line");
-        const char *data = p + 1, *sp = data;
-        while (sp < end && *sp != ' ')
-            sp++;
-        uint64_t crc;
-        if (sp >= end || !field(sp, end, "", &crc, 16) || end - sp != 9)
-            return bad(r, logline, "data line %llu: malformed checksum", (unsigned long long)seq);
-        if (seq != r->next)
-            return bad(r, logline, "data line %llu where line %u was due (a line is missing or repeated)",
-                       (unsigned long long)seq, r->next);
-        uint8_t buf[VMCORE_LINE_BYTES + 3];
-        size_t n;
-        if ((size_t)(sp - data) > 76 || b64_decode(buf, data, (size_t)(sp - data), &n))
-            return bad(r, logline, "data line %llu: not base64", (unsigned long long)seq);
-        bool last = seq == r->lines;
-        if (n != (last ? r->total - (uint64_t)(r->lines - 1) * VMCORE_LINE_BYTES : VMCORE_LINE_BYTES))
-            return bad(r, logline, "data line %llu: %zu bytes, want %llu", (unsigned long long)seq, n,
-                       (unsigned long long)(last ? r->total - (uint64_t)(r->lines - 1) *
-                                                   VMCORE_LINE_BYTES : VMCORE_LINE_BYTES));
-        if (handoff_crc32(0, buf, n) != (uint32_t)crc)
-            return bad(r, logline, "data line %llu: checksum %08x, its bytes give %08x",
-                       (unsigned long long)seq, (unsigned)crc, handoff_crc32(0, buf, n));
-        if (seq > r->lines)
-            return bad(r, logline, "data line %llu beyond the %u announced", (unsigned long long)seq,
-                       r->lines);
-        r->crc = handoff_crc32(r->crc, buf, n);
-        r->got += n;
-        r->next++;
-        if (r->out(buf, n, r->ctx))
-            return bad(r, logline, "cannot write the output");
-        return 0;
-    }
-    if (starts(line, len, "VMCORE-END ")) {
-        uint64_t bytes, lines, crc;
-        const char *p;
-        if (!(p = field(line + 11, end, "bytes=", &bytes, 10)) ||
-            !(p = field(p, end, "lines=", &lines, 10)) || !(p = field(p, end, "crc32=", &crc, 16)) ||
-            p != end)
-            return bad(r, logline, "malformed end line");
-        if (r->next - 1 != r->lines)
-            return bad(r, logline, "end after line %u of %u: truncated", r->next - 1, r->lines);
-        if (bytes != r->total || lines != r->lines || bytes != r->got)
-            return bad(r, logline, "end line says %llu bytes in %llu lines, the stream had %llu in %u",
-                       (unsigned long long)bytes, (unsigned long long)lines,
-                       (unsigned long long)r->got, r->lines);
-        if ((uint32_t)crc != r->crc)
-            return bad(r, logline, "checksum of the whole core %08x, the bytes give %08x",
-                       (unsigned)crc, r->crc);
-        r->active = false;
-        r->done++;
-        return 0;
-    }
+    if (starts(line, len, "VMCORE-LINE "))
+        return data_line(r, line, end, logline);
+    if (starts(line, len, "VMCORE-END "))
+        return end_line(r, line, end, logline);
     return 0;       /* not ours: Xen's or the kernel's other output */
 }
 
