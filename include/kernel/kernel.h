@@ -13,7 +13,7 @@ void kernel_fault(struct cpu_regs *regs);
 /* NMIs are logged and counted (unless the crash ops take them). */
 extern uint64_t nmi_count;
 /*
- * kdump (kernel/kexec/crash.c) installs these: a panic or a fatal
+ * kdump (kernel/crash/crash.c) installs these: a panic or a fatal
  * exception calls crash() once its report is out (it returns only if kdump
  * is off), and an NMI goes to nmi() first (true: it took it).  Without
  * them, or while not armed, a crash ends in SHUTDOWN_crash.

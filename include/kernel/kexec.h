@@ -15,7 +15,7 @@
  * and the handoff.  The region is read-only to us from then on, but for the
  * window's data pages.
  *
- * The plan out (kernel/kexec/jump.c; kdump joins it at step 4 from the
+ * The plan out (kernel/kexec/jump.c; kdump joins it at step 3 from the
  * crash path, which has stopped the others by NMI itself):
  *   1  kexec_start: refuse bad input (not armed, not an online cpu, a line
  *      too long, a jump under way) with a message, nothing changed
@@ -80,7 +80,7 @@ void kdump_arm(void);
 
 bool kexec_armed(void);
 
-/* kdump (kernel/kexec/crash.c, vmcore.c) */
+/* kdump (kernel/crash/crash.c, vmcore.c) */
 /* The watchdog (watchdog_s=): started once the cpus are up. */
 void kdump_start_watchdog(void);
 /* This kernel is a crash kernel (its handoff says crash). */

@@ -48,7 +48,7 @@ void cpu_park(enum park_why why);
  * Asked on every resume from a park, before anything else: a hook that
  * takes the vCPU elsewhere (kexec: into the new kernel) never returns.
  */
-extern void (*park_resume_hook)(struct percpu *pc);
+void smp_set_park_resume_hook(void (*fn)(struct percpu *pc));
 /* The idle thread of every cpu: scheduler idle, and takes the cpu down when it is DYING. */
 void __noreturn cpu_idle_loop(void *unused);
 /* First C code of an AP (its VCPUOP_initialise context, or a kexec resume). */

@@ -23,8 +23,11 @@
 
 static bool opt_kdump = true;
 KOPT_BOOL(kdump, "kdump", opt_kdump, "a crash ends in the crash kernel (when the region is armed)");
-static const char *const nmi_names[] = { "log", "kdump", NULL };
-enum { NMI_LOG, NMI_KDUMP };
+#define NMI_MODES(X) X(NMI_LOG, "log") X(NMI_KDUMP, "kdump")     /* the enum and its names */
+#define MODE_ENUM_(id, name) id,
+#define MODE_NAME_(id, name) name,
+enum { NMI_MODES(MODE_ENUM_) };
+static const char *const nmi_names[] = { NMI_MODES(MODE_NAME_) NULL };
 static int opt_nmi = NMI_LOG;
 KOPT_ENUM(nmi, "nmi", opt_nmi, nmi_names,
           "an external NMI (xl trigger DOM nmi V): log it, or kdump from that vCPU");

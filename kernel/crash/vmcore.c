@@ -19,13 +19,19 @@
 #include <minipv/errno.h>
 #include <minipv/string.h>
 
-static const char *const vmcore_names[] = { "full", "regs", "off", NULL };
-enum { VMCORE_FULL, VMCORE_REGS, VMCORE_OFF };
+/* Each option's values: one list gives the enum and the names. */
+#define ENUM_(id, name) id,
+#define NAME_(id, name) name,
+#define VMCORE_MODES(X) X(VMCORE_FULL, "full") X(VMCORE_REGS, "regs") X(VMCORE_OFF, "off")
+enum { VMCORE_MODES(ENUM_) };
+static const char *const vmcore_names[] = { VMCORE_MODES(NAME_) NULL };
 static int opt_vmcore = VMCORE_FULL;
 KOPT_ENUM(vmcore, "vmcore", opt_vmcore, vmcore_names,
           "what the crash kernel writes: full (the core), regs (its notes only) or off");
-static const char *const then_names[] = { "kexec", "reboot", "poweroff", "crash", NULL };
-enum { THEN_KEXEC, THEN_REBOOT, THEN_POWEROFF, THEN_CRASH };
+#define THENS(X) X(THEN_KEXEC, "kexec") X(THEN_REBOOT, "reboot") X(THEN_POWEROFF, "poweroff") \
+    X(THEN_CRASH, "crash")
+enum { THENS(ENUM_) };
+static const char *const then_names[] = { THENS(NAME_) NULL };
 static int opt_then = THEN_KEXEC;
 KOPT_ENUM(kdump_then, "kdump_then", opt_then, then_names,
           "after the dump: kexec (a fresh minipv on all the memory, region armed again) | reboot "

@@ -452,7 +452,7 @@ void kexec_arm(void)
         pr_warn("kexec: off: %s", why);
         return;
     }
-    park_resume_hook = park_resume;
+    smp_set_park_resume_hook(park_resume);
     r->armed = true;
     printk("kexec: region pfn %#lx-%#lx (%lu MiB), image %s (%lu KiB, entry %#llx, handoff v%u): "
            "armed; new kernel: %lu pfns, %lu usable at once, %lu page tables", r->pfn,

@@ -21,7 +21,7 @@
 #include <xenpv/hypercall.h>
 #include <minipv/errno.h>
 
-void (*park_resume_hook)(struct percpu *pc);
+static void (*park_resume_hook)(struct percpu *pc);
 
 const char *park_why_name(int why)
 {
@@ -143,4 +143,10 @@ void smp_lifecycle_init(void)
 {
     cpu_set_stop_handler(stop_this_cpu);
     kernel_set_stop_others(smp_stop_others);
+}
+
+/* kexec's way back up from cpu_park (it ranks above smp): registered, not called by name. */
+void smp_set_park_resume_hook(void (*fn)(struct percpu *pc))
+{
+    park_resume_hook = fn;
 }
