@@ -18,6 +18,7 @@
 #include <arch/x86.h>
 #include <xenpv/xenpv.h>
 #include <xenpv/hypercall.h>
+#include <xenpv/wait.h>
 #include <minipv/errno.h>
 #include <minipv/string.h>
 
@@ -96,6 +97,19 @@ static void __noreturn stopped_here(struct percpu *pc, const struct cpu_regs *r)
         cpu_park(PARK_CRASH);
 }
 
+/* Every other cpu that is up has saved its registers (it answered the stop's NMI). */
+static bool others_saved(void *arg)
+{
+    const struct percpu *me = arg;
+    for (unsigned c = 0; c < nr_cpus; c++) {
+        struct percpu *pc = per_cpu(c);
+        if (pc != me && cpu_state(pc) != CPU_LOST && !kexec_crash_saved[c].saved &&
+            hypercall_vcpu_op(VCPUOP_is_up, pc->vcpu_id, NULL) == 1)
+            return false;
+    }
+    return true;
+}
+
 static void __noreturn crash(const struct cpu_regs *r, const char *reason)
 {
     struct percpu *me = this_cpu();
@@ -131,19 +145,7 @@ static void __noreturn crash(const struct cpu_regs *r, const char *reason)
         sent++;
     }
     /* Bounded: every one of them saves its registers and goes down (jump.c waits for down). */
-    uint64_t deadline = xen_system_time() + 2000000000ULL + 20000000ULL * sent;
-    for (;;) {
-        unsigned waiting = 0;
-        for (unsigned c = 0; c < nr_cpus; c++) {
-            struct percpu *pc = per_cpu(c);
-            if (pc != me && cpu_state(pc) != CPU_LOST && !kexec_crash_saved[c].saved &&
-                hypercall_vcpu_op(VCPUOP_is_up, pc->vcpu_id, NULL) == 1)
-                waiting++;
-        }
-        if (!waiting || xen_system_time() > deadline)
-            break;
-        cpu_relax();
-    }
+    wait_until(others_saved, me, BOUND_CRASH_STOP_NS(sent), wait_idle_spin);
     /* The watchdog's victim: name where it was stuck, from the registers its NMI saved. */
     if (watchdog_victim >= 0 && kexec_crash_saved[watchdog_victim].saved) {
         unsigned long off;
