@@ -65,8 +65,10 @@ struct life_participant {
 /*
  * LIFE_PARTICIPANT(20, vcpus, .quiesce = ..., .write = ...): ORDER is two
  * digits (the linker sorts the section by name).  The orders in use:
- *   10 sched     20 timers    30 xenstore  40 console   50 events
- *   60 mm        70 result    80 crash     85 region    90 vcpus
+ *   20 timers    30 xenstore  40 console   50 events    60 mm
+ *   70 result    80 crash     85 region    90 vcpus (last: its quiesce for
+ *   kexec is the point of no return).  10 is kept for the scheduler, which
+ *   carries nothing across a kexec; suspend gives it a resume hook (deadlines).
  */
 #define LIFE_PARTICIPANT(ord, id, ...)                                                  \
     static const struct life_participant life_##id __used                               \
