@@ -42,7 +42,7 @@ enum handoff_kind { HANDOFF_KEXEC = 1, HANDOFF_CRASH = 2 };
 #define HO_VCPU_STATES(X)                                                               \
     X(HO_VCPU_FREE, "free")         /* never VCPUOP_initialise'd: start it as at first boot */ \
     X(HO_VCPU_PARKED, "parked")     /* was online, now parked: it resumes into the new kernel */ \
-    X(HO_VCPU_OFFLINE, "offline")   /* initialised, offline (hotplug): comes over, stays offline */ \
+    X(HO_VCPU_OFFLINE, "offline")   /* initialised, offline (hotplug): comes, stays offline */ \
     X(HO_VCPU_LOST, "lost")         /* did not stop in time: never resume it */
 #define HO_ENUM_(id, name) id,
 enum handoff_vcpu_state { HO_VCPU_STATES(HO_ENUM_) HO_VCPU_NR_STATES };

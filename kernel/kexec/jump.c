@@ -125,8 +125,8 @@ void __noreturn kexec_jump(uint32_t kind, const char *reason)
     struct handoff *h = &ho_out;
     irq_disable();
     printk_force_unlock();
-    if (kind == HANDOFF_CRASH)
-        strlcpy(next_cmdline, kernel_cmdline, sizeof(next_cmdline));   /* the same, for the crash kernel */
+    if (kind == HANDOFF_CRASH)      /* the crash kernel runs our command line */
+        strlcpy(next_cmdline, kernel_cmdline, sizeof(next_cmdline));
     memset(h, 0, sizeof(*h));
     h->kind = kind;
     h->generation = kexec_generation() + 1;

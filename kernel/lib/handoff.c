@@ -73,7 +73,8 @@ struct rec_desc {
     uint16_t stride;                    /* one entry in the struct */
     uint32_t max;
 };
-#define FIXED(r, tab) { REC_##r, tab, ARRAY_SIZE(tab), HO_FIRST_##r, WIRE_LEN(HO_REC_##r), 0, 0, 0, 0 }
+#define FIXED(r, tab) \
+    { REC_##r, tab, ARRAY_SIZE(tab), HO_FIRST_##r, WIRE_LEN(HO_REC_##r), 0, 0, 0, 0 }
 #define ARRAY(r, tab, len, cnt, arr, max)                                                 \
     { REC_##r, tab, ARRAY_SIZE(tab), 0, len, offsetof(struct handoff, cnt),               \
       offsetof(struct handoff, arr), sizeof(((struct handoff *)0)->arr[0]), max }

@@ -48,17 +48,17 @@ ok $(( rc == 1 && $? == 0 ? 0 : 1 )) "layering: a planted upward call from kerne
 
 # The circle check can fail too: two kernel/core files that call each other
 # (no upward call: only the file-to-file check inside a folder sees it).
+P=build/layering-plant
 printf 'int planted_b(int);\nint planted_a(int n) { return n ? planted_b(n - 1) : 0; }\n' \
-    >build/layering-plant/circle_a.c
+    >$P/circle_a.c
 printf 'int planted_a(int);\nint planted_b(int n) { return n ? planted_a(n - 1) : 1; }\n' \
-    >build/layering-plant/circle_b.c
-out=$(cc -c build/layering-plant/circle_a.c -o build/layering-plant/circle_a.o 2>&1 &&
-      cc -c build/layering-plant/circle_b.c -o build/layering-plant/circle_b.o 2>&1 &&
-      LAYERING_EXTRA="kernel/core:build/layering-plant/circle_a.o kernel/core:build/layering-plant/circle_b.o" \
+    >$P/circle_b.c
+out=$(cc -c $P/circle_a.c -o $P/circle_a.o 2>&1 && cc -c $P/circle_b.c -o $P/circle_b.o 2>&1 &&
+      LAYERING_EXTRA="kernel/core:$P/circle_a.o kernel/core:$P/circle_b.o" \
           sh scripts/check-layering.sh 2>&1)
 rc=$?
-echo "$out" | grep -q "circle in kernel/core: build/layering-plant/circle_a.o -> build/layering-plant/circle_b.o (planted_b)" &&
-    echo "$out" | grep -q "circle in kernel/core: build/layering-plant/circle_b.o -> build/layering-plant/circle_a.o (planted_a)" &&
+echo "$out" | grep -q "circle in kernel/core: $P/circle_a.o -> $P/circle_b.o (planted_b)" &&
+    echo "$out" | grep -q "circle in kernel/core: $P/circle_b.o -> $P/circle_a.o (planted_a)" &&
     echo "$out" | grep -q '^layering: 0 upward references' &&
     echo "$out" | grep -q '^layering: 2 edges on circles inside kernel/ folders'
 ok $(( rc == 1 && $? == 0 ? 0 : 1 )) "layering: a planted circle of two kernel/core files is caught and named" "$out"

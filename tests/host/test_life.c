@@ -34,7 +34,12 @@ static void note(const char *what, int who)
 }
 
 #define HOOKS(i)                                                                        \
-    static int q##i(enum life_event ev) { (void)ev; note("q", i); return refuse_at == i ? -16 : 0; } \
+    static int q##i(enum life_event ev)                                                 \
+    {                                                                                   \
+        (void)ev;                                                                       \
+        note("q", i);                                                                   \
+        return refuse_at == i ? -16 : 0;                                                \
+    }                                                                                   \
     static void w##i(enum life_event ev, struct handoff *h) { (void)ev; (void)h; note("w", i); } \
     static void r##i(const struct handoff *h) { (void)h; note("r", i); }              \
     static void s##i(enum life_resume how) { note(how == LIFE_SAME_DOMAIN ? "u" : "s", i); }
