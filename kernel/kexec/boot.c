@@ -162,6 +162,13 @@ void kexec_prepare_cpus(void)
     }
 }
 
+/* A vCPU the old kernel had initialised: it must come over (or be LOST). */
+static bool old_vcpu(const struct handoff *h, unsigned v)
+{
+    return v < h->nr_vcpus &&
+           (h->vcpu[v].state == HO_VCPU_PARKED || h->vcpu[v].state == HO_VCPU_OFFLINE);
+}
+
 /* Old vCPUs: have they all left the old page tables?  Re-up one whose up we consumed. */
 static unsigned not_arrived(bool nudge)
 {
@@ -170,8 +177,7 @@ static unsigned not_arrived(bool nudge)
     for (unsigned c = 1; c < nr_cpus; c++) {
         struct percpu *pc = per_cpu(c);
         unsigned v = pc->vcpu_id;
-        if (v >= h->nr_vcpus || cpu_state(pc) == CPU_LOST ||
-            (h->vcpu[v].state != HO_VCPU_PARKED && h->vcpu[v].state != HO_VCPU_OFFLINE))
+        if (!old_vcpu(h, v) || cpu_state(pc) == CPU_LOST)
             continue;
         if (atomic_load(&kexec_mailbox(v)->arrived))
             continue;
@@ -187,12 +193,6 @@ static bool all_arrived(void *arg)
 {
     (void)arg;
     return !not_arrived(true);
-}
-
-static bool old_vcpu(const struct handoff *h, unsigned v)
-{
-    return v < h->nr_vcpus &&
-           (h->vcpu[v].state == HO_VCPU_PARKED || h->vcpu[v].state == HO_VCPU_OFFLINE);
 }
 
 static void wait_arrivals(void)
