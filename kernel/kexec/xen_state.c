@@ -34,6 +34,11 @@ LIFE_PARTICIPANT(20, timers, .write = timers_write);
 /* ---- xenstore: the ring's message streams, handed over at a boundary ---- */
 
 static struct xs_stream xs_state;
+/* The record's fields are struct xs_stream's, one for one: a change to either is a build error. */
+#define XS_SAME(f) BUILD_BUG_ON(sizeof(((struct handoff *)0)->xs_##f) != \
+                                sizeof(((struct xs_stream *)0)->f));
+XS_SAME(rx_have) XS_SAME(rx_hdr) XS_SAME(req_left) XS_SAME(next_req)
+BUILD_BUG_ON(sizeof(struct xs_stream) != 4 + 16 + 4 + 4);
 
 static int xenstore_quiesce(enum life_event ev)
 {
