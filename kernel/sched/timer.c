@@ -172,8 +172,8 @@ static void waitq_del(struct sched_waitq *wq, struct sched_waiter *w)
  */
 bool block_until(bool (*cond)(void *), void *arg, uint64_t deadline, struct sched_waitq *wq)
 {
-    struct sched_waiter w = { .t = cur() };
     unsigned long flags = irq_save();
+    struct sched_waiter w = { .t = cur() };    /* masked: cur() of the cpu we are on */
     if (wq)
         waitq_add(wq, &w);
     for (;;) {
@@ -209,9 +209,14 @@ void thread_sleep(uint64_t ns)
 
 bool thread_can_block(void)
 {
+    if (irqs_disabled())
+        return false;
+    unsigned long flags = irq_save();
     struct percpu *pc = this_cpu();
     struct rq *rq = pc->rq;
-    return rq && rq->started && pc->current && !cur()->is_idle && !irqs_disabled();
+    bool ok = rq && rq->started && pc->current && !cur()->is_idle;
+    irq_restore(flags);
+    return ok;
 }
 
 bool sched_sleep(struct sched_waitq *wq, bool (*cond)(void *), void *arg, uint64_t timeout_ns)
