@@ -325,34 +325,38 @@ void sched_upcall_exit(struct cpu_regs *regs)
 
 /* ---- cpus ---- */
 
+/* cpu c's run queue and idle thread (pinned to c), and its steal order. */
+static void cpu_sched_init(unsigned c)
+{
+    struct rq *rq = cpu_rq(c);
+    struct thread *idle = &idle_threads[c];
+    char name[THREAD_NAME_LEN];
+    struct cpumask only;
+    cpumask_zero(&only);
+    cpumask_set(&only, c);
+    snprintf(name, sizeof(name), "idle/%u", c);
+    thread_init(idle, name, &only);
+    idle->is_idle = true;
+    idle->cpu = c;
+    rq->cpu = c;
+    rq->idle = idle;
+    rq->lock = (spinlock_t)SPINLOCK_INIT;
+    rq->sleep_lock = (spinlock_t)SPINLOCK_INIT;
+    per_cpu(c)->rq = rq;
+    per_cpu(c)->idle = idle;
+    per_cpu(c)->steal_first = -1;
+    if (!steal_order_alloc(c))
+        panic("sched: no memory for cpu %u's steal order", c);
+    build_order(c);
+}
+
 void sched_init(void (*idle_fn)(void *))
 {
     struct percpu *pc = this_cpu();
     ASSERT(pc->cpu == 0 && nr_cpus >= 1 && nr_cpus <= NR_CPUS);
     slice_ns = opt_slice_ms * 1000000ULL;
-
-    for (unsigned c = 0; c < nr_cpus; c++) {
-        struct rq *rq = cpu_rq(c);
-        struct thread *idle = &idle_threads[c];
-        char name[THREAD_NAME_LEN];
-        struct cpumask only;
-        cpumask_zero(&only);
-        cpumask_set(&only, c);
-        snprintf(name, sizeof(name), "idle/%u", c);
-        thread_init(idle, name, &only);
-        idle->is_idle = true;
-        idle->cpu = c;
-        rq->cpu = c;
-        rq->idle = idle;
-        rq->lock = (spinlock_t)SPINLOCK_INIT;
-        rq->sleep_lock = (spinlock_t)SPINLOCK_INIT;
-        per_cpu(c)->rq = rq;
-        per_cpu(c)->idle = idle;
-        per_cpu(c)->steal_first = -1;
-        if (!steal_order_alloc(c))
-            panic("sched: no memory for cpu %u's steal order", c);
-        build_order(c);
-    }
+    for (unsigned c = 0; c < nr_cpus; c++)
+        cpu_sched_init(c);
 
     /* The boot context becomes "main". */
     struct cpumask all;
