@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The scheduler (kernel/sched.c): kernel threads on per-cpu run queues,
+ * The scheduler (kernel/sched/, one file per concern): kernel threads on per-cpu run queues,
  * round-robin time slices from each cpu's singleshot timer, idle cpus that
  * block in Xen and pull work from others in topology order.
  *
@@ -34,6 +34,7 @@
 #define KERNEL_SCHED_H
 #include <minipv/compiler.h>
 #include <kernel/cpumask.h>
+#include <arch/x86.h>         /* spinlock_t */
 
 struct cpu_regs;
 struct thread;
@@ -132,6 +133,38 @@ const char *thread_name(const struct thread *t);
 
 /* The time slice (sched_slice_ms=) in ns; 0: no preemption. */
 uint64_t sched_slice_ns(void);
+
+/* ---- sleep and wake-up (xv6's sleep/wakeup, bounded) ---- */
+
+/*
+ * A wait queue: threads block on it until their condition holds, and
+ * whoever makes the condition true calls sched_wakeup() -- from thread or
+ * upcall (event handler) context, on any cpu.  The condition is what counts,
+ * not the wake-up: a wake-up with the condition still false only makes the
+ * sleeper look again, and one that comes before the sleeper blocks is not
+ * lost (it is on the queue before it looks at the condition).
+ */
+struct sched_waiter;
+struct sched_waitq {
+    spinlock_t lock;
+    struct sched_waiter *head;
+};
+#define SCHED_WAITQ_INIT { .lock = SPINLOCK_INIT, .head = NULL }
+
+/*
+ * Block the calling thread until cond(arg) holds or timeout_ns (Xen time)
+ * passed; returns cond(arg).  Thread context, events enabled (see
+ * thread_can_block); cond runs with events masked and must not block.
+ */
+bool sched_sleep(struct sched_waitq *wq, bool (*cond)(void *), void *arg, uint64_t timeout_ns);
+/* Make every thread sleeping on wq look at its condition again.  Any context. */
+void sched_wakeup(struct sched_waitq *wq);
+/*
+ * Whether the caller may block: a thread (not an idle one) on a cpu whose
+ * scheduler runs, with events enabled.  Code that can also run before
+ * sched_init or in an event handler asks first, and else waits in Xen.
+ */
+bool thread_can_block(void);
 
 /* ---- statistics ---- */
 

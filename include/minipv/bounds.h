@@ -40,4 +40,9 @@
 /* A crash drill's crash must happen (the drill's own trigger, then the NMI path). */
 #define BOUND_CRASH_HAPPEN_NS       (120 * NS_PER_S)
 
+/* ---- the xenstore client and the service loop ---- */
+/* The xenstore client lock: another caller's exchange ends (a pipelined read of
+ * every vCPU's availability holds it longest: one reply bound per answer). */
+#define BOUND_XENSTORE_LOCK_NS      (60 * NS_PER_S)
+
 #endif

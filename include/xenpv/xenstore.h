@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * xenstore client over the start_info store ring (xen/xenstore.c), and the
- * pure message checks it uses (xen/xenstore_wire.c, host-tested).
+ * xenstore client over the start_info store ring (xen/xenstore.c: requests;
+ * xen/xenstore_ring.c: the ring, watch events, waits), and the pure message
+ * checks it uses (xen/xenstore_wire.c, host-tested).
  *
  * One request is in flight at a time (a lock serialises callers); every
- * wait is bounded by Xen system time.  Watch events arrive on the same
+ * wait is bounded by Xen system time (a caller that cannot have the lock
+ * within BOUND_XENSTORE_LOCK_NS gets -EBUSY).  Watch events arrive on the same
  * ring, interleaved with replies, at any time: they are queued and handed
  * out by xs_watch_event().  Paths without a leading '/' are relative to the
  * domain's home, /local/domain/<domid>; so are the paths of events from
@@ -28,7 +30,22 @@ struct percpu;
 #define XS_EVENT_QUEUE 64
 #define XS_EVENT_MAX   192          /* path + token + 2 NULs */
 
-/* ---- the client (xen/xenstore.c) ---- */
+/* ---- the client (xen/xenstore.c, xen/xenstore_ring.c) ---- */
+
+/*
+ * How a caller waits for the ring, installed by the kernel (the xen layer
+ * cannot block a thread).  wait(ready, arg, deadline): sleep until ready(arg)
+ * (called with events masked; it only reads the ring), deadline (Xen time)
+ * or a news() wake-up; false when this context cannot sleep, and then the
+ * client blocks its vCPU in SCHEDOP_poll instead.  news() runs whenever the
+ * daemon signals the store channel (upcall context, events masked) and when
+ * the client lock is given back.  Without a waiter every wait polls.
+ */
+struct xs_waiter {
+    bool (*wait)(bool (*ready)(void *), void *arg, uint64_t deadline);
+    void (*news)(void);
+};
+void xs_set_waiter(const struct xs_waiter *w);
 
 /*
  * Map the store ring and bind its event channel to pc's vCPU.  notify (may

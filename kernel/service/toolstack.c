@@ -32,35 +32,51 @@ static unsigned long boot_offline[MAX_VCPU_KEYS / 64];
 
 bool toolstack_active(void) { return active; }
 
-/* ---- waking the service loop ---- */
+/* ---- waking the service loop, and the xenstore client's waits ---- */
 
+/*
+ * Event handlers (the console's, the store channel's) set kicked and wake
+ * the loop: a kick ends toolstack_wait at once, not at the next look.
+ */
 static volatile unsigned long kicked;
+static struct sched_waitq service_wq = SCHED_WAITQ_INIT;
 
 void toolstack_kick(void)
 {
     atomic_store(&kicked, 1UL);
+    sched_wakeup(&service_wq);
 }
 
-/*
- * Sleep in short slices and look at the flag in between: the scheduler has
- * no wake-up for a thread from upcall context, and blocking the vCPU in
- * Xen (or arming its timer) would take the cpu and its timer from other
- * threads.  A kick is seen within one slice.
- */
-#define WAIT_SLICE_NS 10000000ULL
+static bool is_kicked(void *arg)
+{
+    (void)arg;
+    return atomic_load(&kicked) != 0;
+}
 
 void toolstack_wait(uint64_t max_ns)
 {
-    uint64_t end = xen_system_time() + max_ns;
-    for (;;) {
-        if (atomic_xchg(&kicked, 0UL))
-            return;
-        uint64_t now = xen_system_time();
-        if (now >= end)
-            return;
-        thread_sleep(MIN(end - now, WAIT_SLICE_NS));
-    }
+    sched_sleep(&service_wq, is_kicked, NULL, max_ns);
+    atomic_xchg(&kicked, 0UL);
 }
+
+/* A thread waiting for xenstored sleeps (other threads run) until the store channel fires. */
+static struct sched_waitq store_wq = SCHED_WAITQ_INIT;
+
+static bool store_wait(bool (*ready)(void *), void *arg, uint64_t deadline)
+{
+    if (!thread_can_block())
+        return false;           /* boot before the scheduler, events masked: xenstore polls */
+    uint64_t now = xen_system_time();
+    sched_sleep(&store_wq, ready, arg, deadline > now ? deadline - now : 0);
+    return true;
+}
+
+static void store_news(void)
+{
+    sched_wakeup(&store_wq);
+}
+
+static const struct xs_waiter store_waiter = { .wait = store_wait, .news = store_news };
 
 /* ---- helpers ---- */
 
@@ -338,6 +354,7 @@ static unsigned boot_offline_n;   /* vCPUs left offline at boot by cpu/N/availab
 
 void toolstack_init(void)
 {
+    xs_set_waiter(&store_waiter);
     int rc = xs_init(this_cpu(), toolstack_kick);
     if (rc) {
         printk("control: off (%s): no toolstack control or vCPU availability", xs_last_error());

@@ -20,6 +20,9 @@
  *   sched_wake        thread_create() pinned to another cpu -> its first
  *                     instruction there (enqueue, resched IPI, switch); the
  *                     two ends are two vCPUs' clocks (skew clamped, counted)
+ *   sleep_wake        a thread asleep in sched_sleep, woken by sched_wakeup from a
+ *                     timer upcall on each cpu in turn -> it runs; a wake-up lost
+ *                     (the sleep ran into its 1 s timeout) fails the case
  *   xenstore_read     xs_read of "domid" (domU; skipped on dom0)
  *   hotplug_cycle     cpu_down + cpu_up of one AP
  */
@@ -324,6 +327,68 @@ static void sched_wake(void)
     report("sched_wake", n, "thread_create pinned to another cpu -> it runs there");
 }
 
+/* ---- sched_sleep woken from upcall context ---- */
+
+static struct sched_waitq sw_wq = SCHED_WAITQ_INIT;
+static volatile bool sw_flag;
+static volatile uint64_t sw_woken_at;
+
+static void sw_hook(void)
+{
+    unsigned c = smp_processor_id();
+    if (tl_armed[c] && xen_system_time() >= tl_deadline[c]) {
+        tl_armed[c] = false;
+        sw_woken_at = xen_system_time();
+        atomic_store(&sw_flag, true);
+        sched_wakeup(&sw_wq);
+    }
+    if (saved_timer_hook)
+        saved_timer_hook();
+}
+
+static bool sw_cond(void *arg)
+{
+    (void)arg;
+    return atomic_load(&sw_flag);
+}
+
+#define SW_TIMEOUT_NS 1000000000ULL     /* a lost wake-up shows as this */
+
+static void sleep_wake(void)
+{
+    const unsigned n = 50;
+    unsigned lost = 0, c = 0;
+    saved_timer_hook = timer_hook;
+    timer_hook = sw_hook;
+    nsamples = 0;
+    for (unsigned i = 0; i < n; i++) {
+        do
+            c = (c + 1) % nr_cpus;
+        while (!cpumask_test(&cpu_online_mask, c));
+        sw_flag = false;
+        sw_woken_at = 0;
+        if (call_on_cpu(c, tl_arm, NULL))
+            continue;
+        uint64_t t0 = xen_system_time();
+        sched_sleep(&sw_wq, sw_cond, NULL, SW_TIMEOUT_NS);
+        uint64_t t1 = xen_system_time();
+        tl_armed[c] = false;
+        if (!sw_woken_at)
+            continue;               /* the timer never fired: no sample */
+        if (t1 - t0 >= SW_TIMEOUT_NS)
+            lost++;
+        /* Two vCPUs' clocks: a wake "before" the upcall counts as 0. */
+        sample(t1 > sw_woken_at ? t1 - sw_woken_at : 0);
+    }
+    timer_hook = saved_timer_hook;
+    if (lost) {
+        printk_raw("bench: sleep_wake p50_ns=missing p99_ns=missing max_ns=missing n=0\n");
+        ktap_case(false, "sleep_wake", "%u of %u wake-ups lost (slept into the timeout)", lost, n);
+        return;
+    }
+    report("sleep_wake", n, "sched_wakeup from a timer upcall -> the sleeper runs");
+}
+
 /* ---- xenstore read ---- */
 
 static void xenstore_read(void)
@@ -380,7 +445,7 @@ static void hotplug_cycle(void)
 
 static void bench_suite(void)
 {
-    ktap_begin(11);
+    ktap_begin(12);
     printk_raw("bench: bench_env cpus=%u nr_vcpus=%u dom0=%u\n", cpumask_weight(&cpu_online_mask),
                nr_vcpus, xen_is_dom0() ? 1 : 0);
     floors();
@@ -388,6 +453,7 @@ static void bench_suite(void)
     ipi_all();
     timer_late();
     sched_wake();
+    sleep_wake();
     xenstore_read();
     hotplug_cycle();
 }
