@@ -104,8 +104,8 @@ fuzz:
 matrix: deps all
 	sh scripts/matrix --boots $${MATRIX_BOOTS:-200} $${MATRIX_SEED:+--seed $$MATRIX_SEED}
 
-# Benchmarks (never part of check): bench/README.md.  Wrap them in the
-# machine's QEMU slot if it has one (/work/qslot make bench).
+# Benchmarks (never part of check): bench/README.md.  Their figures mean
+# most on a machine that runs nothing else; bench/run reports the load.
 bench: deps all
 	bench/run
 bench-quick: deps all
