@@ -70,9 +70,10 @@ unsigned long smp_memory_need(unsigned long n);
 /*
  * Asked during bring-up for every AP; false leaves that vCPU OFFLINE but
  * present (a domU's xenstore says cpu/N/availability = offline when
- * maxvcpus > vcpus).  NULL: every vCPU is wanted.
+ * maxvcpus > vcpus).  None registered: every vCPU is wanted.  The service
+ * (above smp) registers it: an inversion, not a call.
  */
-extern bool (*vcpu_available_hook)(unsigned vcpu_id);
+void smp_set_vcpu_available(bool (*fn)(unsigned vcpu_id));
 /* Bring-up leaves this cpu OFFLINE though present (it was offline before a kexec). */
 void smp_leave_offline(unsigned cpu);
 /* The vcpu fail_vcpu= told bring-up to break, or -1. */

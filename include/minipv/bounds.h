@@ -40,4 +40,8 @@
 /* A crash drill's crash must happen (the drill's own trigger, then the NMI path). */
 #define BOUND_CRASH_HAPPEN_NS       (120 * NS_PER_S)
 
+/* ---- hygiene: bounds of the loops moved over to wait_until ---- */
+/* A second hotplug caller queues behind the one in progress: two operations' worth. */
+#define BOUND_HOTPLUG_QUEUE_NS      (2 * BOUND_HOTPLUG_NS)
+
 #endif
