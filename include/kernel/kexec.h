@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * kexec and kdump inside a PV guest (kernel/kexec/).  The design, and why
- * (the Xen rules are in ../shared/design/xen-pv-kexec-facts.md; the README
+ * (the Xen rules are in docs/xen-kexec.md; the README
  * has the long version):
  *
  * Xen never lets a PV guest give an initialised vCPU a fresh context
