@@ -27,8 +27,12 @@
 
 /* ---- the life cycle (kernel/smp/lifecycle.c) ---- */
 
-enum park_why { PARK_NONE, PARK_STOP, PARK_HOTPLUG, PARK_FAILED, PARK_CRASH, PARK_KEXEC,
-                PARK_NR };
+/* Why a cpu parks; the enum and park_why_name's table both come from this list. */
+#define PARK_WHYS(X) X(NONE, "none") X(STOP, "stop") X(HOTPLUG, "hotplug") X(FAILED, "failed") \
+                     X(CRASH, "crash") X(KEXEC, "kexec")
+#define PARK_WHY_ENUM(e, name) PARK_##e,
+enum park_why { PARK_WHYS(PARK_WHY_ENUM) PARK_NR };
+#undef PARK_WHY_ENUM
 const char *park_why_name(int why);
 
 /*
@@ -48,7 +52,7 @@ void cpu_park(enum park_why why);
  * Asked on every resume from a park, before anything else: a hook that
  * takes the vCPU elsewhere (kexec: into the new kernel) never returns.
  */
-extern void (*park_resume_hook)(struct percpu *pc);
+void smp_set_park_resume_hook(void (*fn)(struct percpu *pc));
 /* The idle thread of every cpu: scheduler idle, and takes the cpu down when it is DYING. */
 void __noreturn cpu_idle_loop(void *unused);
 /* First C code of an AP (its VCPUOP_initialise context, or a kexec resume). */

@@ -8,10 +8,15 @@
 #include <xenpv/wait.h>
 #include <minipv/errno.h>
 
-void (*timer_hook)(void);
+static cpu_timer_fn timer_hook;
 uint64_t cpu_stray_timer_events;
 struct cpumask ping_from[NR_CPUS], ping_seen[NR_CPUS];
 static void (*stop_handler)(void);
+
+cpu_timer_fn cpu_set_timer_hook(cpu_timer_fn fn)
+{
+    return atomic_xchg(&timer_hook, fn);
+}
 
 void cpu_set_stop_handler(void (*fn)(void))
 {
@@ -164,8 +169,9 @@ static void timer_handler(uint32_t port, void *arg)
     pc->timer_fired++;
     if (!pc->timer_deadline)
         atomic_add(&cpu_stray_timer_events, 1);
-    if (timer_hook)
-        timer_hook();
+    cpu_timer_fn hook = atomic_load(&timer_hook);
+    if (hook)
+        hook();
 }
 
 int timer_arm(uint64_t deadline_ns)

@@ -370,7 +370,7 @@ void kexec_arm(void)
                  r->new_l4_mfn, rc);
         goto undo_m2p;
     }
-    park_resume_hook = kexec_park_resume;
+    smp_set_park_resume_hook(kexec_park_resume);
     kexec_install_exit();
     kdump_install();
     r->armed = true;

@@ -18,8 +18,16 @@
 uint64_t smp_bringup_ns, smp_boot_hcall_ns;
 static bool (*available_fn)(unsigned vcpu_id);
 
-static const char *const bringup_names[] = { "flat", "tree", NULL };
-enum { BRINGUP_FLAT, BRINGUP_TREE };
+#define BRINGUPS(X) X(FLAT, "flat") X(TREE, "tree")
+#define FAIL_HOWS(X) X(XEN, "xen") X(STACK, "stack")
+#define BRINGUP_ENUM(e, name) BRINGUP_##e,
+#define FAIL_ENUM(e, name) FAIL_##e,
+#define NAME(e, name) name,
+enum { BRINGUPS(BRINGUP_ENUM) };
+enum { FAIL_HOWS(FAIL_ENUM) };
+static const char *const bringup_names[] = { BRINGUPS(NAME) NULL };
+static const char *const fail_how_names[] = { FAIL_HOWS(NAME) NULL };
+#undef NAME
 static int opt_bringup = BRINGUP_FLAT;
 KOPT_ENUM(bringup, "bringup", opt_bringup, bringup_names,
           "flat: the boot cpu starts every AP; tree: online APs start others");
@@ -29,8 +37,6 @@ KOPT_UINT(smp_timeout_ms, "smp_timeout_ms", opt_smp_timeout_ms, 1, 600000,
 static uint64_t opt_fail_vcpu = MAX_VCPU_ID;   /* = none */
 KOPT_UINT(fail_vcpu, "fail_vcpu", opt_fail_vcpu, 0, MAX_VCPU_ID,
           "test: this vcpu fails its first start, as fail_how= says (4096: none)");
-static const char *const fail_how_names[] = { "xen", "stack", NULL };
-enum { FAIL_XEN, FAIL_STACK };
 static int opt_fail_how = FAIL_XEN;
 KOPT_ENUM(fail_how, "fail_how", opt_fail_how, fail_how_names,
           "test: how fail_vcpu= fails: xen (an invalid context: VCPUOP_initialise refuses it) | "
@@ -225,9 +231,12 @@ bool smp_memory_fits(void)
 /* Xen's runstate of any vCPU of ours, in words. */
 static void runstate_text(unsigned vcpu, char *buf, size_t len)
 {
-    static const char *const names[] = { "running", "runnable", "blocked", "offline" };
+    static const char *const names[] = {
+        [RUNSTATE_running] = "running", [RUNSTATE_runnable] = "runnable",
+        [RUNSTATE_blocked] = "blocked", [RUNSTATE_offline] = "offline",
+    };
     struct vcpu_runstate_info rs;
-    if (hypercall_vcpu_op(VCPUOP_get_runstate_info, vcpu, &rs) || rs.state >= 4) {
+    if (hypercall_vcpu_op(VCPUOP_get_runstate_info, vcpu, &rs) || (unsigned)rs.state >= ARRAY_SIZE(names)) {
         snprintf(buf, len, "Xen: runstate unknown");
         return;
     }

@@ -22,11 +22,18 @@
 #include <xenpv/wait.h>
 #include <minipv/errno.h>
 
-void (*park_resume_hook)(struct percpu *pc);
+static void (*park_resume_hook)(struct percpu *pc);
+
+void smp_set_park_resume_hook(void (*fn)(struct percpu *pc))
+{
+    atomic_store(&park_resume_hook, fn);
+}
 
 const char *park_why_name(int why)
 {
-    static const char *const n[] = { "none", "stop", "hotplug", "failed", "crash", "kexec" };
+#define NAME(e, name) name,
+    static const char *const n[] = { PARK_WHYS(NAME) };
+#undef NAME
     return why >= 0 && why < PARK_NR ? n[why] : "?";
 }
 

@@ -219,7 +219,7 @@ static void ipi_all(void)
 
 /* ---- timer lateness ---- */
 
-static void (*saved_timer_hook)(void);
+static cpu_timer_fn saved_timer_hook;
 static volatile uint64_t tl_deadline[NR_CPUS], tl_fired[NR_CPUS];
 static volatile bool tl_armed[NR_CPUS];
 
@@ -251,8 +251,7 @@ static void tl_arm(void *arg)
 static void timer_late(void)
 {
     const unsigned n = scaled(200, 255);
-    saved_timer_hook = timer_hook;
-    timer_hook = tl_hook;
+    saved_timer_hook = cpu_set_timer_hook(tl_hook);
     nsamples = 0;
     unsigned c = 0;
     for (unsigned i = 0; i < n; i++) {
@@ -268,7 +267,7 @@ static void timer_late(void)
         if (tl_fired[c])
             sample(tl_fired[c] - tl_deadline[c]);
     }
-    timer_hook = saved_timer_hook;
+    cpu_set_timer_hook(saved_timer_hook);
     report("timer_late", n, "singleshot timer fire - deadline, on every cpu");
 }
 
