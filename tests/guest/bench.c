@@ -29,6 +29,7 @@
 #include <kernel/sched.h>
 #include <xenpv/xenpv.h>
 #include <xenpv/hypercall.h>
+#include <xenpv/wait.h>
 #include <xenpv/xenstore.h>
 #include <arch/x86.h>
 
@@ -248,6 +249,12 @@ static void tl_arm(void *arg)
         tl_armed[c] = false;
 }
 
+static bool tl_done(void *cpu)
+{
+    unsigned c = *(unsigned *)cpu;
+    return READ_ONCE(tl_fired[c]) || !READ_ONCE(tl_armed[c]);
+}
+
 static void timer_late(void)
 {
     const unsigned n = scaled(200, 255);
@@ -260,9 +267,7 @@ static void timer_late(void)
         while (!cpumask_test(&cpu_online_mask, c));
         if (call_on_cpu(c, tl_arm, NULL))
             continue;
-        uint64_t end = xen_system_time() + 1000000000ULL;
-        while (!READ_ONCE(tl_fired[c]) && READ_ONCE(tl_armed[c]) && xen_system_time() < end)
-            hypercall_sched_op(SCHEDOP_yield, NULL);
+        wait_until(tl_done, &c, BOUND_TEST_TIMER_NS, wait_idle_yield);
         tl_armed[c] = false;
         if (tl_fired[c])
             sample(tl_fired[c] - tl_deadline[c]);
