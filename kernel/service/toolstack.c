@@ -428,9 +428,9 @@ enum toolstack_action toolstack_service(void)
             cpu_events = true;
             changed |= cpu_event(path, &rescan);
         } else {
-            char q[96];
-            pr_warn("control: watch event with unknown token '%s' for %s: ignored", token,
-                    shown(path, q, sizeof(q)));
+            char q[96], t[96];
+            pr_warn("control: watch event with unknown token %s for %s: ignored",
+                    shown(token, t, sizeof(t)), shown(path, q, sizeof(q)));
         }
         /* Drain what arrived meanwhile, so one vcpu-set is one batch. */
         xs_poll();
