@@ -64,7 +64,7 @@ $(BUILD)/minipv.stripped: $(BUILD)/minipv
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 HOSTCFLAGS := -std=gnu11 -DMINIPV_HOST -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
               -fno-sanitize-recover=all -fno-omit-frame-pointer -Iinclude
-$(BUILD)/host/%: tests/host/%.c $(wildcard kernel/*.c kernel/*/*.c xen/*.c include/*/*.h)
+$(BUILD)/host/%: tests/host/%.c $(wildcard kernel/*.c kernel/*/*.c xen/*.c include/*/*.h kernel/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOSTCFLAGS) $< -o $@
 
@@ -104,8 +104,8 @@ fuzz:
 matrix: deps all
 	sh scripts/matrix --boots $${MATRIX_BOOTS:-200} $${MATRIX_SEED:+--seed $$MATRIX_SEED}
 
-# Benchmarks (never part of check): bench/README.md.  Wrap them in the
-# machine's QEMU slot if it has one (/work/qslot make bench).
+# Benchmarks (never part of check): bench/README.md.  Their figures mean
+# most on a machine that runs nothing else; bench/run reports the load.
 bench: deps all
 	bench/run
 bench-quick: deps all

@@ -2,8 +2,8 @@
 # Boot-and-median helpers shared by the prove suites (tests/check/lib.sh) and
 # the benchmarks (bench/run, bench/bringup).  POSIX sh; source it from the
 # top of the repository.  Every boot is bounded (run-dom0.sh and run-xl.sh
-# run QEMU under timeout).  Wrap the whole caller in /work/qslot (or the
-# machine's equivalent), not each boot.
+# run QEMU under timeout).  On a shared machine, limit the callers that run
+# at once as a whole (QSLOT below does it per boot).
 
 # boot_dom0 LOG VCPUS TIMEOUT_S ARGS...: minipv as dom0 under Xen in QEMU.
 # Returns run-dom0.sh's status (0 SUCCESS, 1 FAILURE, 2 ERROR, 3 SKIP,

@@ -21,7 +21,7 @@ LLVM_PROFILE_FILE="$out/%p.profraw" "$out/fuzz_$t" -runs=0 "$@" >"$out/run.log" 
 llvm-profdata merge -sparse "$out"/*.profraw -o "$out/merged.profdata"
 case $t in
     cmdline) files="kernel/lib/cmdline.c kernel/lib/escape.c" ;;
-    topology) files="kernel/lib/topo_layout.c" ;;
+    topology) files="kernel/lib/topo_layout.c kernel/lib/topo_parse.c" ;;
     xenstore_wire) files="xen/xenstore_wire.c" ;;
     service) files="kernel/lib/service_parse.c kernel/lib/escape.c" ;;
     *) files="" ;;

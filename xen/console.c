@@ -6,6 +6,7 @@
  */
 #include <xenpv/xenpv.h>
 #include <xenpv/hypercall.h>
+#include <xenpv/wait.h>
 #include <arch/mm.h>
 #include <arch/x86.h>
 
@@ -13,10 +14,6 @@ struct start_info *xen_start_info;
 static struct xencons_interface *ring;
 static uint32_t ring_port;
 uint64_t xen_console_dropped;
-
-/* A full ring is drained by xenconsoled; give it this long before dropping output. */
-#define RING_WAIT_NS 2000000000ULL
-#define RING_SPIN_NO_TIME 200000000UL
 
 void xen_console_init(struct start_info *si)
 {
@@ -31,18 +28,36 @@ void xen_console_init(struct start_info *si)
     }
 }
 
+static bool ring_has_space(void *unused)
+{
+    (void)unused;
+    return READ_ONCE(ring->out_prod) - READ_ONCE(ring->out_cons) < sizeof(ring->out);
+}
+
+static bool ring_drained(void *unused)
+{
+    (void)unused;
+    return READ_ONCE(ring->out_cons) == READ_ONCE(ring->out_prod);
+}
+
+/* printk may hold events masked: kick xenconsoled and stay on this cpu. */
+static void ring_kick_spin(void)
+{
+    xen_evtchn_send(ring_port);
+    cpu_relax();
+}
+
+/* At the end of a run: kick, and give xenconsoled's dom0 our physical cpu. */
+static void ring_kick_yield(void)
+{
+    xen_evtchn_send(ring_port);
+    hypercall_sched_op(SCHEDOP_yield, NULL);
+}
+
+/* A full ring is drained by xenconsoled; after the bound, output is dropped. */
 static bool ring_wait_space(void)
 {
-    uint64_t start = xen_shared_info ? xen_system_time() : 0;
-    for (unsigned long spins = 0;; spins++) {
-        XENCONS_RING_IDX used = READ_ONCE(ring->out_prod) - READ_ONCE(ring->out_cons);
-        if (used < sizeof(ring->out))
-            return true;
-        xen_evtchn_send(ring_port);
-        if (xen_shared_info ? xen_system_time() - start > RING_WAIT_NS : spins > RING_SPIN_NO_TIME)
-            return false;
-        cpu_relax();
-    }
+    return wait_until(ring_has_space, NULL, BOUND_CONSOLE_RING_NS, ring_kick_spin);
 }
 
 void xen_console_write(const char *buf, size_t len)
@@ -84,13 +99,6 @@ void xen_console_flush(void)
 {
     if (!ring)
         return;
-    /* Bounded: xenconsoled may be gone; 1 s is plenty for it to drain 2 KiB.  Before
-     * shared_info is mapped time stands still: count yields instead. */
-    uint64_t deadline = xen_shared_info ? xen_system_time() + 1000000000ULL : 0;
-    for (unsigned long spins = 0; READ_ONCE(ring->out_cons) != READ_ONCE(ring->out_prod); spins++) {
-        if (xen_shared_info ? xen_system_time() >= deadline : spins > 100000)
-            break;
-        xen_evtchn_send(ring_port);
-        hypercall_sched_op(SCHEDOP_yield, NULL);
-    }
+    /* Bounded: xenconsoled may be gone at shutdown. */
+    wait_until(ring_drained, NULL, BOUND_CONSOLE_DRAIN_NS, ring_kick_yield);
 }

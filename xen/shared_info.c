@@ -2,6 +2,7 @@
 /* shared_info mapping, per-vCPU vcpu_info registration, and a vCPU's Xen-side timers and areas. */
 #include <xenpv/xenpv.h>
 #include <xenpv/hypercall.h>
+#include <xenpv/wait.h>
 #include <arch/mm.h>
 #include <arch/x86.h>
 #include <minipv/errno.h>
@@ -114,6 +115,13 @@ void xen_vcpu_drop_areas(unsigned vcpu_id)
     hypercall_vcpu_op(VCPUOP_register_vcpu_time_memory_area, vcpu_id, &tm);
 }
 
+static bool vcpu_not_running(void *vcpu_id)
+{
+    struct vcpu_runstate_info rs;
+    return hypercall_vcpu_op(VCPUOP_get_runstate_info, *(unsigned *)vcpu_id, &rs) ||
+           rs.state != RUNSTATE_running;
+}
+
 int xen_vcpu_force_down(unsigned vcpu_id, uint64_t bound_ns)
 {
     /*
@@ -124,13 +132,5 @@ int xen_vcpu_force_down(unsigned vcpu_id, uint64_t bound_ns)
     long rc = hypercall_vcpu_op(VCPUOP_down, vcpu_id, NULL);
     if (rc)
         return (int)rc;
-    uint64_t deadline = xen_system_time() + bound_ns;
-    for (;;) {
-        struct vcpu_runstate_info rs;
-        if (hypercall_vcpu_op(VCPUOP_get_runstate_info, vcpu_id, &rs) || rs.state != RUNSTATE_running)
-            return 0;
-        if (xen_system_time() > deadline)
-            return -ETIMEDOUT;
-        cpu_relax();
-    }
+    return wait_until(vcpu_not_running, &vcpu_id, bound_ns, wait_idle_spin) ? 0 : -ETIMEDOUT;
 }

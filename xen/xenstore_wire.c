@@ -6,6 +6,7 @@
  * check names the bad field and its value in msg.
  */
 #include <minipv/compiler.h>
+#include <minipv/escape.h>
 #include <xenpv/xenstore.h>
 
 /* xs_wire.h only defines its error-name table when EINVAL is a macro; ours is an enum. */
@@ -44,7 +45,6 @@ void xs_msg_uint(char *msg, size_t msglen, uint64_t v)
 
 void xs_msg_quoted(char *msg, size_t msglen, const char *s, size_t len, size_t max)
 {
-    static const char hex[] = "0123456789abcdef";
     if (!msg || !msglen)
         return;
     xs_msg_str(msg, msglen, "'");
@@ -52,17 +52,9 @@ void xs_msg_quoted(char *msg, size_t msglen, const char *s, size_t len, size_t m
     while (used < msglen && msg[used])
         used++;
     for (size_t i = 0; i < len && i < max; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char one[5] = { (char)c, 0 };
-        size_t n = 1;
-        if (c < 0x20 || c >= 0x7f || c == '\'' || c == '\\') {
-            one[0] = '\\';
-            one[1] = 'x';
-            one[2] = hex[c >> 4];
-            one[3] = hex[c & 15];
-            one[4] = 0;
-            n = 4;
-        }
+        char one[ESC_BYTE_MAX + 1];
+        size_t n = esc_byte(one, (unsigned char)s[i]);
+        one[n] = 0;
         /* A whole escape or nothing: a cut "\x5" would show another byte. */
         if (used + n >= msglen)
             break;

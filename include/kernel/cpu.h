@@ -49,8 +49,11 @@
 #include <kernel/cpumask.h>
 #include <arch/x86.h>
 
-enum cpu_state { CPU_OFFLINE, CPU_STARTING, CPU_ONLINE, CPU_DYING, CPU_FAILED, CPU_LOST,
-                 CPU_NR_STATES };
+/* The states, in order; the enum and cpu_state_name's table both come from it. */
+#define CPU_STATES(X) X(OFFLINE) X(STARTING) X(ONLINE) X(DYING) X(FAILED) X(LOST)
+#define CPU_STATE_ENUM(s) CPU_##s,
+enum cpu_state { CPU_STATES(CPU_STATE_ENUM) CPU_NR_STATES };
+#undef CPU_STATE_ENUM
 
 const char *cpu_state_name(int s);
 static inline int cpu_state(const struct percpu *pc) { return atomic_load(&pc->state); }
@@ -109,9 +112,15 @@ int call_on_cpu(unsigned cpu, void (*fn)(void *), void *arg);
 int call_on_all(void (*fn)(void *), void *arg);
 uint64_t cpu_call_bound_ns(void);
 
-/* This cpu's singleshot timer: fires timer_hook on this cpu at deadline (Xen ns). */
+/* This cpu's singleshot timer: runs the timer hook on this cpu at deadline (Xen ns). */
 int timer_arm(uint64_t deadline_ns);
-extern void (*timer_hook)(void);
+/*
+ * What a timer event runs, after the bookkeeping: the scheduler registers
+ * it (an upper layer reached from below).  Returns the one it replaces, so
+ * a test that interposes can hand on to it and put it back.
+ */
+typedef void (*cpu_timer_fn)(void);
+cpu_timer_fn cpu_set_timer_hook(cpu_timer_fn fn);
 /* Timer events that came while no deadline of ours was armed (left over from before us). */
 extern uint64_t cpu_stray_timer_events;
 

@@ -3,12 +3,13 @@
  * Showing untrusted bytes in a message (kernel/lib/escape.c, pure): quoted,
  * control bytes, non-ASCII bytes, the quote and the backslash as \xNN, and
  * cut, so a value typed or written by someone else can never move the
- * cursor, clear a terminal or fake a log line.  Same spelling as the
- * xenstore client's xs_msg_quoted().
+ * cursor, clear a terminal or fake a log line.  Each byte is spelled by
+ * esc_byte (<minipv/escape.h>), as in the xenstore client's xs_msg_quoted().
  */
 #ifndef KERNEL_ESCAPE_H
 #define KERNEL_ESCAPE_H
 #include <minipv/compiler.h>
+#include <minipv/escape.h>
 
 /*
  * Write 's[0..len)' into buf (always NUL-terminated when size > 0): at most

@@ -37,7 +37,11 @@ const char *ksym_lookup(unsigned long addr, unsigned long *off);
  * XTF-style result of the run (kernel/core/result.c): the status only gets
  * worse; NONE (nothing reported) ends as ERROR.
  */
-enum test_result { RESULT_NONE, RESULT_SUCCESS, RESULT_SKIP, RESULT_ERROR, RESULT_FAILURE };
+/* Worst last: a run's result only moves up.  The enum and result_name's table come from it. */
+#define TEST_RESULTS(X) X(NONE) X(SUCCESS) X(SKIP) X(ERROR) X(FAILURE)
+#define TEST_RESULT_ENUM(r) RESULT_##r,
+enum test_result { TEST_RESULTS(TEST_RESULT_ENUM) };
+#undef TEST_RESULT_ENUM
 void result_report(enum test_result r, const char *why);
 enum test_result result_get(void);
 /* The result as the run ends: NONE becomes ERROR, with a line saying why. */

@@ -2,8 +2,8 @@
 /*
  * kexec and kdump inside a PV guest: the jump in kernel/kexec/ (region,
  * plan, arrival), the crash path and the dump in kernel/crash/ above it.
- * The design, and why (the README has the long version; each Xen rule is
- * written next to the hypercall that obeys it):
+ * The design, and why (the README has the long version, docs/xen-kexec.md
+ * the Xen rules; each rule is also written next to the hypercall that obeys it):
  *
  * Xen never lets a PV guest give an initialised vCPU a fresh context
  * (VCPUOP_initialise is -EEXIST forever), so a vCPU can only come over to a

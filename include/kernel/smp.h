@@ -27,8 +27,12 @@
 
 /* ---- the life cycle (kernel/smp/lifecycle.c) ---- */
 
-enum park_why { PARK_NONE, PARK_STOP, PARK_HOTPLUG, PARK_FAILED, PARK_CRASH, PARK_KEXEC,
-                PARK_NR };
+/* Why a cpu parks; the enum and park_why_name's table both come from this list. */
+#define PARK_WHYS(X) X(NONE, "none") X(STOP, "stop") X(HOTPLUG, "hotplug") X(FAILED, "failed") \
+                     X(CRASH, "crash") X(KEXEC, "kexec")
+#define PARK_WHY_ENUM(e, name) PARK_##e,
+enum park_why { PARK_WHYS(PARK_WHY_ENUM) PARK_NR };
+#undef PARK_WHY_ENUM
 const char *park_why_name(int why);
 
 /*
@@ -70,9 +74,10 @@ unsigned long smp_memory_need(unsigned long n);
 /*
  * Asked during bring-up for every AP; false leaves that vCPU OFFLINE but
  * present (a domU's xenstore says cpu/N/availability = offline when
- * maxvcpus > vcpus).  NULL: every vCPU is wanted.
+ * maxvcpus > vcpus).  None registered: every vCPU is wanted.  The service
+ * (above smp) registers it: an inversion, not a call.
  */
-extern bool (*vcpu_available_hook)(unsigned vcpu_id);
+void smp_set_vcpu_available(bool (*fn)(unsigned vcpu_id));
 /* Bring-up leaves this cpu OFFLINE though present (it was offline before a kexec). */
 void smp_leave_offline(unsigned cpu);
 /* The vcpu fail_vcpu= told bring-up to break, or -1. */

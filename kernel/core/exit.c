@@ -6,8 +6,12 @@
 #include <xenpv/hypercall.h>
 #include <minipv/errno.h>
 
-static const char *const exit_names[] = { "auto", "poweroff", "reboot", "crash", "kexec", NULL };
-enum { EXIT_AUTO, EXIT_POWEROFF, EXIT_REBOOT, EXIT_CRASH, EXIT_KEXEC };
+#define EXITS(X) X(AUTO, "auto") X(POWEROFF, "poweroff") X(REBOOT, "reboot") X(CRASH, "crash") \
+                 X(KEXEC, "kexec")
+#define EXIT_ENUM(e, name) EXIT_##e,
+#define EXIT_NAME(e, name) name,
+enum { EXITS(EXIT_ENUM) };
+static const char *const exit_names[] = { EXITS(EXIT_NAME) NULL };
 static int exit_mode = EXIT_AUTO;
 KOPT_ENUM(exit, "exit", exit_mode, exit_names,
           "end of run: auto (dom0 reboot, domU poweroff) | poweroff | reboot | crash | kexec "

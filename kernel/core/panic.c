@@ -6,6 +6,7 @@
 #include <arch/x86.h>
 #include <xenpv/xenpv.h>
 #include <xenpv/hypercall.h>
+#include <xenpv/wait.h>
 
 /* Generated at link time by scripts/mksyms (sorted by address). */
 struct ksym { unsigned long addr; const char *name; };
@@ -101,6 +102,12 @@ static bool kdump_armed(void)
     return crash_ops && crash_ops->armed();
 }
 
+static bool never(void *unused)
+{
+    (void)unused;
+    return false;
+}
+
 /*
  * First cpu in wins; a second panicking cpu waits so the report stays
  * whole.  With kdump armed the others are stopped later, by NMI, so their
@@ -116,9 +123,9 @@ static void panic_enter(void)
                          "SHUTDOWN_crash", me, this_cpu()->vcpu_id, kdump_armed() ? "crash" : "panic");
             kernel_shutdown(SHUTDOWN_crash);
         }
-        uint64_t until = xen_system_time() + (kdump_armed() ? 30000000000ULL : 5000000000ULL);
-        while (xen_system_time() < until)
-            cpu_relax();
+        /* Only the first cpu's stop ends this wait; the bound is for when it never comes. */
+        wait_until(never, NULL, kdump_armed() ? BOUND_PANIC_STOP_KDUMP_NS : BOUND_PANIC_STOP_NS,
+                   wait_idle_spin);
         kernel_shutdown(SHUTDOWN_crash);
     }
     if (kdump_armed())

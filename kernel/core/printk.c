@@ -3,6 +3,7 @@
 #include <kernel/printk.h>
 #include <kernel/cmdline.h>
 #include <xenpv/xenpv.h>
+#include <xenpv/wait.h>
 #include <arch/x86.h>
 #include <minipv/string.h>
 
@@ -10,8 +11,12 @@ uint64_t loglevel = 7;
 KOPT_UINT(loglevel, "loglevel", loglevel, 0, 8, "print messages below this level (0-8)");
 
 static volatile int lock_owner = -1;   /* cpu holding the console, -1 if free */
-/* A holder that died mid-line must not silence everyone: after 1 s, take the lock. */
-#define LOCK_WAIT_NS 1000000000ULL
+
+static bool console_trylock(void *me)
+{
+    int expect = -1;
+    return atomic_cas(&lock_owner, &expect, *(int *)me);
+}
 
 static unsigned long console_lock(void)
 {
@@ -19,19 +24,9 @@ static unsigned long console_lock(void)
     int me = (int)smp_processor_id();
     if (lock_owner == me)
         return flags | 2;           /* nested (fault inside printk): write unlocked */
-    uint64_t deadline = 0;
-    for (;;) {
-        int expect = -1;
-        if (atomic_cas(&lock_owner, &expect, me))
-            return flags;
-        uint64_t now = xen_system_time();
-        if (!deadline)
-            deadline = now + LOCK_WAIT_NS;
-        else if (now > deadline)
-            break;
-        cpu_relax();
-    }
-    atomic_store(&lock_owner, me);
+    /* A holder that died mid-line must not silence everyone: take the lock then. */
+    if (!wait_until(console_trylock, &me, BOUND_PRINTK_LOCK_NS, wait_idle_spin))
+        atomic_store(&lock_owner, me);
     return flags;
 }
 

@@ -15,7 +15,9 @@ static spinlock_t ktap_lock = SPINLOCK_INIT;
 
 const char *result_name(enum test_result r)
 {
-    static const char *const names[] = { "NONE", "SUCCESS", "SKIP", "ERROR", "FAILURE" };
+#define NAME(r) #r,
+    static const char *const names[] = { TEST_RESULTS(NAME) };
+#undef NAME
     return (unsigned)r < ARRAY_SIZE(names) ? names[r] : "?";
 }
 

@@ -5,12 +5,18 @@
 #include <kernel/mm.h>
 #include <xenpv/xenpv.h>
 #include <xenpv/hypercall.h>
+#include <xenpv/wait.h>
 #include <minipv/errno.h>
 
-void (*timer_hook)(void);
+static cpu_timer_fn timer_hook;
 uint64_t cpu_stray_timer_events;
 struct cpumask ping_from[NR_CPUS], ping_seen[NR_CPUS];
 static void (*stop_handler)(void);
+
+cpu_timer_fn cpu_set_timer_hook(cpu_timer_fn fn)
+{
+    return atomic_xchg(&timer_hook, fn);
+}
 
 void cpu_set_stop_handler(void (*fn)(void))
 {
@@ -57,34 +63,48 @@ void send_ipi(unsigned cpu, enum ipi_kind kind)
     xen_evtchn_send(pc->ipi_port);
 }
 
-/*
- * 2 s, plus 40 ms per online cpu: under TCG all vCPUs share one host thread,
- * so a cross-call's latency grows with the vCPU count (255 vCPUs answered an
- * all-to-all in ~1.9 s on an idle host; a busy one takes several times that).
- */
+/* Grows with the online count: TCG answers the cpus in turn (bounds.h). */
 uint64_t cpu_call_bound_ns(void)
 {
-    return 2000000000ULL + 40000000ULL * cpumask_weight(&cpu_online_mask);
+    return BOUND_CPU_CALL_NS(cpumask_weight(&cpu_online_mask));
+}
+
+/* What is left of a bound shared by several waits. */
+static uint64_t time_left(uint64_t deadline)
+{
+    uint64_t now = xen_system_time();
+    return now < deadline ? deadline - now : 0;
+}
+
+struct post {
+    unsigned cpu;
+    struct call_data *cd;
+};
+
+static bool try_post(void *arg)
+{
+    struct post *p = arg;
+    struct call_data *expect = NULL;
+    if (!atomic_cas(&call_mailbox[p->cpu], &expect, p->cd))
+        return false;
+    send_ipi(p->cpu, IPI_CALL);
+    return true;
 }
 
 static bool post_call(unsigned cpu, struct call_data *cd, uint64_t deadline)
 {
-    for (;;) {
-        struct call_data *expect = NULL;
-        if (atomic_cas(&call_mailbox[cpu], &expect, cd)) {
-            send_ipi(cpu, IPI_CALL);
-            return true;
-        }
-        if (xen_system_time() > deadline)
-            return false;
-        cpu_relax();
-    }
+    struct post p = { cpu, cd };
+    return wait_until(try_post, &p, time_left(deadline), wait_idle_spin);
+}
+
+static bool calls_answered(void *cd)
+{
+    return atomic_load(&((struct call_data *)cd)->pending) <= 0;
 }
 
 static int wait_calls(struct call_data *cd, uint64_t deadline)
 {
-    while (atomic_load(&cd->pending) > 0 && xen_system_time() < deadline)
-        cpu_relax();
+    wait_until(calls_answered, cd, time_left(deadline), wait_idle_spin);
     return atomic_load(&cd->pending);
 }
 
@@ -149,8 +169,9 @@ static void timer_handler(uint32_t port, void *arg)
     pc->timer_fired++;
     if (!pc->timer_deadline)
         atomic_add(&cpu_stray_timer_events, 1);
-    if (timer_hook)
-        timer_hook();
+    cpu_timer_fn hook = atomic_load(&timer_hook);
+    if (hook)
+        hook();
 }
 
 int timer_arm(uint64_t deadline_ns)

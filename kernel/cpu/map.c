@@ -15,8 +15,11 @@ static uint16_t vcpu_to_cpu_map[MAX_VCPU_ID];
 
 static uint64_t opt_nr_cpus = NR_CPUS;
 KOPT_UINT(nr_cpus, "nr_cpus", opt_nr_cpus, 1, NR_CPUS, "use at most this many vCPUs");
-static const char *const order_names[] = { "identity", "reverse", "interleave", NULL };
-enum { ORDER_IDENTITY, ORDER_REVERSE, ORDER_INTERLEAVE };
+#define ORDERS(X) X(IDENTITY, "identity") X(REVERSE, "reverse") X(INTERLEAVE, "interleave")
+#define ORDER_ENUM(e, name) ORDER_##e,
+#define ORDER_NAME(e, name) name,
+enum { ORDERS(ORDER_ENUM) };
+static const char *const order_names[] = { ORDERS(ORDER_NAME) NULL };
 static int opt_cpu_order = ORDER_IDENTITY;
 KOPT_ENUM(cpu_order, "cpu_order", opt_cpu_order, order_names,
           "logical numbering of the APs: identity | reverse | interleave");
@@ -36,7 +39,9 @@ static const uint8_t edges[CPU_NR_STATES] = {
 
 const char *cpu_state_name(int s)
 {
-    static const char *const n[] = { "OFFLINE", "STARTING", "ONLINE", "DYING", "FAILED", "LOST" };
+#define NAME(s) #s,
+    static const char *const n[] = { CPU_STATES(NAME) };
+#undef NAME
     return s >= 0 && s < CPU_NR_STATES ? n[s] : "?";
 }
 

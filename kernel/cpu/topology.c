@@ -15,7 +15,10 @@
 
 struct cpu_topo cpu_topo[NR_CPUS];
 static struct topo_layout layout;
-static const char *const src_names[] = { "default", "cmdline", "CPUID", "adjusted request" };
+static const char *const src_names[] = {
+    [TOPO_SRC_DEFAULT] = "default", [TOPO_SRC_CMDLINE] = "cmdline",
+    [TOPO_SRC_CPUID] = "CPUID", [TOPO_SRC_ADJUSTED] = "adjusted request",
+};
 
 static char opt_topology[64];
 KOPT_STR(topology, "topology", opt_topology,

@@ -3,6 +3,7 @@
 #include <kernel/elf_image.h>
 #include <kernel/format.h>
 #include <minipv/string.h>
+#include <minipv/escape.h>
 
 /* The few ELF64 structures we need (System V gABI): no libc headers in the kernel. */
 struct ehdr {
@@ -58,11 +59,7 @@ static void read_notes(const uint8_t *p, uint64_t len, struct elf_image *out)
             if (type == XEN_NOTE_GUEST_OS) {
                 size_t n = MIN((size_t)descsz, sizeof(out->guest_os) - 1);
                 memcpy(out->guest_os, p + desc, n);
-                out->guest_os[n] = 0;
-                /* Shown in messages: no control or non-ASCII bytes. */
-                for (size_t k = 0; out->guest_os[k]; k++)
-                    if (out->guest_os[k] < 0x20 || out->guest_os[k] > 0x7e)
-                        out->guest_os[k] = '?';
+                out->guest_os[n] = 0;       /* as the image says: escaped when shown */
             } else if (type == XEN_NOTE_VIRT_BASE && descsz == 8) {
                 memcpy(&out->virt_base, p + desc, 8);
             }
@@ -131,8 +128,14 @@ int elf_image_parse(const void *buf, size_t size, struct elf_image *out, char *e
         return bad(err, errlen, "entry %#llx outside its segments %#llx-%#llx",
                    (unsigned long long)out->entry, (unsigned long long)out->lo,
                    (unsigned long long)out->hi);
-    if (strcmp(out->guest_os, "minipv"))
-        return bad(err, errlen, "Xen GUEST_OS note '%s', want 'minipv'", out->guest_os);
+    if (strcmp(out->guest_os, "minipv")) {
+        char shown[sizeof(out->guest_os) * ESC_BYTE_MAX + 1];
+        size_t n = 0;
+        for (size_t k = 0; out->guest_os[k]; k++)
+            n += esc_byte(shown + n, (unsigned char)out->guest_os[k]);
+        shown[n] = 0;
+        return bad(err, errlen, "Xen GUEST_OS note '%s', want 'minipv'", shown);
+    }
     if (!out->handoff_version)
         return bad(err, errlen, "no minipv handoff note: a minipv too old for kexec");
     return 0;

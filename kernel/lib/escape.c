@@ -22,16 +22,9 @@ static void esc_put(struct esc_sink *k, const char *s, size_t len)
 
 static void esc_put_escaped(struct esc_sink *k, const char *s, size_t len)
 {
-    static const char hex[] = "0123456789abcdef";
     for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c >= 0x7f || c == '\'' || c == '\\') {
-            char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
-            esc_put(k, e, 4);
-        } else {
-            char one = (char)c;
-            esc_put(k, &one, 1);
-        }
+        char e[ESC_BYTE_MAX];
+        esc_put(k, e, esc_byte(e, (unsigned char)s[i]));
     }
 }
 

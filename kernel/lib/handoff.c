@@ -3,6 +3,7 @@
 #include <kernel/handoff.h>
 #include <kernel/format.h>
 #include <minipv/string.h>
+#include <minipv/escape.h>
 
 /*
  * Record types.  The order is the order encode writes them in; a type's
@@ -324,12 +325,11 @@ static int check_header(const uint8_t *b, size_t size, char *err, size_t errlen)
     if (size < HDR_LEN)
         return refuse(err, errlen, "truncated: %zu bytes, the header alone is %u", size, HDR_LEN);
     if (memcmp(b, HANDOFF_MAGIC, 8)) {
-        char shown[40];
+        char shown[8 * ESC_BYTE_MAX + 1];
         size_t n = 0;
         for (int i = 0; i < 8; i++)
-            n += (size_t)snprintf(shown + n, sizeof(shown) - n,
-                                  b[i] >= 0x20 && b[i] < 0x7f && b[i] != '\\' ? "%c" : "\\x%02x",
-                                  b[i]);
+            n += esc_byte(shown + n, b[i]);
+        shown[n] = 0;
         return refuse(err, errlen, "wrong magic '%s' (want '%s')", shown, HANDOFF_MAGIC);
     }
     uint32_t version = get32(b + 8), total = get32(b + 12), crc = get32(b + 16);

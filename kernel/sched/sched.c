@@ -383,7 +383,7 @@ void sched_init(void (*idle_fn)(void *))
     struct rq *rq = cpu_rq(0);
     rq->active = true;
     rq->started = true;
-    timer_hook = sched_timer;
+    cpu_set_timer_hook(sched_timer);
     printk("sched: %u cpus, slice %llu ms%s, steal order %s%s", nr_cpus,
            (unsigned long long)opt_slice_ms, slice_ns ? "" : " (no preemption)",
            fault_order_name(), fault_affinity_note());

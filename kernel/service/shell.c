@@ -140,7 +140,9 @@ static void cmd_test(const char *arg)
             return;
         }
     }
-    printk("shell: test: no suite named '%s'", arg);
+    char q[96] = "";
+    xs_msg_quoted(q, sizeof(q), arg, strlen(arg), 48);      /* typed by anyone on the console */
+    printk("shell: test: no suite named %s", q);
 }
 
 static volatile uint64_t burn_until;
@@ -244,7 +246,9 @@ static void run_line(char *line)
             return;
         }
     }
-    printk("shell: unknown command '%s' (try help)", s);
+    char q[96] = "";
+    xs_msg_quoted(q, sizeof(q), s, strlen(s), 48);
+    printk("shell: unknown command %s (try help)", q);
 }
 
 /* Echo is collected and written once per chunk: one console write, not one per byte. */

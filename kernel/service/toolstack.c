@@ -27,7 +27,7 @@
 #define MAX_VCPU_KEYS 4096              /* = smp.c's bound on vcpu ids */
 
 static bool active;
-/* cpu/<vcpu>/availability as read at boot, for vcpu_available_hook. */
+/* cpu/<vcpu>/availability as read at boot, for smp_set_vcpu_available. */
 static unsigned long boot_offline[MAX_VCPU_KEYS / 64];
 
 bool toolstack_active(void) { return active; }
@@ -384,7 +384,7 @@ void toolstack_init(void)
     }
     printk("control: read cpu/N/availability of %u vCPU(s) in %llu us", n,
            (unsigned long long)((xen_system_time() - t0) / 1000));
-    vcpu_available_hook = vcpu_available;
+    smp_set_vcpu_available(vcpu_available);
     connected = true;
 }
 
@@ -445,9 +445,9 @@ enum toolstack_action toolstack_service(void)
             cpu_events = true;
             changed |= cpu_event(path, &rescan);
         } else {
-            char q[96];
-            pr_warn("control: watch event with unknown token '%s' for %s: ignored", token,
-                    shown(path, q, sizeof(q)));
+            char q[96], t[96];
+            pr_warn("control: watch event with unknown token %s for %s: ignored",
+                    shown(token, t, sizeof(t)), shown(path, q, sizeof(q)));
         }
         /* Drain what arrived meanwhile, so one vcpu-set is one batch. */
         xs_poll();

@@ -11,14 +11,23 @@
 #include <arch/x86.h>
 #include <xenpv/xenpv.h>
 #include <xenpv/hypercall.h>
+#include <xenpv/wait.h>
 #include <minipv/errno.h>
 #include <minipv/string.h>
 
 uint64_t smp_bringup_ns, smp_boot_hcall_ns;
-bool (*vcpu_available_hook)(unsigned vcpu_id);
+static bool (*available_fn)(unsigned vcpu_id);
 
-static const char *const bringup_names[] = { "flat", "tree", NULL };
-enum { BRINGUP_FLAT, BRINGUP_TREE };
+#define BRINGUPS(X) X(FLAT, "flat") X(TREE, "tree")
+#define FAIL_HOWS(X) X(XEN, "xen") X(STACK, "stack")
+#define BRINGUP_ENUM(e, name) BRINGUP_##e,
+#define FAIL_ENUM(e, name) FAIL_##e,
+#define NAME(e, name) name,
+enum { BRINGUPS(BRINGUP_ENUM) };
+enum { FAIL_HOWS(FAIL_ENUM) };
+static const char *const bringup_names[] = { BRINGUPS(NAME) NULL };
+static const char *const fail_how_names[] = { FAIL_HOWS(NAME) NULL };
+#undef NAME
 static int opt_bringup = BRINGUP_FLAT;
 KOPT_ENUM(bringup, "bringup", opt_bringup, bringup_names,
           "flat: the boot cpu starts every AP; tree: online APs start others");
@@ -28,8 +37,6 @@ KOPT_UINT(smp_timeout_ms, "smp_timeout_ms", opt_smp_timeout_ms, 1, 600000,
 static uint64_t opt_fail_vcpu = MAX_VCPU_ID;   /* = none */
 KOPT_UINT(fail_vcpu, "fail_vcpu", opt_fail_vcpu, 0, MAX_VCPU_ID,
           "test: this vcpu fails its first start, as fail_how= says (4096: none)");
-static const char *const fail_how_names[] = { "xen", "stack", NULL };
-enum { FAIL_XEN, FAIL_STACK };
 static int opt_fail_how = FAIL_XEN;
 KOPT_ENUM(fail_how, "fail_how", opt_fail_how, fail_how_names,
           "test: how fail_vcpu= fails: xen (an invalid context: VCPUOP_initialise refuses it) | "
@@ -41,8 +48,13 @@ int smp_fail_vcpu(void)
 }
 
 static volatile int smp_go;
-static struct cpumask unavailable;      /* left OFFLINE at boot by vcpu_available_hook */
+static struct cpumask unavailable;      /* left OFFLINE at boot by available_fn */
 static struct cpumask held;             /* left OFFLINE at boot: offline before a kexec */
+
+void smp_set_vcpu_available(bool (*fn)(unsigned vcpu_id))
+{
+    available_fn = fn;
+}
 
 void smp_leave_offline(unsigned cpu)
 {
@@ -219,9 +231,12 @@ bool smp_memory_fits(void)
 /* Xen's runstate of any vCPU of ours, in words. */
 static void runstate_text(unsigned vcpu, char *buf, size_t len)
 {
-    static const char *const names[] = { "running", "runnable", "blocked", "offline" };
+    static const char *const names[] = {
+        [RUNSTATE_running] = "running", [RUNSTATE_runnable] = "runnable",
+        [RUNSTATE_blocked] = "blocked", [RUNSTATE_offline] = "offline",
+    };
     struct vcpu_runstate_info rs;
-    if (hypercall_vcpu_op(VCPUOP_get_runstate_info, vcpu, &rs) || rs.state >= 4) {
+    if (hypercall_vcpu_op(VCPUOP_get_runstate_info, vcpu, &rs) || (unsigned)rs.state >= ARRAY_SIZE(names)) {
         snprintf(buf, len, "Xen: runstate unknown");
         return;
     }
@@ -230,116 +245,145 @@ static void runstate_text(unsigned vcpu, char *buf, size_t len)
              (unsigned long long)(rs.time[RUNSTATE_blocked] / 1000000));
 }
 
-void smp_bringup(void)
+/* Step 1: the boot cpu comes up the way every other cpu does. */
+static void bringup_boot_cpu(void)
 {
     struct percpu *bsp = this_cpu();
     smp_lifecycle_init();
-    /* The boot cpu comes up the way every other cpu does. */
     int rc = cpu_bringup(bsp);
     if (rc)
         panic("smp: boot cpu (vcpu %u) bring-up failed: %d", bsp->vcpu_id, rc);
     irq_enable();
     report_left_out();
+}
 
+/* Step 2: which APs to leave offline, and their stacks (so the timed part is the hypercalls). */
+static void prepare_aps(void)
+{
     for (unsigned c = 1; c < nr_cpus; c++) {
         struct percpu *pc = per_cpu(c);
-        if (vcpu_available_hook && !vcpu_available_hook(pc->vcpu_id))
+        if (available_fn && !available_fn(pc->vcpu_id))
             cpumask_set(&unavailable, c);
-        /* Stacks first, so the timed part is the hypercalls and the APs' own setup. */
         if (!pc->stack_top && !(pc->vcpu_id == opt_fail_vcpu && opt_fail_how == FAIL_STACK))
             pc->stack_top = stack_alloc(STACK_PAGES);
     }
+}
 
-    uint64_t start = xen_system_time(), hcall = 0;
+/* Step 3: the APs the boot cpu starts itself (all of them flat, its two children tree). */
+static void start_direct(uint64_t *hcall)
+{
     unsigned last_direct = opt_bringup == BRINGUP_FLAT ? nr_cpus - 1 : 2;
     for (unsigned c = 1; c <= last_direct && c < nr_cpus; c++)
-        start_if_offline(c, &hcall);
+        start_if_offline(c, hcall);
+}
 
-    /*
-     * Bounded wait: STARTING past the deadline becomes FAILED; the others
-     * carry on.  Times are taken here, on the boot cpu: each vCPU's Xen
-     * system time is its own extrapolation, and under TCG two vCPUs' clocks
-     * can be tens of ms apart.
-     */
-    uint64_t deadline = start + opt_smp_timeout_ms * 1000000ULL, last = start;
-    for (;;) {
-        unsigned pending = 0;
-        uint64_t now = xen_system_time();
-        for (unsigned c = 1; c < nr_cpus; c++) {
-            struct percpu *pc = per_cpu(c);
-            int s = cpu_state(pc);
-            if (s == CPU_OFFLINE && cpu_wanted(c) && parent_gave_up(c))
-                start_if_offline(c, &hcall);    /* tree: an orphan; the boot cpu takes it */
-            s = cpu_state(pc);
-            if (s == CPU_ONLINE && !pc->online_seen) {
-                pc->online_seen = now;
-                last = MAX(last, now);
-            }
-            pending += s == CPU_STARTING || (s == CPU_OFFLINE && cpu_wanted(c));
-        }
-        if (!pending)
-            break;
-        if (xen_system_time() > deadline) {
-            for (unsigned c = 1; c < nr_cpus; c++) {
-                struct percpu *pc = per_cpu(c);
-                if (cpu_state_cas(pc, CPU_STARTING, CPU_FAILED) ||
-                    (cpu_wanted(c) && cpu_state_cas(pc, CPU_OFFLINE, CPU_FAILED)))
-                    pc->fail_code = -ETIMEDOUT;
-            }
-            break;
-        }
-        /*
-         * Sleep 1 ms, not spin: the vCPUs we wait for (and their tree
-         * starters) may be queued behind us on our physical CPU.  Seen on
-         * the QEMU bed at 138 vCPUs: a starter runnable for the whole 30 s
-         * bound, 0.2 s run, while this loop spun.
-         */
-        struct sched_poll poll = { .nr_ports = 0, .timeout = xen_system_time() + 1000000 };
-        hypercall_sched_op(SCHEDOP_poll, &poll);
-    }
-    smp_boot_hcall_ns = hcall;
+struct ap_wait {
+    uint64_t hcall;         /* the boot cpu's hypercall time */
+    uint64_t last;          /* when the last AP was first seen ONLINE */
+};
 
-    unsigned online = 1;
+/* Done when no AP is STARTING or wanted and OFFLINE; starts tree orphans on the way. */
+static bool aps_settled(void *arg)
+{
+    struct ap_wait *w = arg;
+    unsigned pending = 0;
+    uint64_t now = xen_system_time();
     for (unsigned c = 1; c < nr_cpus; c++) {
         struct percpu *pc = per_cpu(c);
+        if (cpu_state(pc) == CPU_OFFLINE && cpu_wanted(c) && parent_gave_up(c))
+            start_if_offline(c, &w->hcall);     /* tree: an orphan; the boot cpu takes it */
         int s = cpu_state(pc);
-        if (s == CPU_ONLINE) {
-            online++;
-            /* ONLINE promises its bring-up is done: it is in the online mask before that. */
-            if (!cpumask_test(&cpu_online_mask, c))
-                pr_err("smp: cpu %u (vcpu %u) ONLINE before its bring-up finished (not in "
-                       "the online mask)", c, pc->vcpu_id);
-        } else if (s == CPU_LOST) {
-            pr_err("smp: cpu %u (vcpu %u) LOST: left down (resuming it would run an old kernel)",
-                   c, pc->vcpu_id);
-        } else if (!cpu_wanted(c)) {
-            printk("smp: cpu %u (vcpu %u) left offline: %s", c, pc->vcpu_id,
-                   cpumask_test(&held, c) ? "it was offline before the jump" :
-                   "not available (xenstore)");
-        } else if (pc->fail_code == -ETIMEDOUT) {
-            /* Where it got to, and what Xen says it (and its starter) did: never ran, spun, blocked. */
-            char xen[96], starter[128] = "";
-            runstate_text(pc->vcpu_id, xen, sizeof(xen));
-            int by = pc->started_by;
-            if (pc->bringup_step && by >= 0 && (unsigned)by < nr_cpus) {
-                char sx[96];
-                runstate_text(per_cpu((unsigned)by)->vcpu_id, sx, sizeof(sx));
-                snprintf(starter, sizeof(starter), "; its starter cpu %d %s: %s", by,
-                         cpu_state_name(cpu_state(per_cpu((unsigned)by))), sx);
-            }
-            pr_err("smp: cpu %u (vcpu %u) %s: not ONLINE within smp_timeout_ms=%llu (its bring-up "
-                   "got to: %s; %s%s)", c, pc->vcpu_id, cpu_state_name(s),
-                   (unsigned long long)opt_smp_timeout_ms,
-                   pc->bringup_step ? pc->bringup_step : "nothing: nobody started it", xen, starter);
-        } else if (pc->fail_what) {
-            pr_err("smp: cpu %u (vcpu %u) %s: %s", c, pc->vcpu_id, cpu_state_name(s),
-                   pc->fail_what);
-        } else {
-            pr_err("smp: cpu %u (vcpu %u) %s: Xen error %d", c, pc->vcpu_id, cpu_state_name(s),
-                   pc->fail_code);
+        if (s == CPU_ONLINE && !pc->online_seen) {
+            pc->online_seen = now;
+            w->last = MAX(w->last, now);
         }
+        pending += s == CPU_STARTING || (s == CPU_OFFLINE && cpu_wanted(c));
     }
-    smp_bringup_ns = nr_cpus > 1 ? last - start : 0;
+    return !pending;
+}
+
+/*
+ * Sleep 1 ms, not spin: the vCPUs we wait for (and their tree starters) may
+ * be queued behind us on our physical CPU.  Seen on the QEMU bed at 138
+ * vCPUs: a starter runnable for the whole 30 s bound, 0.2 s run, while the
+ * boot cpu spun.
+ */
+static void poll_1ms(void)
+{
+    struct sched_poll poll = { .nr_ports = 0, .timeout = xen_system_time() + NS_PER_MS };
+    hypercall_sched_op(SCHEDOP_poll, &poll);
+}
+
+/*
+ * Step 4, bounded by smp_timeout_ms= from start: STARTING past it becomes
+ * FAILED; the others carry on.  Times are taken here, on the boot cpu: each
+ * vCPU's Xen system time is its own extrapolation, and under TCG two vCPUs'
+ * clocks can be tens of ms apart.
+ */
+static void wait_aps(uint64_t start, struct ap_wait *w)
+{
+    uint64_t deadline = start + opt_smp_timeout_ms * NS_PER_MS, now = xen_system_time();
+    if (wait_until(aps_settled, w, deadline > now ? deadline - now : 0, poll_1ms))
+        return;
+    for (unsigned c = 1; c < nr_cpus; c++) {
+        struct percpu *pc = per_cpu(c);
+        if (cpu_state_cas(pc, CPU_STARTING, CPU_FAILED) ||
+            (cpu_wanted(c) && cpu_state_cas(pc, CPU_OFFLINE, CPU_FAILED)))
+            pc->fail_code = -ETIMEDOUT;
+    }
+}
+
+/* Where a timed-out AP got to, and what Xen says it (and its starter) did. */
+static void report_timeout(unsigned c, struct percpu *pc)
+{
+    char xen[96], starter[128] = "";
+    runstate_text(pc->vcpu_id, xen, sizeof(xen));
+    int by = pc->started_by;
+    if (pc->bringup_step && by >= 0 && (unsigned)by < nr_cpus) {
+        char sx[96];
+        runstate_text(per_cpu((unsigned)by)->vcpu_id, sx, sizeof(sx));
+        snprintf(starter, sizeof(starter), "; its starter cpu %d %s: %s", by,
+                 cpu_state_name(cpu_state(per_cpu((unsigned)by))), sx);
+    }
+    pr_err("smp: cpu %u (vcpu %u) %s: not ONLINE within smp_timeout_ms=%llu (its bring-up "
+           "got to: %s; %s%s)", c, pc->vcpu_id, cpu_state_name(cpu_state(pc)),
+           (unsigned long long)opt_smp_timeout_ms,
+           pc->bringup_step ? pc->bringup_step : "nothing: nobody started it", xen, starter);
+}
+
+/* One AP's outcome; true if it is ONLINE. */
+static bool report_ap(unsigned c)
+{
+    struct percpu *pc = per_cpu(c);
+    int s = cpu_state(pc);
+    if (s == CPU_ONLINE) {
+        /* ONLINE promises its bring-up is done: it is in the online mask before that. */
+        if (!cpumask_test(&cpu_online_mask, c))
+            pr_err("smp: cpu %u (vcpu %u) ONLINE before its bring-up finished (not in "
+                   "the online mask)", c, pc->vcpu_id);
+        return true;
+    }
+    if (s == CPU_LOST)
+        pr_err("smp: cpu %u (vcpu %u) LOST: left down (resuming it would run an old kernel)",
+               c, pc->vcpu_id);
+    else if (!cpu_wanted(c))
+        printk("smp: cpu %u (vcpu %u) left offline: %s", c, pc->vcpu_id,
+               cpumask_test(&held, c) ? "it was offline before the jump" :
+               "not available (xenstore)");
+    else if (pc->fail_code == -ETIMEDOUT)
+        report_timeout(c, pc);
+    else if (pc->fail_what)
+        pr_err("smp: cpu %u (vcpu %u) %s: %s", c, pc->vcpu_id, cpu_state_name(s),
+               pc->fail_what);
+    else
+        pr_err("smp: cpu %u (vcpu %u) %s: Xen error %d", c, pc->vcpu_id, cpu_state_name(s),
+               pc->fail_code);
+    return false;
+}
+
+/* Step 5: the report (every AP that is not ONLINE named), then work may begin. */
+static void report_and_go(unsigned online)
+{
     printk("smp: %u of %u vCPUs online in %llu us (boot cpu hypercalls %llu us, %s bring-up)",
            online, nr_vcpus, (unsigned long long)(smp_bringup_ns / 1000),
            (unsigned long long)(smp_boot_hcall_ns / 1000), bringup_names[opt_bringup]);
@@ -374,4 +418,20 @@ void ap_main(void *arg)
     irq_enable();
     smp_ap_online(pc);
     cpu_idle_loop(NULL);
+}
+
+void smp_bringup(void)
+{
+    bringup_boot_cpu();
+    prepare_aps();
+    uint64_t start = xen_system_time();
+    struct ap_wait w = { 0, start };
+    start_direct(&w.hcall);
+    wait_aps(start, &w);
+    smp_boot_hcall_ns = w.hcall;
+    unsigned online = 1;
+    for (unsigned c = 1; c < nr_cpus; c++)
+        online += report_ap(c);
+    smp_bringup_ns = nr_cpus > 1 ? w.last - start : 0;
+    report_and_go(online);
 }

@@ -7,9 +7,9 @@
 #include <arch/x86.h>
 #include <xenpv/xenpv.h>
 #include <xenpv/hypercall.h>
+#include <xenpv/wait.h>
 #include <minipv/errno.h>
 
-#define HOTPLUG_TIMEOUT_NS 5000000000ULL
 static spinlock_t hotplug_lock = SPINLOCK_INIT;
 static struct cpu_notifier *notifiers;
 
@@ -28,18 +28,18 @@ static void run_hotplug_notifiers(unsigned cpu, bool up)
         n->fn(cpu, up);
 }
 
+static bool hotplug_trylock(void *unused)
+{
+    (void)unused;
+    return spin_trylock(&hotplug_lock);
+}
+
 /* Check cpu, then one hotplug operation at a time; a second caller yields, bounded. */
 static int hotplug_enter(unsigned cpu)
 {
     if (cpu >= nr_cpus)
         return -EINVAL;
-    uint64_t deadline = xen_system_time() + 2 * HOTPLUG_TIMEOUT_NS;
-    while (!spin_trylock(&hotplug_lock)) {
-        if (xen_system_time() > deadline)
-            return -EBUSY;
-        thread_yield();
-    }
-    return 0;
+    return wait_until(hotplug_trylock, NULL, BOUND_HOTPLUG_QUEUE_NS, thread_yield) ? 0 : -EBUSY;
 }
 
 static bool went_down(struct percpu *pc)
@@ -58,16 +58,22 @@ static bool came_up(struct percpu *pc)
     return s == CPU_ONLINE || s == CPU_FAILED;
 }
 
-/* Wait (HOTPLUG_TIMEOUT_NS at most) for done(pc), letting other threads run. */
+struct hotplug_step {
+    struct percpu *pc;
+    bool (*done)(struct percpu *);
+};
+
+static bool hotplug_step_done(void *arg)
+{
+    struct hotplug_step *s = arg;
+    return s->done(s->pc);
+}
+
+/* Wait (BOUND_HOTPLUG_NS at most) for done(pc), letting other threads run. */
 static int hotplug_wait(struct percpu *pc, bool (*done)(struct percpu *))
 {
-    uint64_t deadline = xen_system_time() + HOTPLUG_TIMEOUT_NS;
-    while (!done(pc)) {
-        if (xen_system_time() > deadline)
-            return -ETIMEDOUT;
-        thread_yield();
-    }
-    return 0;
+    struct hotplug_step s = { pc, done };
+    return wait_until(hotplug_step_done, &s, BOUND_HOTPLUG_NS, thread_yield) ? 0 : -ETIMEDOUT;
 }
 
 int cpu_down(unsigned cpu)

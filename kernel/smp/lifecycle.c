@@ -19,13 +19,16 @@
 #include <arch/traps.h>
 #include <xenpv/xenpv.h>
 #include <xenpv/hypercall.h>
+#include <xenpv/wait.h>
 #include <minipv/errno.h>
 
 static void (*park_resume_hook)(struct percpu *pc);
 
 const char *park_why_name(int why)
 {
-    static const char *const n[] = { "none", "stop", "hotplug", "failed", "crash", "kexec" };
+#define NAME(e, name) name,
+    static const char *const n[] = { PARK_WHYS(NAME) };
+#undef NAME
     return why >= 0 && why < PARK_NR ? n[why] : "?";
 }
 
@@ -121,6 +124,12 @@ static void stop_this_cpu(void)
     cpu_park(PARK_STOP);
 }
 
+static bool others_stopped(void *me)
+{
+    unsigned cpu = ((struct percpu *)me)->cpu;
+    return cpumask_weight(&cpu_online_mask) == (unsigned)cpumask_test(&cpu_online_mask, cpu);
+}
+
 void smp_stop_others(void)
 {
     struct percpu *me = this_cpu();
@@ -130,13 +139,7 @@ void smp_stop_others(void)
         if (c != me->cpu)
             send_ipi(c, IPI_STOP);
     /* Bounded, so output stays whole while they go down. */
-    uint64_t deadline = xen_system_time() + cpu_call_bound_ns();
-    for (;;) {
-        unsigned others = cpumask_weight(&cpu_online_mask) - cpumask_test(&cpu_online_mask, me->cpu);
-        if (!others || xen_system_time() > deadline)
-            break;
-        cpu_relax();
-    }
+    wait_until(others_stopped, me, cpu_call_bound_ns(), wait_idle_spin);
 }
 
 void smp_lifecycle_init(void)

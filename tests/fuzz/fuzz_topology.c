@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "../../kernel/lib/topo_layout.c"
+#include "../../kernel/lib/topo_parse.c"
 
 #define REQUIRE(c) do { if (!(c)) { fprintf(stderr, "violated: %s (line %d)\n", #c, \
                                                    __LINE__); abort(); } } while (0)

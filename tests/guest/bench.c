@@ -32,6 +32,7 @@
 #include <kernel/sched.h>
 #include <xenpv/xenpv.h>
 #include <xenpv/hypercall.h>
+#include <xenpv/wait.h>
 #include <xenpv/xenstore.h>
 #include <arch/x86.h>
 
@@ -222,7 +223,7 @@ static void ipi_all(void)
 
 /* ---- timer lateness ---- */
 
-static void (*saved_timer_hook)(void);
+static cpu_timer_fn saved_timer_hook;
 static volatile uint64_t tl_deadline[NR_CPUS], tl_fired[NR_CPUS];
 static volatile bool tl_armed[NR_CPUS];
 
@@ -251,11 +252,16 @@ static void tl_arm(void *arg)
         tl_armed[c] = false;
 }
 
+static bool tl_done(void *cpu)
+{
+    unsigned c = *(unsigned *)cpu;
+    return READ_ONCE(tl_fired[c]) || !READ_ONCE(tl_armed[c]);
+}
+
 static void timer_late(void)
 {
     const unsigned n = scaled(200, 255);
-    saved_timer_hook = timer_hook;
-    timer_hook = tl_hook;
+    saved_timer_hook = cpu_set_timer_hook(tl_hook);
     nsamples = 0;
     unsigned c = 0;
     for (unsigned i = 0; i < n; i++) {
@@ -264,14 +270,12 @@ static void timer_late(void)
         while (!cpumask_test(&cpu_online_mask, c));
         if (call_on_cpu(c, tl_arm, NULL))
             continue;
-        uint64_t end = xen_system_time() + 1000000000ULL;
-        while (!READ_ONCE(tl_fired[c]) && READ_ONCE(tl_armed[c]) && xen_system_time() < end)
-            hypercall_sched_op(SCHEDOP_yield, NULL);
+        wait_until(tl_done, &c, BOUND_TEST_TIMER_NS, wait_idle_yield);
         tl_armed[c] = false;
         if (tl_fired[c])
             sample(tl_fired[c] - tl_deadline[c]);
     }
-    timer_hook = saved_timer_hook;
+    cpu_set_timer_hook(saved_timer_hook);
     report("timer_late", n, "singleshot timer fire - deadline, on every cpu");
 }
 
@@ -358,8 +362,7 @@ static void sleep_wake(void)
 {
     const unsigned n = 50;
     unsigned lost = 0, c = 0;
-    saved_timer_hook = timer_hook;
-    timer_hook = sw_hook;
+    saved_timer_hook = cpu_set_timer_hook(sw_hook);
     nsamples = 0;
     for (unsigned i = 0; i < n; i++) {
         do
@@ -380,7 +383,7 @@ static void sleep_wake(void)
         /* Two vCPUs' clocks: a wake "before" the upcall counts as 0. */
         sample(t1 > sw_woken_at ? t1 - sw_woken_at : 0);
     }
-    timer_hook = saved_timer_hook;
+    cpu_set_timer_hook(saved_timer_hook);
     if (lost) {
         printk_raw("bench: sleep_wake p50_ns=missing p99_ns=missing max_ns=missing n=0\n");
         ktap_case(false, "sleep_wake", "%u of %u wake-ups lost (slept into the timeout)", lost, n);

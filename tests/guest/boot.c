@@ -6,6 +6,7 @@
 #include <kernel/cmdline.h>
 #include <xenpv/xenpv.h>
 #include <xenpv/hypercall.h>
+#include <xenpv/wait.h>
 #include <minipv/string.h>
 
 #define TIME_READS 100000
@@ -69,13 +70,19 @@ static void check_memory(void)
     CHECK(ok, "guarded stack allocation", "stack_alloc failed");
 }
 
+static uint64_t fired_before;
+
+static bool timer_fired_since(void *pc)
+{
+    return ((struct percpu *)pc)->timer_fired != fired_before;
+}
+
 static void check_events_and_timer(void)
 {
     struct percpu *pc = this_cpu();
-    uint64_t fired = pc->timer_fired, start = xen_system_time();
+    uint64_t fired = fired_before = pc->timer_fired, start = xen_system_time();
     int rc = timer_arm(start + 1000000);     /* 1 ms */
-    while (pc->timer_fired == fired && xen_system_time() - start < 1000000000ULL)
-        hypercall_sched_op(SCHEDOP_yield, NULL);
+    wait_until(timer_fired_since, pc, BOUND_TEST_TIMER_NS, wait_idle_yield);
     uint64_t late = xen_system_time() - start;
     CHECK(!rc && pc->timer_fired > fired, "singleshot timer fires on the boot cpu",
           "rc=%d fired=%llu after %llu ns", rc, (unsigned long long)(pc->timer_fired - fired),

@@ -9,6 +9,7 @@
 #include <kernel/smp.h>
 #include <xenpv/xenpv.h>
 #include <xenpv/hypercall.h>
+#include <xenpv/wait.h>
 
 static volatile int answered[NR_CPUS];
 static void probe(void *arg)
@@ -25,6 +26,17 @@ static bool cpu_whole(unsigned c)
            call_on_cpu(c, probe, NULL) == 0 && answered[c] == 1;
 }
 
+static bool xen_agrees(void *bad)
+{
+    return machine_xen_agrees(bad);
+}
+
+static bool cpu0_offline(void *unused)
+{
+    (void)unused;
+    return cpu_state(per_cpu(0)) == CPU_OFFLINE;
+}
+
 static void hotplug_suite(void)
 {
     ktap_begin(9);
@@ -34,9 +46,7 @@ static void hotplug_suite(void)
      * give it 10 s.
      */
     int bad = -1;
-    uint64_t until = xen_system_time() + 10000000000ULL;
-    while (!machine_xen_agrees(&bad) && xen_system_time() < until)
-        hypercall_sched_op(SCHEDOP_yield, NULL);
+    wait_until(xen_agrees, &bad, BOUND_TEST_LATE_PARK_NS, wait_idle_yield);
     unsigned failed0 = 0;
     for (unsigned c = 0; c < nr_cpus; c++)
         failed0 += cpu_state(per_cpu(c)) == CPU_FAILED;
@@ -83,9 +93,7 @@ static void hotplug_suite(void)
     } else {
         unsigned before = smp_processor_id();
         int rc = cpu_down(0);
-        uint64_t deadline = xen_system_time() + 5000000000ULL;
-        while (cpu_state(per_cpu(0)) != CPU_OFFLINE && xen_system_time() < deadline)
-            hypercall_sched_op(SCHEDOP_yield, NULL);
+        wait_until(cpu0_offline, NULL, BOUND_HOTPLUG_NS, wait_idle_yield);
         bool is_down = hypercall_vcpu_op(VCPUOP_is_up, cpu_to_vcpu(0), NULL) == 0;
         CHECK(!rc && is_down && smp_processor_id() != 0, "cpu 0 down from itself",
               "rc %d, Xen says vcpu %u %s, now on cpu %u (was %u)", rc, cpu_to_vcpu(0),

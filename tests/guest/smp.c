@@ -11,10 +11,10 @@
 #include <kernel/mm.h>
 #include <xenpv/xenpv.h>
 #include <xenpv/hypercall.h>
+#include <xenpv/wait.h>
 #include <arch/x86.h>
 #include <minipv/string.h>
 
-#define TIMER_BOUND_NS 2000000000ULL     /* generous: TCG runs all vCPUs on one thread */
 
 static struct {
     volatile int ran_on, timer_rc;
@@ -34,6 +34,29 @@ static void map_probe(void *arg)
     /* Xen rejects a singleshot timer for any vCPU but the caller: the map must be right. */
     probe[c].timer_rc = timer_arm(probe[c].deadline);
     printk("map: cpu %u vcpu %u timer_rc %d", c, pc->vcpu_id, probe[c].timer_rc);
+}
+
+/* How many cpus got there, of how many online. */
+struct count {
+    unsigned n, online;
+};
+
+static bool timers_fired(void *arg)
+{
+    struct count *k = arg;
+    k->n = 0;
+    for_each_cpu(c, &cpu_online_mask)
+        k->n += per_cpu(c)->timer_fired > probe[c].fired_before;
+    return k->n == k->online;
+}
+
+static bool pings_complete(void *arg)
+{
+    struct count *k = arg;
+    k->n = 0;
+    for_each_cpu(d, &cpu_online_mask)
+        k->n += cpumask_weight(&ping_seen[d]) == k->online - 1;
+    return k->n == k->online;
 }
 
 static void smp_suite(void)
@@ -72,36 +95,22 @@ static void smp_suite(void)
 
     /* 4: the timers fire, each on its own cpu, within a bound. */
     uint64_t start = xen_system_time(), worst = 0;
-    unsigned fired = 0;
-    while (xen_system_time() - start < TIMER_BOUND_NS) {
-        fired = 0;
-        for_each_cpu(c, &cpu_online_mask)
-            fired += per_cpu(c)->timer_fired > probe[c].fired_before;
-        if (fired == online)
-            break;
-        hypercall_sched_op(SCHEDOP_yield, NULL);
-    }
+    struct count fired = { 0, online };
+    wait_until(timers_fired, &fired, BOUND_TEST_TIMERS_ALL_NS, wait_idle_yield);
     worst = xen_system_time() - start;
-    CHECK(fired == online, "every cpu's timer fires within 2 s", "%u of %u fired", fired, online);
-    printk("smp: timers: %u of %u fired, last seen after %llu us", fired, online,
+    CHECK(fired.n == online, "every cpu's timer fires within 2 s", "%u of %u fired", fired.n, online);
+    printk("smp: timers: %u of %u fired, last seen after %llu us", fired.n, online,
            (unsigned long long)(worst / 1000));
 
     /* 5: every cpu pings every other. */
     for (unsigned c = 0; c < NR_CPUS; c++)
         cpumask_zero(&ping_seen[c]);
     int missing = call_on_all(machine_ping_all, NULL);
-    unsigned complete = 0;
+    struct count complete = { 0, online };
     start = xen_system_time();
-    do {
-        complete = 0;
-        for_each_cpu(d, &cpu_online_mask)
-            complete += cpumask_weight(&ping_seen[d]) == online - 1;
-        if (complete == online)
-            break;
-        hypercall_sched_op(SCHEDOP_yield, NULL);
-    } while (xen_system_time() - start < 5000000000ULL);
-    CHECK(!missing && complete == online, "IPIs: every cpu pings every other",
-          "%u of %u cpus heard from all others (%d did not run the sender)", complete, online,
+    wait_until(pings_complete, &complete, BOUND_TEST_PING_ALL_NS, wait_idle_yield);
+    CHECK(!missing && complete.n == online, "IPIs: every cpu pings every other",
+          "%u of %u cpus heard from all others (%d did not run the sender)", complete.n, online,
           missing);
     printk("smp: %u x %u IPIs delivered in %llu us", online, online - 1,
            (unsigned long long)((xen_system_time() - start) / 1000));

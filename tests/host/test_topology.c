@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../../kernel/lib/topo_layout.c"
+#include "../../kernel/lib/topo_parse.c"
 
 static char why[512];
 

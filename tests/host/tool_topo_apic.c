@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../../kernel/lib/topo_layout.c"
+#include "../../kernel/lib/topo_parse.c"
 
 static const char *const src_names[] = { "default", "cmdline", "CPUID", "adjusted" };
 
