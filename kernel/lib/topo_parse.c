@@ -5,14 +5,30 @@
 
 static const char *const key_name[NR_F] = { "sockets", "dies", "cores", "threads" };
 
-/* 'word' with at most 24 chars shown: user input can be long or binary. */
+/* A whole escape or nothing: a cut "\x5" would show another byte.  Once one
+ * does not fit, nothing more is written (the message ends there). */
+static void sb_put_byte(struct sbuf *b, unsigned char c)
+{
+    char e[ESC_BYTE_MAX];
+    size_t n = esc_byte(e, c);
+
+    if (b->pos + n < b->len) {
+        for (size_t i = 0; i < n; i++)
+            sb_putc(b, e[i]);
+    } else {
+        b->pos = (b->pos > b->len ? b->pos : b->len) + n;
+    }
+}
+
+/* 'word' with at most 24 bytes shown (user input can be long or binary),
+ * each byte as esc_byte spells it. */
 static void sb_quote(struct sbuf *b, const char *s, size_t n)
 {
     size_t show = n > 24 ? 21 : n;
 
     sb_putc(b, '\'');
     for (size_t i = 0; i < show; i++)
-        sb_putc(b, s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?');
+        sb_put_byte(b, (unsigned char)s[i]);
     if (show < n)
         sb_puts(b, "...");
     sb_putc(b, '\'');
