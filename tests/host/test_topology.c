@@ -362,7 +362,7 @@ static const struct parse_case parse_cases[] = {
     { "overflow_2p32", "4294967296c", -1, {0}, "value too large '4294967296'", false },
     { "trailing_junk", "2s3c2t junk", -1, {0},
       "topology: trailing garbage ' junk' in '2s3c2t junk'", true },
-    { "trailing_newline", "2s3c2t\n", -1, {0}, "trailing garbage '?' in '2s3c2t?'", false },
+    { "trailing_newline", "2s3c2t\n", -1, {0}, "trailing garbage '\\x0a' in '2s3c2t\\x0a'", false },
     { "no_unit", "12", -1, {0}, "trailing garbage '12'", false },
     { "zero_compact", "0s", -1, {0}, "zero count '0' for sockets", false },
     { "zero_keyed", "sockets=0", -1, {0}, "zero count '0' for sockets", false },
