@@ -16,6 +16,7 @@
 #include <kernel/smp.h>
 #include <kernel/cpu_topology.h>
 #include <kernel/mm.h>
+#include <kernel/cmdline.h>
 #include <xenpv/xenpv.h>
 #include <arch/x86.h>
 #include <minipv/string.h>
@@ -533,30 +534,73 @@ static void bad_input_case(void)
 
 /* ---- 10: tickless when idle ---- */
 
+/*
+ * watchdog_s= (kernel/kexec/crash.c) starts two watcher threads, each pinned
+ * to its own cpu and sleeping watchdog_s / 4 at a time: their wake-ups are
+ * sleepers' deadlines, not ticks.  How many one watcher may take in the window.
+ */
+static uint64_t watchdog_wakeups_max(uint64_t *period_ns)
+{
+    const struct kopt *o = kopt_find("watchdog_s", strlen("watchdog_s"));
+    uint64_t s = o && o->type == KOPT_UINT ? *(const uint64_t *)o->var : 0;
+    *period_ns = s * 1000000000ULL / 4;
+    return s ? TICKLESS_WINDOW_NS / *period_ns + 1 : 0;
+}
+
+/* Each cpu's timer interrupts in the window; the watchdog's taken from its two busiest cpus. */
+static uint64_t timer_counts(const uint64_t *before, uint64_t per_watcher, uint64_t *watchdog,
+                             int *worst, uint64_t *worst_n)
+{
+    static uint64_t d[NR_CPUS];     /* main's stack is small; only main runs this */
+    uint64_t total = 0;
+    for_each_cpu(c, &cpu_online_mask)
+        d[c] = per_cpu(c)->timer_fired - before[c];
+    *watchdog = 0;
+    for (int w = 0; w < 2 && per_watcher; w++) {
+        unsigned top = NR_CPUS;
+        for_each_cpu(c, &cpu_online_mask)
+            if (top == NR_CPUS || d[c] > d[top])
+                top = c;
+        if (top == NR_CPUS)
+            break;
+        uint64_t take = MIN(d[top], per_watcher);
+        d[top] -= take;
+        *watchdog += take;
+    }
+    *worst = -1;
+    *worst_n = 0;
+    for_each_cpu(c, &cpu_online_mask) {
+        total += d[c];
+        if (d[c] > *worst_n) {
+            *worst_n = d[c];
+            *worst = (int)c;
+        }
+    }
+    return total;
+}
+
 static void tickless_case(void)
 {
     /* Everything has been joined: only main runs, alone on its cpu, so nothing needs a tick. */
     static uint64_t before[NR_CPUS];
+    uint64_t period, per_watcher = watchdog_wakeups_max(&period), watchdog, worst_n;
+    int worst;
     spin_for(50 * MS);      /* let the last exits' re-arms settle */
     for_each_cpu(c, &cpu_online_mask)
         before[c] = per_cpu(c)->timer_fired;
     spin_for(TICKLESS_WINDOW_NS);
-    uint64_t total = 0;
-    int worst = -1;
-    uint64_t worst_n = 0;
-    for_each_cpu(c, &cpu_online_mask) {
-        uint64_t d = per_cpu(c)->timer_fired - before[c];
-        total += d;
-        if (d > worst_n) {
-            worst_n = d;
-            worst = (int)c;
-        }
-    }
-    printk("sched: tickless: %llu timer interrupts on %u cpus in %llu ms", (unsigned long long)total,
-           cpumask_weight(&cpu_online_mask), (unsigned long long)(TICKLESS_WINDOW_NS / MS));
+    uint64_t total = timer_counts(before, per_watcher, &watchdog, &worst, &worst_n);
+    char wd[120] = "";
+    if (per_watcher)
+        snprintf(wd, sizeof(wd), ", besides %llu of the watchdog's wake-ups (2 watchers, every "
+                 "%llu ms: at most %llu each)", (unsigned long long)watchdog,
+                 (unsigned long long)(period / MS), (unsigned long long)per_watcher);
+    printk("sched: tickless: %llu timer interrupts on %u cpus in %llu ms%s",
+           (unsigned long long)total, cpumask_weight(&cpu_online_mask),
+           (unsigned long long)(TICKLESS_WINDOW_NS / MS), wd);
     CHECK(total == 0, "tickless: no timer interrupts while cpus are idle or run one thread alone",
-          "%llu in %llu ms, most (%llu) on cpu %d", (unsigned long long)total,
-          (unsigned long long)(TICKLESS_WINDOW_NS / MS), (unsigned long long)worst_n, worst);
+          "%llu in %llu ms, most (%llu) on cpu %d%s", (unsigned long long)total,
+          (unsigned long long)(TICKLESS_WINDOW_NS / MS), (unsigned long long)worst_n, worst, wd);
 }
 
 /* ---- 11: hotplug ---- */
