@@ -40,4 +40,12 @@
 /* A crash drill's crash must happen (the drill's own trigger, then the NMI path). */
 #define BOUND_CRASH_HAPPEN_NS       (120 * NS_PER_S)
 
+/* ---- the sched suite (tests/guest/sched.c) ---- */
+/* A thread queued on an idle cpu runs, or gets where it was sent (kicks reach far cpus late). */
+#define BOUND_SCHED_START_NS        (5 * NS_PER_S)
+/* 4 x nr_cpus burst threads all joined: one host thread may run every vCPU in turn. */
+#define BOUND_SCHED_BURST_NS        (60 * NS_PER_S)
+/* A timed-out join returns within this after its timeout (the joiner may be descheduled). */
+#define BOUND_SCHED_JOIN_SLACK_NS   (3 * NS_PER_S)
+
 #endif
