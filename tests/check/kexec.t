@@ -20,7 +20,7 @@ region_as_readme() {
 
 # kexec_ok NAME VCPUS JUMP_VCPU ARGS...: one jump from JUMP_VCPU; N of N back on it.
 kexec_ok() {
-    name=$1 n=$2 v=$3
+    name=$1 n=$2 v=$3 kvcpus=$2     # n: expect_count reuses the name
     shift 3
     boot "kexec-$name" "$n" test=kexec kexec_vcpu="$v" "$@"
     expect_outcome "kexec $name" 0
@@ -30,7 +30,7 @@ kexec_ok() {
     expect_line "kexec $name: generation 1 on vcpu $v, all back" \
         "kexec: generation 1 on vcpu $v: ([0-9]+) of \\1 vCPUs back online in [0-9]+ us"
     expect_count "kexec $name: one result line" '^Test result: ' 1
-    case " $* " in *" crashkernel="*) ;; *) region_as_readme "$name" "$n" ;; esac
+    case " $* " in *" crashkernel="*) ;; *) region_as_readme "$name" "$kvcpus" ;; esac
 }
 
 kexec_ok 1-from-0 1 0
