@@ -47,7 +47,7 @@ static int pt_write(uint64_t *entry, uint64_t val)
 
 int arch_set_page_ro(void *va, bool ro)
 {
-    uint64_t pte = ((uint64_t)virt_to_mfn(va) << PAGE_SHIFT) | PTE_P | PTE_A | PTE_D;
+    uint64_t pte = linear_leaf(virt_to_pfn(va), 0) & ~PTE_RW;     /* no-execute too */
     if (!ro)
         pte |= PTE_RW;
     /* Xen refuses to validate a page table while any writable mapping of it exists. */
