@@ -5,6 +5,7 @@
 #include <arch/hypercall.h>
 #include <arch/x86.h>
 #include <minipv/string.h>
+#include <arch/cpuid.h>
 
 unsigned long *p2m;
 unsigned long nr_pages;
@@ -17,7 +18,9 @@ static spinlock_t pt_lock = SPINLOCK_INIT;
 static unsigned long vmap_next = VMAP_BASE;
 
 #define PT_FLAGS (PTE_P | PTE_RW | PTE_US | PTE_A)
-#define LEAF_FLAGS (PTE_P | PTE_RW | PTE_A | PTE_D)
+
+static void probe_nx(void);
+static uint64_t linear_leaf(unsigned long pfn, uint64_t old);
 
 static inline unsigned pt_index(unsigned long va, int level)
 {
@@ -44,7 +47,7 @@ static int pt_write(uint64_t *entry, uint64_t val)
 
 int arch_set_page_ro(void *va, bool ro)
 {
-    uint64_t pte = ((uint64_t)virt_to_mfn(va) << PAGE_SHIFT) | PTE_P | PTE_A | PTE_D;
+    uint64_t pte = linear_leaf(virt_to_pfn(va), 0) & ~PTE_RW;     /* no-execute too */
     if (!ro)
         pte |= PTE_RW;
     /* Xen refuses to validate a page table while any writable mapping of it exists. */
@@ -113,7 +116,12 @@ int arch_mm_init(const struct start_info *si, unsigned long *next_free_pfn, unsi
     linear_pages = MIN(MIN(nr_pages, map_pages), LINEAR_MAX_PAGES);
 
     boot_next_pfn = next_free_pfn;
-    /* Map every page the bootstrap left out, one L1 table (512 PTEs) per hypercall. */
+    probe_nx();
+    /*
+     * Map every page the bootstrap left out, and give the ones it mapped
+     * (read-write, executable) their final flags, one L1 table (512 PTEs)
+     * per hypercall.
+     */
     static struct mmu_update batch[512];
     unsigned n = 0;
     int rc = 0;
@@ -125,9 +133,10 @@ int arch_mm_init(const struct start_info *si, unsigned long *next_free_pfn, unsi
             break;
         }
         uint64_t *e = &l1[pt_index(va, 1)];
-        if (!(*e & PTE_P)) {
+        uint64_t want = linear_leaf(pfn, *e);
+        if (*e != want) {
             batch[n].ptr = virt_to_maddr(e) | MMU_NORMAL_PT_UPDATE;
-            batch[n].val = ((uint64_t)pfn_to_mfn(pfn) << PAGE_SHIFT) | LEAF_FLAGS;
+            batch[n].val = want;
             n++;
         }
         if (n && (n == ARRAY_SIZE(batch) || pt_index(va, 1) == 511 || pfn + 1 == linear_pages)) {
@@ -137,6 +146,57 @@ int arch_mm_init(const struct start_info *si, unsigned long *next_free_pfn, unsi
     }
     boot_next_pfn = NULL;
     return rc;
+}
+
+/* ---- the image's own protection (as Linux's STRICT_KERNEL_RWX) ---- */
+
+extern char _text[], __start_rodata[], __data_start[];
+static uint64_t nx_bit;         /* PTE_NX, or 0 on a host without NX */
+
+/*
+ * Xen lets a PV guest set NX in its PTEs only when the host CPU has it
+ * (x86/mm.c: base_disallow_mask leaves _PAGE_NX out only with cpu_has_nx;
+ * else mmu_update refuses the entry), and then runs every vCPU with
+ * EFER.NXE set itself: the host's CPUID bit is the whole test.
+ */
+static void probe_nx(void)
+{
+    uint32_t r[4];
+    arch_cpuid(0x80000000, 0, r);
+    if (r[0] < 0x80000001)
+        return;
+    arch_cpuid(0x80000001, 0, r);
+    if (r[3] & (1U << 20))
+        nx_bit = PTE_NX;
+}
+
+/*
+ * The leaf of linear-map page pfn (old: its entry now): the image is at
+ * pfn 0 (minipv.lds), its text read-only and executable, its rodata
+ * read-only; every other page no-execute, and one mapped read-only (a page
+ * table, start_info) stays so: Xen refuses a writable mapping of a table.
+ */
+static uint64_t linear_leaf(unsigned long pfn, uint64_t old)
+{
+    uint64_t leaf = ((uint64_t)pfn_to_mfn(pfn) << PAGE_SHIFT) | PTE_P | PTE_A | PTE_D;
+    if (pfn < virt_to_pfn(__start_rodata))
+        return leaf;
+    if (pfn < virt_to_pfn(__data_start))
+        return leaf | nx_bit;
+    if (old & PTE_P)
+        return old | nx_bit;
+    return leaf | PTE_RW | nx_bit;
+}
+
+const char *arch_image_area(unsigned long va)
+{
+    if (va >= (unsigned long)_text && va < (unsigned long)__start_rodata)
+        return "kernel text: read-only";
+    if (va >= (unsigned long)__start_rodata && va < (unsigned long)__data_start)
+        return "kernel rodata: read-only, no-execute";
+    if (va >= KERNEL_VIRT_BASE && va < KERNEL_VIRT_BASE + (linear_pages << PAGE_SHIFT))
+        return nx_bit ? "kernel data: no-execute" : "kernel data";
+    return NULL;
 }
 
 void arch_mm_set_page_source(void *(*alloc_page)(void))
@@ -206,7 +266,7 @@ int arch_linear_protect(unsigned long pfn, unsigned long n, bool ro)
             break;
         }
         batch[k].ptr = virt_to_maddr(&l1[pt_index(va, 1)]) | MMU_NORMAL_PT_UPDATE;
-        batch[k].val = ((uint64_t)pfn_to_mfn(p) << PAGE_SHIFT) | LEAF_FLAGS;
+        batch[k].val = linear_leaf(p, 0);
         if (ro)
             batch[k].val &= ~PTE_RW;
         if (++k == ARRAY_SIZE(batch) || p + 1 == pfn + n) {
@@ -301,7 +361,7 @@ unsigned long arch_mm_extend(unsigned long from, unsigned long to, void (*mapped
         if (!l1)
             break;
         batch[k].ptr = virt_to_maddr(&l1[pt_index(va, 1)]) | MMU_NORMAL_PT_UPDATE;
-        batch[k].val = ((uint64_t)pfn_to_mfn(p) << PAGE_SHIFT) | LEAF_FLAGS;
+        batch[k].val = linear_leaf(p, 0);
         batch_pfn[k] = p;
         if (++k < ARRAY_SIZE(batch) && p + 1 < to)
             continue;

@@ -59,6 +59,13 @@ static inline uint64_t virt_to_maddr(const void *va)
  */
 int arch_mm_init(const struct start_info *si, unsigned long *next_free_pfn, unsigned long map_pages);
 
+/*
+ * The linear map keeps the image's text read-only and executable, its
+ * rodata read-only, and every other page no-execute (arch_mm_init).  What
+ * va is, as a fault message says it ("kernel text: read-only"), or NULL.
+ */
+const char *arch_image_area(unsigned long va);
+
 /* Page source for page-table pages needed after boot (set by the kernel's allocator). */
 void arch_mm_set_page_source(void *(*alloc_page)(void));
 

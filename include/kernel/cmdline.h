@@ -11,19 +11,25 @@
  * word over 255 bytes) and one out of range are all "bad value", named,
  * the default kept, and the option marked rejected.  Words are shown
  * quoted with control and non-ASCII bytes as \xNN (kernel/lib/escape.c).
+ *
+ * A size (KOPT_SIZE) is written as Linux writes sizes: a number with a
+ * K, M, G or T suffix (binary: K = 1024), in either case; a plain number
+ * is in the option's own unit (crashkernel=: MiB).  A size option may also
+ * take words (crashkernel=auto): word i is stored as KOPT_SIZE_WORD(i).
  */
 #ifndef KERNEL_CMDLINE_H
 #define KERNEL_CMDLINE_H
 #include <minipv/compiler.h>
 
-enum kopt_type { KOPT_UINT, KOPT_BOOL, KOPT_ENUM, KOPT_STR };
+enum kopt_type { KOPT_UINT, KOPT_BOOL, KOPT_ENUM, KOPT_STR, KOPT_SIZE };
 
 struct kopt {
     const char *name;
     enum kopt_type type;
-    void *var;                    /* uint64_t*, bool*, int* (enum index), char[max] */
-    uint64_t min, max;            /* UINT: range; STR: buffer size */
-    const char *const *choices;   /* ENUM: NULL-terminated names */
+    void *var;                    /* uint64_t* (UINT, SIZE: bytes), bool*, int* (enum index), char[max] */
+    uint64_t min, max;            /* UINT, SIZE: range; STR: buffer size */
+    const char *const *choices;   /* ENUM: NULL-terminated names; SIZE: its words, or NULL */
+    uint64_t unit;                /* SIZE: bytes a number without a suffix means */
     const char *help;
     bool given;                   /* set by the parser: a word set it */
     bool rejected;                /* set by the parser: its last word was refused */
@@ -32,6 +38,12 @@ struct kopt {
 #define KOPT_(id, n, t, v, lo, hi, ch, h)                                         \
     static struct kopt kopt_##id __used __section("minipv_opts") __aligned(8) = { \
         .name = n, .type = t, .var = v, .min = lo, .max = hi, .choices = ch, .help = h }
+/* What a size option holds after its word i (never a size: no range reaches it). */
+#define KOPT_SIZE_WORD(i) (UINT64_MAX - (uint64_t)(i))
+#define KOPT_SIZE(id, n, v, u, lo, hi, words, h)                                  \
+    static struct kopt kopt_##id __used __section("minipv_opts") __aligned(8) = { \
+        .name = n, .type = KOPT_SIZE, .var = &(v), .min = lo, .max = hi,         \
+        .choices = words, .unit = u, .help = h }
 #define KOPT_UINT(id, name, var, lo, hi, help) \
     KOPT_(id, name, KOPT_UINT, &(var), lo, hi, NULL, help)
 #define KOPT_BOOL(id, name, var, help) \

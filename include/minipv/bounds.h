@@ -63,5 +63,12 @@
 #define BOUND_TEST_PING_ALL_NS      (5 * NS_PER_S)
 /* Guest suites: an AP that missed smp_timeout_ms= parks on its own by then. */
 #define BOUND_TEST_LATE_PARK_NS     (10 * NS_PER_S)
+/* ---- the sched suite (tests/guest/sched.c) ---- */
+/* A thread queued on an idle cpu runs, or gets where it was sent (kicks reach far cpus late). */
+#define BOUND_SCHED_START_NS        (5 * NS_PER_S)
+/* 4 x nr_cpus burst threads all joined: one host thread may run every vCPU in turn. */
+#define BOUND_SCHED_BURST_NS        (60 * NS_PER_S)
+/* A timed-out join returns within this after its timeout (the joiner may be descheduled). */
+#define BOUND_SCHED_JOIN_SLACK_NS   (3 * NS_PER_S)
 
 #endif

@@ -200,10 +200,12 @@ void kernel_fault(struct cpu_regs *r)
         unsigned long cr2 = this_cpu()->vcpu_info->arch.cr2;
         int level;
         uint64_t pte = arch_pt_lookup(cr2, &level);
-        printk_level(LOG_EMERG, "CR2: %016lx (%s %s in %s mode; L%d entry %016llx)", cr2,
+        const char *area = arch_image_area(cr2);
+        printk_level(LOG_EMERG, "CR2: %016lx (%s %s in %s mode; L%d entry %016llx%s%s)", cr2,
                      r->error & 1 ? "protection violation" : "not-present",
-                     r->error & 2 ? "write" : "read", r->error & 4 ? "user" : "kernel",
-                     level, (unsigned long long)pte);
+                     r->error & 16 ? "instruction fetch" : r->error & 2 ? "write" : "read",
+                     r->error & 4 ? "user" : "kernel", level, (unsigned long long)pte,
+                     area ? "; " : "", area ? area : "");
     }
     backtrace_regs(r->rip, r->rsp, r->rbp);
     char reason[96];

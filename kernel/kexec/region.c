@@ -21,9 +21,11 @@
 
 struct kexec_region kexec_region;
 
-static char opt_crashkernel[16] = "auto";
-KOPT_STR(crashkernel, "crashkernel", opt_crashkernel,
-         "kexec/kdump region in MiB: auto (sized for this domain) | 0 (off) | 1..");
+/* A size as Linux writes it (16M, 1G); a plain number is MiB; a bad value keeps auto. */
+static const char *const crashkernel_words[] = { "auto", NULL };
+static uint64_t opt_crashkernel = KOPT_SIZE_WORD(0);
+KOPT_SIZE(crashkernel, "crashkernel", opt_crashkernel, 1ULL << 20, 0, 1ULL << 40, crashkernel_words,
+          "kexec/kdump region: auto (sized for this domain) | 0 (off) | a size (16M; plain: MiB)");
 
 extern char _start[], _text[], __data_start[], __data_end[], __data_snapshot[], __bss_start[], _end[];
 extern char arch_kexec_tramp[], arch_kexec_tramp_end[];
@@ -291,44 +293,29 @@ static void restore_m2p(void)
     }
 }
 
-static int parse_size(unsigned long *pages)
+/* The region asked for, in pages, rounded up to whole MiB: 0 for auto, -ENOENT for off. */
+static int requested_pages(unsigned long *pages)
 {
-    const char *s = opt_crashkernel;
-    if (!strcmp(s, "auto")) {
+    if (opt_crashkernel == KOPT_SIZE_WORD(0)) {
         *pages = 0;
         return 0;
     }
-    uint64_t mib = 0;
-    for (const char *p = s; *p; p++) {
-        if (*p < '0' || *p > '9' || mib > 1000000)
-            return -EINVAL;
-        mib = mib * 10 + (uint64_t)(*p - '0');
-    }
-    if (!*s)
-        return -EINVAL;
-    *pages = (unsigned long)mib << 8;
-    return mib ? 0 : -ENOENT;
+    *pages = ALIGN_UP(DIV_ROUND_UP(opt_crashkernel, PAGE_SIZE), 256);
+    return opt_crashkernel ? 0 : -ENOENT;
 }
 
 /* The region's size from crashkernel=, checked against what it must hold; 0: off (said why). */
 static unsigned long region_pages(unsigned long need)
 {
     unsigned long want;
-    int rc = parse_size(&want);
-    if (rc == -ENOENT) {
+    if (requested_pages(&want) == -ENOENT) {
         printk("kexec: off (crashkernel=0): no kexec, no kdump");
-        return 0;
-    }
-    if (rc) {
-        char q[64] = "";
-        xs_msg_quoted(q, sizeof(q), opt_crashkernel, strlen(opt_crashkernel), 16);
-        pr_warn("kexec: off: crashkernel=%s is not a size (want auto, 0 or MiB)", q);
         return 0;
     }
     unsigned long pages = want ? want : ALIGN_UP(need, 256);
     if (pages < need) {
-        pr_warn("kexec: off: crashkernel=%s MiB is too small: %lu MiB needed for %u vCPUs and "
-                "%lu MiB of memory", opt_crashkernel, DIV_ROUND_UP(need, 256), nr_vcpus,
+        pr_warn("kexec: off: crashkernel=%lu MiB is too small: %lu MiB needed for %u vCPUs and "
+                "%lu MiB of memory", pages >> 8, DIV_ROUND_UP(need, 256), nr_vcpus,
                 nr_pages >> 8);
         return 0;
     }

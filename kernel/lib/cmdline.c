@@ -32,18 +32,19 @@ struct kopt *kopt_find(const char *name, size_t len)
     return NULL;
 }
 
-/* Decimal or 0x-hex, no sign, no overflow; whole string must be consumed. */
-static bool parse_u64(const char *s, uint64_t *out)
+/* Decimal or 0x-hex, no sign, no overflow; all of s[0..len) must be consumed. */
+static bool parse_u64n(const char *s, size_t len, uint64_t *out)
 {
+    const char *end = s + len;
     uint64_t v = 0;
     unsigned base = 10;
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && s[2]) {
+    if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
         base = 16;
         s += 2;
     }
-    if (!*s)
+    if (s == end)
         return false;
-    for (; *s; s++) {
+    for (; s < end; s++) {
         unsigned d;
         if (*s >= '0' && *s <= '9') d = (unsigned)(*s - '0');
         else if (base == 16 && *s >= 'a' && *s <= 'f') d = (unsigned)(*s - 'a' + 10);
@@ -55,6 +56,50 @@ static bool parse_u64(const char *s, uint64_t *out)
     }
     *out = v;
     return true;
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    return parse_u64n(s, cstrlen(s), out);
+}
+
+/* The shift of a size suffix (K M G T, either case: Linux's memparse), or -1. */
+static int size_shift(char c)
+{
+    static const char suffix[] = "KMGT";
+    if (c >= 'a' && c <= 'z')
+        c = (char)(c - 'a' + 'A');
+    for (int i = 0; suffix[i]; i++)
+        if (c == suffix[i])
+            return 10 * (i + 1);
+    return -1;
+}
+
+/* "16M", "0x400K", "2g"; a plain number is in unit bytes.  No overflow. */
+static bool parse_size(const char *s, size_t len, uint64_t unit, uint64_t *out)
+{
+    uint64_t v, mult = unit;
+    int shift = len ? size_shift(s[len - 1]) : -1;
+    if (shift >= 0) {
+        mult = 1ULL << shift;
+        len--;
+    }
+    if (!parse_u64n(s, len, &v) || (v && mult > UINT64_MAX / v))
+        return false;
+    *out = v * mult;
+    return true;
+}
+
+/* Bytes in the largest suffix that divides them: "16M", "1536K", "7". */
+static void format_size(char *buf, size_t size, uint64_t v)
+{
+    int shift = 40;
+    while (shift && (v & ((1ULL << shift) - 1)))
+        shift -= 10;
+    if (!v || !shift)
+        snprintf(buf, size, "%llu", (unsigned long long)v);
+    else
+        snprintf(buf, size, "%llu%c", (unsigned long long)(v >> shift), "KMGT"[shift / 10 - 1]);
 }
 
 static int parse_bool(const char *s)
@@ -79,6 +124,28 @@ static void format_choices(const struct kopt *o, char *buf, size_t size)
                               i ? "|" : "", o->choices[i]);
 }
 
+/* "auto|0..1T; suffix K, M, G or T; no suffix: M": its words, range and suffixes. */
+static void expected_size(const struct kopt *o, char *buf, size_t size)
+{
+    char lo[24], hi[24], unit[24];
+    size_t n = 0;
+    buf[0] = 0;
+    if (o->choices) {
+        format_choices(o, buf, size);
+        n = cstrlen(buf);
+        if (n + 1 < size)
+            buf[n++] = '|';
+    }
+    format_size(lo, sizeof(lo), o->min);
+    format_size(hi, sizeof(hi), o->max);
+    format_size(unit, sizeof(unit), o->unit);
+    /* A unit of 1M reads "M"; an odd one "x 3". */
+    bool letter = unit[0] == '1' && unit[1] > '9';
+    snprintf(buf + MIN(n, size - 1), size - MIN(n, size - 1),
+             "%s..%s; suffix K, M, G or T; no suffix: %s%s", lo, hi, letter ? "" : "x ",
+             unit + letter);
+}
+
 /* What an option accepts, as the messages say it ("0..8", "auto|poweroff", ...). */
 void kopt_expected(const struct kopt *o, char *buf, size_t size)
 {
@@ -91,6 +158,7 @@ void kopt_expected(const struct kopt *o, char *buf, size_t size)
     case KOPT_STR:
         snprintf(buf, size, "1..%llu characters", (unsigned long long)(o->max - 1));
         break;
+    case KOPT_SIZE: expected_size(o, buf, size); break;
     }
 }
 
@@ -108,6 +176,22 @@ static void bad_value(const struct kopt *o, const char *val, size_t len, const c
         snprintf(n, sizeof(n), " (%zu characters)", len);
     snprintf(err, errlen, "%s %s%s for %s= (%sexpected %s)", what, q, n, o->name,
              len ? "" : "empty; ", ex);
+}
+
+/* A size option's word or size; false (nothing stored) for anything else. */
+static bool apply_size(struct kopt *o, const char *val, size_t len)
+{
+    uint64_t v;
+    for (int i = 0; len && o->choices && o->choices[i]; i++) {
+        if (name_eq(o->choices[i], val, len)) {
+            *(uint64_t *)o->var = KOPT_SIZE_WORD(i);
+            return true;
+        }
+    }
+    if (!len || !parse_size(val, len, o->unit, &v) || v < o->min || v > o->max)
+        return false;
+    *(uint64_t *)o->var = v;
+    return true;
 }
 
 /* Returns true if accepted; else writes why into err.  val NULL: the word had no '='. */
@@ -142,6 +226,10 @@ static bool apply(struct kopt *o, const char *val, char *err, size_t errlen)
                 return true;
             }
         }
+        break;
+    case KOPT_SIZE:
+        if (apply_size(o, val, len))
+            return true;
         break;
     case KOPT_STR: {
         if (!len || len >= o->max)
@@ -292,6 +380,18 @@ int cmdline_parse_buf(const char *buf, size_t size, cmdline_warn_fn warn)
     return bad;
 }
 
+static void format_size_value(const struct kopt *o, char *buf, size_t size)
+{
+    uint64_t v = *(const uint64_t *)o->var;
+    for (int i = 0; o->choices && o->choices[i]; i++) {
+        if (v == KOPT_SIZE_WORD(i)) {
+            snprintf(buf, size, "%s", o->choices[i]);
+            return;
+        }
+    }
+    format_size(buf, size, v);
+}
+
 void kopt_format(const struct kopt *o, char *buf, size_t size)
 {
     switch (o->type) {
@@ -303,5 +403,6 @@ void kopt_format(const struct kopt *o, char *buf, size_t size)
         str_escape(buf, size, v, cstrlen(v));
         break;
     }
+    case KOPT_SIZE: format_size_value(o, buf, size); break;
     }
 }

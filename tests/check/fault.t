@@ -1,5 +1,6 @@
 #!/bin/sh
-# A deliberate fault gives a register dump, a symbolised backtrace and SHUTDOWN_crash
+# A deliberate fault gives a register dump, a symbolised backtrace and SHUTDOWN_crash;
+# a write into the kernel's text and a call into its data are such faults
 # (kdump=off: with kdump on the crash goes to the crash kernel, kdump.t's subject).
 . "$(dirname "$0")/lib.sh"
 
@@ -22,6 +23,29 @@ expect_line "fault=pf: CR2 from vcpu_info, write to not-present page" \
     'CR2: 000000000dead000 \(not-present write in kernel mode'
 check_fault de 0 '#DE divide error'
 check_fault ud 6 '#UD invalid opcode'
+
+# The kernel's text is read-only and everything else no-execute (issue 19 item 11): a write
+# into text and a call into data each end in a named fatal trap, not in changed code.
+boot fault-text 2 test=fault fault=text kdump=off
+expect_outcome "fault=text" 4
+expect_line "fault=text: a #PF on cpu 0" 'FATAL TRAP: vector 14 \(#PF page fault\), error 0x[0-9a-f]+, cpu 0 \(vcpu 0\)'
+expect_line "fault=text: RIP symbolised in fault_trigger" 'RIP: ffffffff[0-9a-f]{8} <fault_trigger\+0x[0-9a-f]+>'
+expect_line "fault=text: named: a write into read-only text" \
+    'CR2: ffffffff[0-9a-f]{8} \(protection violation write in kernel mode; L1 entry [0-9a-f]+; kernel text: read-only\)'
+expect_line "fault=text: Xen saw SHUTDOWN_crash" 'Hardware Dom0 crashed'
+expect_no_line "fault=text: execution did not continue" 'fault raised'
+boot fault-nx 2 test=fault fault=nx kdump=off
+expect_outcome "fault=nx" 4
+expect_line "fault=nx: a #PF on cpu 0" 'FATAL TRAP: vector 14 \(#PF page fault\), error 0x[0-9a-f]+, cpu 0 \(vcpu 0\)'
+expect_line "fault=nx: named: an instruction fetch from no-execute data" \
+    'CR2: ffffffff[0-9a-f]{8} \(protection violation instruction fetch in kernel mode; L1 entry 8[0-9a-f]{15}; kernel data: no-execute\)'
+rip=$(sed -n 's/.*RIP: \(ffffffff[0-9a-f]\{8\}\).*/\1/p' "$LOG" | head -n 1)
+cr2=$(sed -n 's/.*CR2: \(ffffffff[0-9a-f]\{8\}\) .*/\1/p' "$LOG" | head -n 1)
+[ -n "$rip" ] && [ "$rip" = "$cr2" ]
+ok $? "fault=nx: it faulted on the fetch itself (RIP = CR2)" "RIP '$rip' CR2 '$cr2'"
+expect_line "fault=nx: backtrace reaches the suite" '\[<ret\??>\] ffffffff[0-9a-f]{8} <fault_(trigger|suite)\+0x[0-9a-f]+>'
+expect_line "fault=nx: Xen saw SHUTDOWN_crash" 'Hardware Dom0 crashed'
+expect_no_line "fault=nx: execution did not continue" 'fault raised'
 
 # Emergency lines print whatever loglevel= says (issue 12, defect 4): the whole dump at loglevel=0.
 boot fault-quiet 2 loglevel=0 test=fault fault=de kdump=off

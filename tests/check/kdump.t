@@ -86,4 +86,15 @@ for o in "nmi=|banana|log\\|kdump" "kdump_then=|later|kexec\\|reboot\\|poweroff\
     expect_line "bad $k$val named" "cmdline: bad value '$val' for $k \\(expected $want"
 done
 
+# A drill the options cannot make happen is refused at once, naming the missing option
+# (issue 19 item 7: it waited 90 s, then ERROR "the crash did not happen within 90 s").
+for c in "nmi|nmi=kdump" "hang|watchdog_s=N"; do
+    how=${c%%|*} need=${c#*|}
+    boot "kdump-needs-$how" 2 test=crash crash_vcpu=1 crash_how="$how"
+    expect_outcome "crash_how=$how without $need: ERROR" 2
+    expect_line "crash_how=$how without $need: named" "crash: crash_how=$how needs $need \\(without it"
+    expect_no_line "crash_how=$how without $need: no crash, no 90 s wait" \
+        "crash: $how on cpu|did not happen within 90 s"
+done
+
 done_testing

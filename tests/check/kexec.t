@@ -4,9 +4,23 @@
 # checks out in every generation; bad input is named and changes nothing.
 . "$(dirname "$0")/lib.sh"
 
+# The README's crashkernel=auto table (issue 19 item 5), "| VCPUS | S MiB |": its rows, and one's size.
+readme_rows() { sed -n 's/^| \([0-9][0-9]*\) | [0-9][0-9]* MiB |$/\1/p' README.md; }
+readme_region() { sed -n "s/^| $1 | \\([0-9][0-9]*\\) MiB |\$/\\1/p" README.md; }
+ROWS_SEEN=" "
+# region_as_readme NAME VCPUS: the region this boot took is the README's row for VCPUS, if it has one.
+region_as_readme() {
+    want=$(readme_region "$2")
+    [ -n "$want" ] || return 0
+    got=$(sed -n 's/.*kexec: region pfn 0x[0-9a-f]*-0x[0-9a-f]* (\([0-9]*\) MiB).*/\1/p' "$LOG" | head -n 1)
+    [ "$got" = "$want" ]
+    ok $? "kexec $1: crashkernel=auto took the README's $want MiB at $2 vCPUs" "it took ${got:-nothing} MiB"
+    case "$ROWS_SEEN" in *" $2 "*) ;; *) ROWS_SEEN="$ROWS_SEEN$2 " ;; esac
+}
+
 # kexec_ok NAME VCPUS JUMP_VCPU ARGS...: one jump from JUMP_VCPU; N of N back on it.
 kexec_ok() {
-    name=$1 n=$2 v=$3
+    name=$1 n=$2 v=$3 kvcpus=$2     # n: expect_count reuses the name
     shift 3
     boot "kexec-$name" "$n" test=kexec kexec_vcpu="$v" "$@"
     expect_outcome "kexec $name" 0
@@ -16,6 +30,7 @@ kexec_ok() {
     expect_line "kexec $name: generation 1 on vcpu $v, all back" \
         "kexec: generation 1 on vcpu $v: ([0-9]+) of \\1 vCPUs back online in [0-9]+ us"
     expect_count "kexec $name: one result line" '^Test result: ' 1
+    case " $* " in *" crashkernel="*) ;; *) region_as_readme "$name" "$kvcpus" ;; esac
 }
 
 kexec_ok 1-from-0 1 0
@@ -62,6 +77,13 @@ expect_count "kexec 20 generations: every check of every generation passed" 'kex
 expect_line "kexec 20 generations: free pages within 16 of generation 1" 'ok [0-9]+ free pages within the bound of generation 1'
 expect_line "kexec 20 generations: a second kexec meanwhile is refused" 'kexec: a jump is already under way: refused'
 
+rows=$(readme_rows | tr '\n' ' ')
+missing=""
+for r in $rows; do case "$ROWS_SEEN" in *" $r "*) ;; *) missing="$missing $r" ;; esac; done
+[ -n "$rows" ] && [ -z "$missing" ]
+ok $? "every row of the README's crashkernel=auto table was checked by a boot" \
+    "rows '${rows}', not booted:${missing:- (no table found)}"
+
 # A boot module is the image: a minipv is taken; garbage, a minipv without the
 # handoff note, or one speaking another handoff version, is named and kexec is off.
 mkdir -p build/kexec-images
@@ -94,13 +116,24 @@ done
 
 # crashkernel=: off, too small, too large, malformed -- one line each, kexec off, the boot goes on.
 for c in "0|kexec: off \\(crashkernel=0\\)" "1|crashkernel=1 MiB is too small: [0-9]+ MiB needed for 2 vCPUs" \
-         "200|a 200 MiB region is too large for a 256 MiB domain" "12x|crashkernel='12x' is not a size"; do
+         "200|a 200 MiB region is too large for a 256 MiB domain"; do
     v=${c%%|*} re=${c#*|}
     boot "kexec-ck-$v" 2 test=boot crashkernel="$v"
     expect_outcome "crashkernel=$v: boots" 0
     expect_line "crashkernel=$v: named" "$re"
     expect_no_line "crashkernel=$v: not armed" 'kexec: region pfn'
 done
+# crashkernel= as Linux admins write it (issue 19 item 4): a size with a suffix is taken, and
+# kexec works from it; a bad value (12x was "not a size": kexec off) is named and auto kept.
+kexec_ok ck16M 2 1 crashkernel=16M
+expect_line "crashkernel=16M: a 16 MiB region" 'kexec: region pfn 0x[0-9a-f]+-0x[0-9a-f]+ \(16 MiB\), image self'
+boot kexec-ck-bad 2 test=boot crashkernel=12x crashkernel=-1 crashkernel=banana
+expect_outcome "crashkernel= bad values: boots" 0
+for v in 12x -1 banana; do
+    expect_line "crashkernel=$v: named with what it takes" \
+        "cmdline: bad value '$v' for crashkernel= \\(expected auto\\|0\\.\\.1T; suffix K, M, G or T; no suffix: M\\); ignored"
+done
+expect_line "crashkernel= bad values: auto kept, armed" 'kexec: region pfn 0x[0-9a-f]+-0x[0-9a-f]+ \([0-9]+ MiB\), image self'
 boot kexec-notarmed 2 test=kexec kexec_vcpu=1 crashkernel=0
 expect_outcome "kexec without a region: ERROR, no jump" 2
 expect_line "kexec without a region: says so" 'test: kexec: not armed'

@@ -72,6 +72,13 @@ expect_outcome "sched_slice_ms=1000" 0
 expect_line "sched_slice_ms=1000: both hogs interleave over 10 s" \
     'sched: preempt: cpu [0-9]+, 10000 ms: hog/0 \+[1-9][0-9]* loops [0-9]+ slices, hog/1 \+[1-9][0-9]* loops'
 
+# watchdog_s=1 (issue 19 item 6): the watchers' wake-ups land in the tickless window; they
+# are counted apart (they are sleepers' deadlines, not ticks), and nothing else may fire there.
+boot sched-watchdog 4 test=sched watchdog_s=1
+common "sched watchdog_s=1"
+expect_line "sched watchdog_s=1: the watchdog's wake-ups counted apart" \
+    "sched: tickless: 0 timer interrupts on 4 cpus in 300 ms, besides [0-9]+ of the watchdog's wake-ups \\(2 watchers, every 250 ms: at most 3 each\\)"
+
 # Each rule broken on purpose: its case fails, the run says FAILURE.
 # negative NAME ARGS... -- REGEX...: boot 1s3c2t with ARGS, expect FAILURE and a "not ok" per REGEX.
 negative() {

@@ -41,6 +41,9 @@ KOPT_BOOL(flag, "flag", flag, "");
 KOPT_ENUM(color, "cpu_order", color, colors, "");
 KOPT_STR(name, "name", name, "");
 KOPT_STR(test, "test", suite, "");
+static const char *const size_words[] = { "auto", NULL };
+static uint64_t ck;
+KOPT_SIZE(ck, "crashkernel", ck, 1ULL << 20, 0, 1ULL << 40, size_words, "");
 
 static int nwarn, nrefused;
 static void warn(const char *m)
@@ -58,7 +61,7 @@ static void warn(const char *m)
 
 static void reset(void)
 {
-    level = 7, count = 4, big = 0, flag = false, color = 0;
+    level = 7, count = 4, big = 0, flag = false, color = 0, ck = KOPT_SIZE_WORD(0);
     strcpy(name, "none");
     strcpy(suite, "boot");
     nwarn = nrefused = 0;
@@ -69,6 +72,7 @@ static void reset(void)
 static void check_options(void)
 {
     REQUIRE(level <= 8 && count >= 1 && count <= 256 && color >= 0 && color <= 2);
+    REQUIRE(ck == KOPT_SIZE_WORD(0) || ck <= 1ULL << 40);
     REQUIRE(memchr(name, 0, sizeof(name)) && name[0]);
     REQUIRE(memchr(suite, 0, sizeof(suite)) && suite[0]);
     for (struct kopt *o = __start_minipv_opts; o < __stop_minipv_opts; o++) {
@@ -80,7 +84,7 @@ static void check_options(void)
 }
 
 struct snap {
-    uint64_t level, count, big;
+    uint64_t level, count, big, ck;
     bool flag;
     int color;
     char name[8], suite[32];
@@ -89,7 +93,7 @@ struct snap {
 static void take(struct snap *s)
 {
     memset(s, 0, sizeof(*s));       /* padding and bytes past the NULs compare equal */
-    s->level = level, s->count = count, s->big = big, s->flag = flag, s->color = color;
+    s->level = level, s->count = count, s->big = big, s->ck = ck, s->flag = flag, s->color = color;
     strcpy(s->name, name);
     strcpy(s->suite, suite);
 }

@@ -122,13 +122,22 @@ static void boot_suite(void)
 GUEST_SUITE(boot, "boot", "boot report, time, memory, events", boot_suite);
 
 /* Suite "fault": a deliberate fatal exception; the host checks the dump and the crash. */
-static const char *const fault_names[] = { "pf", "de", "ud", NULL };
+static const char *const fault_names[] = { "pf", "de", "ud", "text", "nx", NULL };
 static int fault_kind;
 KOPT_ENUM(fault, "fault", fault_kind, fault_names, "test=fault: which exception to raise");
+
+/* A `ret` in .data, for fault=nx to call: data is no-execute, so the fetch faults. */
+static unsigned char data_ret[16] __aligned(16) = { 0xc3 };
 
 static void __attribute__((noinline)) fault_trigger(void)
 {
     switch (fault_kind) {
+    case 3:
+        *(volatile unsigned char *)(unsigned long)fault_trigger = 0xcc;  /* text is read-only */
+        break;
+    case 4:
+        ((void (*)(void))(unsigned long)data_ret)();
+        break;
     case 0:
         *(volatile int *)0xdead000UL = 1;      /* unmapped: #PF, write, not-present */
         break;

@@ -136,8 +136,40 @@ static void plant_stale(unsigned crash_cpu)
            per_cpu((unsigned)d)->vcpu_id);
 }
 
+/* An option of the crash path, as the boot report shows it ("kdump", "0"). */
+static bool option_is(const char *name, const char *want)
+{
+    const struct kopt *o = kopt_find(name, strlen(name));
+    char v[32] = "";
+    if (o)
+        kopt_format(o, v, sizeof(v));
+    return !strcmp(v, want);
+}
+
+/*
+ * A drill the options make impossible is refused before anything happens:
+ * with nmi=log the NMI is only logged, and without watchdog_s= nothing sees
+ * a hang -- either would wait out the 90 s below and end in ERROR.
+ */
+static bool drill_possible(void)
+{
+    const char *need = NULL, *why = NULL;
+    if (opt_how == HOW_NMI && !option_is("nmi", "kdump"))
+        need = "nmi=kdump", why = "an NMI is only logged";
+    else if (opt_how == KDUMP_HANG && option_is("watchdog_s", "0"))
+        need = "watchdog_s=N", why = "no watchdog sees the hang";
+    if (!need)
+        return true;
+    printk("crash: crash_how=%s needs %s (without it %s): no crash drill", how_names[opt_how],
+           need, why);
+    result_report(RESULT_ERROR, "crash_how= needs an option that is not given");
+    return false;
+}
+
 static void crash_now(unsigned drill, unsigned v)
 {
+    if (!drill_possible())
+        return;
     int cpu = vcpu_to_cpu(v);
     if (v >= nr_vcpus || cpu < 0 || !cpumask_test(&cpu_online_mask, (unsigned)cpu)) {
         printk("crash: crash_vcpu=%u: not an online vCPU of this kernel (the domain has %u "

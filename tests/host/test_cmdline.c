@@ -18,6 +18,11 @@ KOPT_BOOL(flag, "flag", flag, "");
 KOPT_ENUM(color, "color", color, colors, "");
 KOPT_STR(name, "name", name, "");
 KOPT_STR(test, "test", suite, "");
+static const char *const size_words[] = { "auto", NULL };
+static uint64_t region = KOPT_SIZE_WORD(0);
+KOPT_SIZE(region, "crashkernel", region, 1ULL << 20, 0, 1ULL << 40, size_words, "");
+static uint64_t bufsz = 4096;
+KOPT_SIZE(bufsz, "bufsize", bufsz, 1, 512, 1ULL << 30, NULL, "");
 
 static char warnings[8192];
 static int nwarn;
@@ -89,7 +94,7 @@ static char *line_ending_with(size_t len, const char *tail)
 
 int main(void)
 {
-    ktap_plan(39);
+    ktap_plan(53);
     CASE(parse("") == 0 && nwarn == 0, "empty command line", "%s", warnings);
     CASE(parse("loglevel=3 count=0x10 flag color=blue name=abc") == 0 && level == 3 &&
              count == 16 && flag && color == 2 && !strcmp(name, "abc"),
@@ -185,6 +190,56 @@ int main(void)
         kopt_format(&kopt_test, shown, sizeof(shown));
         CASE(!strcmp(shown, "x\\x1by"), "string option shown escaped in the report", "'%s'", shown);
     }
+
+    /* ---- sizes: Linux's suffixes, a plain number in the option's unit (issue 19 item 4) ---- */
+    CASE(parse("crashkernel=16M") == 0 && region == 16ULL << 20 && kopt_region.given,
+         "crashkernel=16M: 16 MiB", "%s %llu", warnings, (unsigned long long)region);
+    CASE(parse("crashkernel=24") == 0 && region == 24ULL << 20, "plain number: in the unit (MiB)",
+         "%s %llu", warnings, (unsigned long long)region);
+    CASE(parse("crashkernel=0x400k") == 0 && region == 1ULL << 20, "hex, lower-case suffix",
+         "%s %llu", warnings, (unsigned long long)region);
+    CASE(parse("crashkernel=2G bufsize=3k") == 0 && region == 2ULL << 30 && bufsz == 3072,
+         "G and K", "%s", warnings);
+    CASE(parse("crashkernel=0") == 0 && region == 0, "0 is a size (off for crashkernel=)", "%s",
+         warnings);
+    CASE(parse("crashkernel=auto") == 0 && region == KOPT_SIZE_WORD(0), "its word: auto", "%s",
+         warnings);
+    CASE(parse("crashkernel=-1") == 1 && region == KOPT_SIZE_WORD(0) && kopt_region.rejected &&
+             has("cmdline: bad value '-1' for crashkernel= (expected auto|0..1T; suffix K, M, G "
+                 "or T; no suffix: M); ignored"),
+         "crashkernel=-1: named, auto kept (was: kexec off)", "%s", warnings);
+    CASE(parse("crashkernel=banana") == 1 && region == KOPT_SIZE_WORD(0) &&
+             has("bad value 'banana' for crashkernel="),
+         "crashkernel=banana: named, auto kept", "%s", warnings);
+    CASE(parse("crashkernel=16 M crashkernel=16MB crashkernel=M crashkernel=1.5G crashkernel=") == 5 &&
+             region == 16ULL << 20 && has("'16MB'") && has("'M'") && has("'1.5G'") &&
+             has("bad value '' for crashkernel= (empty;") && has("unknown option 'M'"),
+         "malformed sizes: each named, nothing half-applied", "%s %llu", warnings,
+         (unsigned long long)region);
+    CASE(parse("crashkernel=2T crashkernel=99999999999999999999 crashkernel=20000000000G") == 3 &&
+             region == 16ULL << 20,
+         "over the range, over 64 bits, overflow by the suffix: refused", "%s", warnings);
+    CASE(parse("bufsize=auto bufsize=511") == 2 && bufsz == 3072 &&
+             has("for bufsize= (expected 512..1G; suffix K, M, G or T; no suffix: x 1)"),
+         "no words: auto is a bad value; below the range", "%s", warnings);
+    {
+        char shown[4][32];
+        region = KOPT_SIZE_WORD(0);
+        kopt_format(&kopt_region, shown[0], sizeof(shown[0]));
+        region = 1536ULL << 10;
+        kopt_format(&kopt_region, shown[1], sizeof(shown[1]));
+        region = 7;
+        kopt_format(&kopt_region, shown[2], sizeof(shown[2]));
+        region = 0;
+        kopt_format(&kopt_region, shown[3], sizeof(shown[3]));
+        CASE(!strcmp(shown[0], "auto") && !strcmp(shown[1], "1536K") && !strcmp(shown[2], "7") &&
+                 !strcmp(shown[3], "0"),
+             "sizes shown in the report: its word, the largest whole suffix", "%s %s %s %s",
+             shown[0], shown[1], shown[2], shown[3]);
+    }
+    CASE(parse("crashkernel=16m") == 0 && region == 16ULL << 20, "16m as 16M", "%s", warnings);
+    CASE(parse("crashkernel=\x1b[2J") == 1 && !raw_bytes() && region == 16ULL << 20,
+         "a size with control bytes: escaped, value kept", "%s", warnings);
 
     /* ---- Xen's 1023-byte line (defect 5) ---- */
     count = 4;
