@@ -90,7 +90,8 @@ accel=${XL_QEMU_ACCEL:-tcg,thread=single}
 # scale step needs more for a Linux domU with 255 vCPUs.
 qmem=${XL_QEMU_MEM:-512}
 [[ $qmem =~ ^[0-9]+$ ]] && ((qmem >= 512 && qmem <= 8192)) || die "XL_QEMU_MEM '$qmem' must be 512-8192 (MiB)"
-qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -smp 2 -m "$qmem"
+cpu=${XL_QEMU_CPU:-max}
+qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp 2 -m "$qmem"
       -nodefaults -display none -no-reboot -serial stdio
       -kernel "$OUT/xen" -append "$xen_cmd"
       -initrd "$OUT/vmlinuz $dom0_cmd,$RUN/dom0.cpio")
