@@ -7,7 +7,7 @@
 D=$(mktemp -d build/xl-lib.XXXXXX)
 BB=build/deps/xl/root/bin/busybox
 path=$PATH
-sh_=sh
+sh_="sh"
 if [ -x "$BB" ]; then
     mkdir -p "$D/bin"
     for a in $("$BB" --list); do ln -sf "$(pwd)/$BB" "$D/bin/$a"; done
