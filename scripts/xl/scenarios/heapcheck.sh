@@ -1,6 +1,6 @@
 # heapcheck scenario (busybox sh inside dom0; config/xl-kdump.cfg): the
 # reproducer for the dom0 heap corruption of issue 19.  `xl trigger nmi`
-# sends the guest into kdump, which streams megabytes of vmcore over its
+# sends the guest into kdump, which streams its vmcore (850 KB) over its
 # console while dom0 follows the log with the helpers and runs xl beside it;
 # then the fresh kernel serves and `xl shutdown` powers it off.  Every xl
 # exit status is checked (134 is an abort, 139 a segfault), and at the end

@@ -43,10 +43,11 @@ create() {
 }
 
 # ---- following a console log cheaply ------------------------------------------
-# A vmcore stream makes the log megabytes long.  The waits below read only
-# what was added since their last look, at most LOG_CHUNK bytes a look, and
-# never hold the log in a shell variable.  busybox's `tail -c +N` reads the
-# file from its start; `dd iflag=skip_bytes` seeks.
+# A vmcore stream makes the log long (850 KB for a 32 MiB guest, megabytes
+# for bigger ones).  The waits below read only what was added since their
+# last look, at most LOG_CHUNK bytes a look, and never hold the log in a
+# shell variable.  busybox's `tail -c +N` reads the file from its start;
+# `dd iflag=skip_bytes` seeks.
 LOG_CHUNK=1048576
 
 # line_off FILE LINES: the byte offset where line LINES+1 starts.
