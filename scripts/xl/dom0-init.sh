@@ -73,6 +73,13 @@ xenconsoled --pid-file=/run/xenconsoled.pid --log=guest \
 echo "XL-DOM0-READY uptime=$(up)"
 timeout "$XL_SCENARIO_TIMEOUT" sh /scenario.sh
 rc=$?
-[ $rc -eq 143 ] && say "scenario killed after ${XL_SCENARIO_TIMEOUT}s"
+if [ $rc -eq 143 ]; then
+    say "scenario killed after ${XL_SCENARIO_TIMEOUT}s; still running:"
+    ps -o pid,stat,time,args 2>/dev/null | sed 's/^/xl-init:   /'
+fi
+# A user-space fault in dom0 makes every result suspect: show each one the
+# kernel logged (loglevel=4 keeps them off the console).
+dmesg | grep -E 'segfault at|traps:|general protection|invalid opcode' |
+    sed 's/^/xl-init: dom0 fault: /'
 echo "XL-SCENARIO-EXIT=$rc uptime=$(up)"
 poweroff_now

@@ -80,7 +80,13 @@ cat "$OUT/dom0-base.cpio" "$RUN/payload.cpio" >"$RUN/dom0.cpio"
 # --- boot ---------------------------------------------------------------------
 # smap=0: Debian's dom0 crashes under TCG with SMAP on.
 # guest_loglvl=all: domU HYPERVISOR_console_io output lands in the serial log.
-xen_cmd="console=com1 dom0_mem=192M,max:192M smap=0 loglvl=all guest_loglvl=all serial_tx_buffer=32M $xen_append"
+# spec-ctrl=eager-fpu: QEMU's max CPU says "AMD", so Xen 4.17 would switch
+# FPU/SSE/AVX state lazily (CR0.TS, then #NM on first use), and under QEMU
+# 7.2's TCG that loses vector registers between vCPUs: dom0's programs (xl,
+# busybox sh and awk, glibc's AVX2 string functions) aborted and segfaulted
+# whenever a domU ran beside dom0 (README.md, "dom0 corrupted its own heap").
+# Eager switching saves and restores the state on every vCPU switch instead.
+xen_cmd="console=com1 dom0_mem=192M,max:192M smap=0 loglvl=all guest_loglvl=all serial_tx_buffer=32M spec-ctrl=eager-fpu $xen_append"
 # panic=-1: a dom0 panic reboots at once, and -no-reboot turns that into exit.
 dom0_cmd="console=hvc0 panic=-1 loglevel=4 $dom0_append"
 # Single-threaded TCG: on this 2-core box MTTCG is no faster idle and 2x
@@ -90,7 +96,8 @@ accel=${XL_QEMU_ACCEL:-tcg,thread=single}
 # scale step needs more for a Linux domU with 255 vCPUs.
 qmem=${XL_QEMU_MEM:-512}
 [[ $qmem =~ ^[0-9]+$ ]] && ((qmem >= 512 && qmem <= 8192)) || die "XL_QEMU_MEM '$qmem' must be 512-8192 (MiB)"
-qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -smp 2 -m "$qmem"
+cpu=${XL_QEMU_CPU:-max}
+qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp 2 -m "$qmem"
       -nodefaults -display none -no-reboot -serial stdio
       -kernel "$OUT/xen" -append "$xen_cmd"
       -initrd "$OUT/vmlinuz $dom0_cmd,$RUN/dom0.cpio")

@@ -42,29 +42,73 @@ create() {
     return $r
 }
 
+# ---- following a console log cheaply ------------------------------------------
+# A vmcore stream makes the log long (850 KB for a 32 MiB guest, megabytes
+# for bigger ones).  The waits below read only what was added since their
+# last look, at most LOG_CHUNK bytes a look, and never hold the log in a
+# shell variable.  busybox's `tail -c +N` reads the file from its start;
+# `dd iflag=skip_bytes` seeks.
+LOG_CHUNK=1048576
+
+# line_off FILE LINES: the byte offset where line LINES+1 starts.
+line_off() {
+    if [ "$2" -gt 0 ] && [ -f "$1" ]; then head -n "$2" "$1" | wc -c; else echo 0; fi
+}
+
+# scan FILE TMP OK [FAIL]: read FILE from byte SCAN_OFF into TMP (one chunk);
+# 0 if it holds OK, 1 if it holds FAIL (and not OK), 2 if neither yet.
+# SCAN_OFF moves past the complete lines read: a line still being written
+# is read again, whole, next time.  SCAN_FULL=1 if the chunk was full.
+scan() {
+    SCAN_FULL=0
+    [ -f "$1" ] || return 2
+    dd if="$1" of="$2" iflag=skip_bytes,count_bytes skip="$SCAN_OFF" count="$LOG_CHUNK" \
+        bs=65536 2>/dev/null
+    _sn=$(wc -c <"$2")
+    [ "$_sn" -gt 0 ] || return 2
+    [ "$_sn" -ge "$LOG_CHUNK" ] && SCAN_FULL=1
+    _su=$_sn
+    if [ -n "$(tail -c 1 "$2")" ]; then
+        _sp=$(tail -n 1 "$2" | wc -c)
+        # a line longer than a whole chunk is taken as it is
+        [ "$_sp" -lt "$_sn" ] || [ $SCAN_FULL -eq 0 ] && _su=$((_sn - _sp))
+    fi
+    SCAN_OFF=$((SCAN_OFF + _su))
+    grep -F -q -- "$3" "$2" && return 0
+    [ -n "${4:-}" ] && grep -F -q -- "$4" "$2" && return 1
+    return 2
+}
+
 # wait_console DOM NAME OK_PATTERN [FAIL_PATTERN] [TIMEOUT_S]
 # DOM: domid (or name) to watch; NAME: the cfg's name (console log file).
-# Polls the guest console log.  Returns 0 on OK_PATTERN, 1 on FAIL_PATTERN,
-# 2 if the domain crashed (state 'c'), 3 if it shut down or vanished without
-# OK_PATTERN, 4 on timeout.  After a shutdown/crash the log gets a short grace
-# period: xenconsoled may still be copying the last bytes out of the ring.
+# Follows the guest console log (fixed strings).  Returns 0 on OK_PATTERN,
+# 1 on FAIL_PATTERN, 2 if the domain crashed (state 'c'), 3 if it shut down
+# or vanished without OK_PATTERN, 4 on timeout.  After a shutdown/crash the
+# log gets a short grace period: xenconsoled may still be copying the last
+# bytes out of the ring.
 wait_console() {
     dom=$1 name=$2 ok=$3 fail=${4:-} tmo=${5:-60}
     f=$(console_log "$name")
     t=$(uptime_s)
     end=
+    SCAN_OFF=0
+    _wt=$(mktemp /tmp/xl-wait.XXXXXX)
     while :; do
-        if [ -f "$f" ] && grep -q -- "$ok" "$f"; then return 0; fi
-        if [ -n "$fail" ] && [ -f "$f" ] && grep -q -- "$fail" "$f"; then return 1; fi
-        [ -n "$end" ] && return "$end"
+        scan "$f" "$_wt" "$ok" "$fail"
+        _wr=$?
+        [ $_wr -lt 2 ] && break
+        [ $SCAN_FULL -eq 1 ] && continue
+        [ -n "$end" ] && { _wr=$end; break; }
         case $(dom_state "$dom") in
         "") end=3 ;;
         *c*) end=2 ;;
         *s*) end=3 ;;
-        *) timed_out "$t" "$tmo" && return 4 ;;
+        *) timed_out "$t" "$tmo" && { _wr=4; break; } ;;
         esac
         if [ -n "$end" ]; then sleep 0.5; else sleep 0.2; fi
     done
+    rm -f "$_wt"
+    return "$_wr"
 }
 
 # wait_gone DOM TIMEOUT_S: 0 once the domain no longer exists.
@@ -120,16 +164,22 @@ mark() { _f=$(console_log "$1"); if [ -f "$_f" ]; then wc -l <"$_f"; else echo 0
 after() { tail -n +$(($2 + 1)) "$(console_log "$1")" 2>/dev/null; }
 
 # wait_after NAME MARK TIMEOUT_S OK [FAIL]: fixed strings.  0 once a line past
-# MARK contains OK, 1 if one contains FAIL first, 4 on timeout.
+# MARK contains OK, 1 if one contains FAIL first, 4 on timeout.  Each look
+# reads only the new part of the log (scan).
 wait_after() {
-    _t=$(uptime_s)
+    _wt0=$(uptime_s)
+    _wf=$(console_log "$1")
+    SCAN_OFF=$(line_off "$_wf" "$2")
+    _wt=$(mktemp /tmp/xl-wait.XXXXXX)
     while :; do
-        _a=$(after "$1" "$2")
-        case $_a in *"$4"*) return 0 ;; esac
-        [ -n "${5:-}" ] && case $_a in *"$5"*) return 1 ;; esac
-        timed_out "$_t" "$3" && return 4
-        sleep 0.05
+        scan "$_wf" "$_wt" "$4" "${5:-}"
+        _wr=$?
+        [ $_wr -lt 2 ] && break
+        timed_out "$_wt0" "$3" && { _wr=4; break; }
+        [ $SCAN_FULL -eq 1 ] || sleep 0.05
     done
+    rm -f "$_wt"
+    return "$_wr"
 }
 
 # xl_online DOM: vcpu ids Xen has up, "0 1 2" (xl vcpu-list: 'p' in the
