@@ -5,19 +5,15 @@
 
 static const char *const key_name[NR_F] = { "sockets", "dies", "cores", "threads" };
 
-/* A whole escape or nothing: a cut "\x5" would show another byte.  Once one
- * does not fit, nothing more is written (the message ends there). */
+/* One byte as esc_byte spells it.  A message cut by a short buffer is cut
+ * like snprintf's (a prefix of the whole one), escapes included. */
 static void sb_put_byte(struct sbuf *b, unsigned char c)
 {
     char e[ESC_BYTE_MAX];
     size_t n = esc_byte(e, c);
 
-    if (b->pos + n < b->len) {
-        for (size_t i = 0; i < n; i++)
-            sb_putc(b, e[i]);
-    } else {
-        b->pos = (b->pos > b->len ? b->pos : b->len) + n;
-    }
+    for (size_t i = 0; i < n; i++)
+        sb_putc(b, e[i]);
 }
 
 /* 'word' with at most 24 bytes shown (user input can be long or binary),
