@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The scheduler's private state, shared by the files of kernel/sched/ only
- * (the interface is include/kernel/sched.h).  The files, by concern:
- *   sched.c   run queues, placement, schedule() and the switch, cpus coming and going
- *   timer.c   each cpu's singleshot timer, sleepers and their deadlines, blocking,
- *             wait queues (sched_sleep / sched_wakeup)
+ * (the interface is include/kernel/sched.h).  The files form a stack, each
+ * calling only files below it (scripts/check-layering.sh checks there is no
+ * circle):
+ *   cpus.c    sched_init; cpus coming and going (sched_cpu_up / sched_cpu_down)
  *   thread.c  the thread API and the stack pool
+ *   wait.c    blocking: block_until, thread_sleep, wait queues
+ *             (sched_sleep / sched_wakeup)
+ *   sched.c   schedule() and the switch, the upcall exit, the idle loop's steps
+ *   timer.c   each cpu's singleshot timer, sleepers and their deadlines
  *   steal.c   the steal order by topology, and stealing
- *   stats.c   steal counts
- *   fault.c   sched_fault= (test only): consulted when threads are made and
- *             steal orders built, never per schedule()
+ *   rq.c      run queues, placement, enqueue and wake
+ *   stats.c   steal counts (a leaf)
+ *   fault.c   sched_fault= (test only; a leaf): consulted when threads are
+ *             made and steal orders built, never per schedule()
+ * (timer.c and steal.c are side by side: neither calls the other.)
  *
  * Locks.  Every scheduler lock is taken with events masked, so its holder is
  * never preempted on its own cpu; nesting order:
@@ -98,10 +104,10 @@ struct near {
     uint8_t level;
 };
 
-extern struct rq rqs[NR_CPUS];
-extern struct thread main_thread;
-extern struct near *volatile steal_order[NR_CPUS];
-extern uint64_t slice_ns;
+extern struct rq rqs[NR_CPUS];                     /* rq.c */
+extern struct near *volatile steal_order[NR_CPUS]; /* rq.c; built by steal.c */
+extern uint64_t slice_ns;                          /* timer.c; set by sched_init */
+extern struct thread main_thread;                  /* thread.c */
 
 static inline struct thread *cur(void) { return this_cpu()->current; }
 static inline struct rq *cpu_rq(unsigned c) { return &rqs[c]; }
@@ -129,32 +135,38 @@ static inline bool cpu_idle(unsigned c)
     return per_cpu(c)->current == rqs[c].idle || READ_ONCE(rqs[c].idling);
 }
 
-/* sched.c */
-void rq_remove(struct rq *rq, struct thread *t);
+/* rq.c */
 const char *mask_str(const struct cpumask *m, char *buf, size_t len);
+void rq_remove(struct rq *rq, struct thread *t);
 void kick_for_queued(struct thread *t, unsigned cpu);
 void enqueue(struct thread *t, int avoid);
 void wake(struct thread *t);
-void schedule(void);
-void finish_switch(void);
-
-/* timer.c */
-void rearm(struct rq *rq);
-void rearm_if_dirty(void);
-void sleep_unlink(struct rq *rq, struct thread *t);
-bool block_until(bool (*cond)(void *), void *arg, uint64_t deadline,
-                 struct sched_waitq *wq);
-void sched_timer(void);
-uint64_t deadline_after(uint64_t ns);
-
-/* thread.c */
-void thread_init(struct thread *t, const char *name, const struct cpumask *mask);
-void thread_frame(struct thread *t, unsigned long top);
 
 /* steal.c */
 bool steal_order_alloc(unsigned cpu);
 void build_order(unsigned cpu);
 struct thread *steal(struct percpu *pc);
+
+/* timer.c */
+void rearm(struct rq *rq);
+void rearm_if_dirty(void);
+void sleep_unlink(struct rq *rq, struct thread *t);
+void sleep_add(struct thread *t, uint64_t deadline);
+void sleep_cancel(struct thread *t);
+void sched_timer(void);
+uint64_t deadline_after(uint64_t ns);
+
+/* sched.c */
+void schedule(void);
+void finish_switch(void);
+
+/* wait.c */
+bool block_until(bool (*cond)(void *), void *arg, uint64_t deadline,
+                 struct sched_waitq *wq);
+
+/* thread.c */
+void thread_init(struct thread *t, const char *name, const struct cpumask *mask);
+void thread_frame(struct thread *t, unsigned long top);
 
 /* fault.c: sched_fault= */
 const struct cpumask *fault_steal_mask(const struct thread *t);

@@ -3,14 +3,14 @@
  * Stealing: each cpu's steal order (every other cpu, nearest topology level
  * first: SMT siblings, die, package, other packages) and taking one queued
  * thread from the nearest cpu that has one.  Placement (select_cpu) and the
- * kick of an idle cpu (kick_for_queued) walk the same order.
+ * kick of an idle cpu (kick_for_queued) walk the same order; they are in
+ * rq.c, below this file, and so is steal_order itself.
  */
 #include "internal.h"
 #include <kernel/mm.h>
 
 /* Double-buffered so sched_cpu_up can rebuild one while others read it. */
 static struct near *order_buf[NR_CPUS][2];
-struct near *volatile steal_order[NR_CPUS];
 
 bool steal_order_alloc(unsigned cpu)
 {

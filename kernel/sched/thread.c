@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* The thread API (include/kernel/sched.h) and the pool of thread stacks. */
+/*
+ * The thread API (include/kernel/sched.h) and the pool of thread stacks.
+ * Above the switch and blocking (a new thread starts in finish_switch,
+ * thread_join blocks); only cpus.c (sched_init) is above it.
+ */
 #include "internal.h"
 #include <minipv/errno.h>
 #include <kernel/mm.h>
 #include <xenpv/xenpv.h>
 #include <minipv/string.h>
+
+struct thread main_thread;              /* the boot context, from sched_init on */
 
 static spinlock_t stack_lock = SPINLOCK_INIT;
 static unsigned long stack_pool;        /* free stacks' tops; link in each top word */
