@@ -40,4 +40,15 @@
 /* A crash drill's crash must happen (the drill's own trigger, then the NMI path). */
 #define BOUND_CRASH_HAPPEN_NS       (120 * NS_PER_S)
 
+
+/* ---- test=scale (tests/guest/scale.c) ---- */
+/* k workers at the start (or end) line: threads enqueued on k cpus, TCG may run them in turn. */
+#define BOUND_SCALE_START_NS(k)     (2 * NS_PER_S + 40 * NS_PER_MS * (uint64_t)(k))
+/*
+ * One step's run on the wall clock: each worker stops at its budget of OWN
+ * running time, which k vCPUs sharing fewer pCPUs take about k times as long
+ * to spend; 4x that plus 10 s leaves room for a busy host.
+ */
+#define BOUND_SCALE_RUN_NS(budget_ns, k) (10 * NS_PER_S + 4 * (uint64_t)(budget_ns) * (uint64_t)(k))
+
 #endif
