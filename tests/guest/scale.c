@@ -61,7 +61,7 @@ KOPT_ENUM(scale_plant, "scale_plant", opt_plant, plant_names,
 /* Past this many vCPUs a step's k stops growing (each mmu_update worker owns 2 MiB of VMAP). */
 #define SCALE_MAX_CPUS 64
 #define MAX_STEPS      8        /* k = 1, 2, 4 ... 64 */
-#define BATCH          16       /* operations between two looks at the running time */
+#define BATCH_MAX      64       /* operations between two looks at the running time */
 
 struct worker {
     unsigned cpu;
@@ -268,14 +268,19 @@ static void measure(struct worker *w)
     const uint64_t budget = opt_budget_us * 1000;
     uint64_t wall0 = xen_system_time(), run0 = own_running_ns(w->cpu), run = 0, ops = 0;
     unsigned long flags = cur_op->masked ? irq_save() : 0;
+    unsigned batch = 1;
     while (!READ_ONCE(stop_all)) {
-        for (unsigned i = 0; i < BATCH; i++) {
+        for (unsigned i = 0; i < batch; i++) {
             long rc = cur_op->call(w);
             if (rc && !w->err)
                 w->err = rc;
         }
-        ops += BATCH;
+        ops += batch;
+        uint64_t was = run;
         run = own_running_ns(w->cpu) - run0;
+        /* longer batches while one takes under 1/64 of the budget: the look costs a hypercall */
+        if (batch < BATCH_MAX && run - was < budget / 64)
+            batch *= 2;
         bool overrun = xen_system_time() - wall0 > BOUND_SCALE_RUN_NS(budget, cur_k);
         if (run >= budget || w->err || overrun)
             WRITE_ONCE(stop_all, true);
