@@ -7,6 +7,10 @@
 #                                lines; with "hotplug" also xl vcpu-set N/2
 #                                and back to N (and Linux's sysfs cycles)
 #   latency N                    minipv test=bench (tests/guest/bench.c)
+#   scale N                      minipv test=scale (tests/guest/scale.c, options
+#                                from BENCH_SCALE_ARGS); its "scale: " lines
+#                                forwarded as "scale: bed=xl vcpus=N ...", with
+#                                xl info's scheduler and xl dmesg's runqueues
 # Every step prints one "bench: xl_* ..." line with status=ok or
 # status=missing why=WORD, and forwards the guests' own "bench: NAME ..."
 # lines as "bench: NAME guest=G vcpus=N ...".  A failed step never stops the
