@@ -269,7 +269,8 @@ static void measure(struct worker *w)
     uint64_t wall0 = xen_system_time(), run0 = own_running_ns(w->cpu), run = 0, ops = 0;
     unsigned long flags = cur_op->masked ? irq_save() : 0;
     unsigned batch = 1;
-    while (!READ_ONCE(stop_all)) {
+    /* at least one batch: a vCPU Xen ran late (more vCPUs than pCPUs) still has a rate */
+    do {
         for (unsigned i = 0; i < batch; i++) {
             long rc = cur_op->call(w);
             if (rc && !w->err)
@@ -284,7 +285,7 @@ static void measure(struct worker *w)
         bool overrun = xen_system_time() - wall0 > BOUND_SCALE_RUN_NS(budget, cur_k);
         if (run >= budget || w->err || overrun)
             WRITE_ONCE(stop_all, true);
-    }
+    } while (!READ_ONCE(stop_all));
     if (cur_op->masked)
         irq_restore(flags);
     if (!run)
