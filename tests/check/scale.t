@@ -23,7 +23,7 @@ mboot() {
     shift 2
     for try in 1 2; do
         LOG=$LOGS/$name.log
-        ${QSLOT:+$QSLOT} sh scripts/run-dom0.sh --mttcg --vcpus "$vcpus" --timeout 120 \
+        ${QSLOT:+$QSLOT} sh scripts/run-dom0.sh --mttcg --vcpus "$vcpus" --timeout 240 \
             --log "$LOG" -- "$@" >/dev/null 2>&1
         OUTCOME=$?
         INCONCLUSIVE=""

@@ -303,14 +303,18 @@ static void worker_run(void *arg)
         cur_op->before(w);
     atomic_add(&arrived, 1);
     if (wait_until(all_arrived, (void *)(unsigned long)cur_k, BOUND_SCALE_START_NS(cur_k),
-                   wait_idle_spin))
+                   wait_idle_yield))
         measure(w);
     else
         w->err = -ETIMEDOUT;
-    /* nobody may still send to a port or use a PTE that after() changes */
+    /*
+     * nobody may still send to a port or use a PTE that after() changes;
+     * both lines yield: with more vCPUs than pCPUs a spinning waiter would
+     * keep the one it waits for off the pCPU
+     */
     atomic_add(&stopped, 1);
     if (!wait_until(all_stopped, (void *)(unsigned long)cur_k, BOUND_SCALE_START_NS(cur_k),
-                    wait_idle_spin) && !w->err)
+                    wait_idle_yield) && !w->err)
         w->err = -ETIMEDOUT;
     if (cur_op->after)
         cur_op->after(w);
