@@ -2,7 +2,12 @@
 # Boot minipv as dom0 under Xen 4.17 in QEMU (TCG) and turn the run into an outcome.
 #
 #   run-dom0.sh [--vcpus N] [--mem MiB] [--timeout S] [--log FILE] [--kernel ELF]
-#               [--xen-args STR] [--module FILE] -- ARGS...
+#               [--xen-args STR] [--module FILE] [--mttcg] -- ARGS...
+#
+# --mttcg: QEMU's multi-threaded TCG (-accel tcg,thread=multi) with one
+# emulated CPU per host core (-smp $(nproc)), so Xen's pCPUs really run in
+# parallel (test=scale); dom0 may then have more vCPUs than Xen has pCPUs.
+# Without it: one host thread runs every emulated CPU, and -smp is --vcpus.
 #
 # --module: a boot module for dom0 (Xen's second multiboot module): minipv
 # loads it as its kexec image.
@@ -33,10 +38,11 @@ usage() { echo "run-dom0: $*" >&2; exit 7; }
 # A whole number >= 1, no sign, no leading zero (so 0, 00, -1, 4x, "" are refused).
 posint() { case "$2" in ''|*[!0-9]*|0*) usage "bad $1 '$2' (want a whole number, 1 or more)" ;; esac; }
 
-vcpus=4 mem=256 timeout=120 log="" kernel=build/minipv.stripped xenargs="" module=""
+vcpus=4 mem=256 timeout=120 log="" kernel=build/minipv.stripped xenargs="" module="" mttcg=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --) shift; break ;;
+        --mttcg) mttcg=1; shift; continue ;;
         --vcpus|--mem|--timeout|--log|--kernel|--xen-args|--module)
             [ $# -ge 2 ] && [ "$2" != -- ] || usage "$1 needs a value" ;;
         *) usage "unknown argument '$1'" ;;
@@ -67,7 +73,13 @@ mkdir -p "$(dirname "$log")"
 work=$(mktemp -d /tmp/minipv-run.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# QEMU needs at least as many CPUs as dom0 has vCPUs for Xen to give them all.
+# QEMU needs at least as many CPUs as dom0 has vCPUs for Xen to give them all
+# (dom0_max_vcpus only sets the count; under --mttcg Xen shares its pCPUs).
+accel=single smp=$vcpus
+if [ "$mttcg" = 1 ]; then
+    accel=multi smp=$(nproc)
+    echo "run-dom0: QEMU TCG thread=multi, -smp $smp (host cores $(nproc)), dom0 vCPUs $vcpus" | tee "$log"
+fi
 # serial_tx_buffer: Xen drops dom0 console output once its serial buffer (16 KiB by
 # default) is full (drivers/char/serial.c __serial_putc); a vmcore is megabytes.
 # The first word of a multiboot module string is its file name: Xen drops it.
@@ -76,13 +88,13 @@ t0=$(date +%s)
 set +e
 {
     timeout --foreground -k 5 "$timeout" "$QEMU" \
-        -accel tcg,thread=single -cpu max -smp "$vcpus" -m 1024 \
+        -accel tcg,thread=$accel -cpu max -smp "$smp" -m 1024 \
         -nodefaults -display none -no-reboot -serial stdio -pidfile "$work/qemu.pid" \
         -kernel build/deps/xen-4.17 \
         -append "console=com1 dom0_max_vcpus=$vcpus dom0_mem=${mem}M,max:${mem}M noreboot=false serial_tx_buffer=32M $xenargs" \
         -initrd "$kernel $*${module:+,$module}" </dev/null 2>&1
     echo $? >"$work/rc"
-} | sed -u 's/\r//g' | tee "$log" &
+} | sed -u 's/\r//g' | tee -a "$log" &
 pipeline=$!
 
 # Watch the log: a halted or panicked Xen never makes QEMU exit by itself

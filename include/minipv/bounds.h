@@ -71,4 +71,18 @@
 /* A timed-out join returns within this after its timeout (the joiner may be descheduled). */
 #define BOUND_SCHED_JOIN_SLACK_NS   (3 * NS_PER_S)
 
+/* ---- test=scale (tests/guest/scale.c) ---- */
+/*
+ * k workers at the start (or end) line: threads enqueued on k cpus, TCG may
+ * run them in turn, and the last may be inside a slow operation (a TLB flush
+ * over every pCPU took 10-30 ms under TCG).
+ */
+#define BOUND_SCALE_START_NS(k)     (5 * NS_PER_S + 100 * NS_PER_MS * (uint64_t)(k))
+/*
+ * One step's run on the wall clock: each worker stops at its budget of OWN
+ * running time, which k vCPUs sharing fewer pCPUs take about k times as long
+ * to spend; 4x that plus 10 s leaves room for a busy host.
+ */
+#define BOUND_SCALE_RUN_NS(budget_ns, k) (10 * NS_PER_S + 4 * (uint64_t)(budget_ns) * (uint64_t)(k))
+
 #endif

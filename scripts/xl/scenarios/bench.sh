@@ -7,6 +7,10 @@
 #                                lines; with "hotplug" also xl vcpu-set N/2
 #                                and back to N (and Linux's sysfs cycles)
 #   latency N                    minipv test=bench (tests/guest/bench.c)
+#   scale N                      minipv test=scale (tests/guest/scale.c, options
+#                                from BENCH_SCALE_ARGS); its "scale: " lines
+#                                forwarded as "scale: bed=xl vcpus=N ...", with
+#                                xl info's scheduler and xl dmesg's runqueues
 # Every step prints one "bench: xl_* ..." line with status=ok or
 # status=missing why=WORD, and forwards the guests' own "bench: NAME ..."
 # lines as "bench: NAME guest=G vcpus=N ...".  A failed step never stops the
@@ -85,6 +89,11 @@ write_cfg() {
             echo "memory = $(minipv_mem "$2")"
             minipv_evtchn "$2"
             echo "extra = \"test=bench exit=poweroff\"" ;;
+        scale)      # test=scale; BENCH_SCALE_ARGS: its options (budget, repetitions)
+            echo "kernel = \"/guest/minipv\""
+            echo "memory = $(minipv_mem "$2")"
+            minipv_evtchn "$2"
+            echo "extra = \"test=scale exit=poweroff ${BENCH_SCALE_ARGS:-}\"" ;;
         crash*)     # kexec / kdump / xl restart: the service, kdump on or off
             echo "kernel = \"/guest/minipv\""
             echo "memory = $(minipv_mem "$2")"
@@ -427,6 +436,34 @@ step_latency() {
     fi
 }
 
+# step_scale N: test=scale as a domU; its "scale: " lines are forwarded tagged
+# bed=xl vcpus=N, with Xen's scheduler and runqueue layout (xl info, xl dmesg).
+step_scale() {
+    n=$1 name=scale-$1
+    echo "bench: xl_sched scheduler=$(xl info | awk '/^xen_scheduler/ { print $3 }')" \
+         "nr_cpus=$(xl info | awk '/^nr_cpus/ { print $3 }')" \
+         "cores_per_socket=$(xl info | awk '/^cores_per_socket/ { print $3 }')" \
+         "threads_per_core=$(xl info | awk '/^threads_per_core/ { print $3 }')"
+    xl dmesg | grep -i 'runqueue\|scheduler' | sed 's/^/bench: xl_dmesg /' | head -n 20
+    cfg=$(write_cfg scale "$n" "$name" "")
+    if ! bench_create "$cfg" "$name"; then
+        missing xl_scale minipv "$n" "" create_failed
+        finish_dom "$name:fail"
+        return
+    fi
+    tmo=$((240 + 4 * n))
+    if seen_ms "$name" 0 "Test result:" "$tmo" >/dev/null; then
+        sleep 0.3
+        res=$(grep -m1 -o 'Test result: [A-Z]*' "$(console_log "$name")")
+        echo "bench: xl_scale guest=minipv vcpus=$n status=ok result=${res#Test result: }"
+        grep -a -o 'scale: .*' "$(console_log "$name")" | sed "s/^scale: /scale: bed=xl vcpus=$n /"
+        case $res in *SUCCESS*|*SKIP*) finish_dom "$name" ;; *) finish_dom "$name:fail" ;; esac
+    else
+        missing xl_scale minipv "$n" "" "no_result_in_${tmo}s"
+        finish_dom "$name:fail"
+    fi
+}
+
 [ -f "$PLAN" ] || { echo "bench: scenario status=missing why=no_plan"; exit 2; }
 echo "bench: xl_env xen=$(xl info | awk '/^xen_version/ { print $3 }') dom0_kernel=$(uname -r)" \
      "host_cpus=$(xl info | awk '/^nr_cpus/ { print $3 }') free_mb=$(xl info | awk '/^free_memory/ { print $3 }')"
@@ -435,6 +472,7 @@ while read -r kind a b c d; do
     ''|'#'*) continue ;;
     boot) echo "scenario: step boot $a $b $c $d"; step_boot "$a" "$b" "$c" "$d" ;;
     latency) echo "scenario: step latency $a"; step_latency "$a" ;;
+    scale) echo "scenario: step scale $a"; step_scale "$a" ;;
     memprobe) echo "scenario: step memprobe $a"; step_memprobe "$a" ;;
     kexec|kdump|restart) echo "scenario: step $kind $a"; step_jump "$kind" "$a" ;;
     set)    # set BENCH_NAME VALUE...: a scenario setting (BENCH_DUMP=all, ...)

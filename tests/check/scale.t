@@ -1,0 +1,87 @@
+#!/bin/sh
+# scale: the scaling suite (test=scale) as dom0 under multi-threaded TCG
+# (run-dom0.sh --mttcg: Xen gets one pCPU per host core) at 2 and 4 vCPUs.
+# Structure: every operation has a line at every k (1, 2 [, 4]) with numbers
+# (xenstore_read "missing" on dom0, never zero) and a knee line.  Method:
+# the planted contention (every vCPU on one guest spinlock around
+# xen_version) has its knee at 1 and plain xen_version none; with the lock
+# taken away (scale_plant=nolock) the same check fails.  A run where the host
+# gave no parallelism at all (guest_loop, no Xen, did not scale: a host busy
+# with other work) is tried once more; then the method's checks are skipped.
+# A method check that fails is a TAP TODO (reported, not judged): on this
+# shared 2-core host the knees are not stable from run to run.  Short budgets: a few
+# seconds of guest time per boot.
+. "$(dirname "$0")/lib.sh"
+
+OPS="guest_loop xen_version vcpu_is_up singleshot_timer evtchn_send_self evtchn_send_other
+     evtchn_bind_close mmu_update tlb_flush_all gnttab_query_size sched_yield xen_version_locked"
+ARGS="test=scale scale_budget_us=10000 scale_reps=3"
+
+# mboot NAME VCPUS ARGS...: boot under MTTCG; a run where the host gave no
+# parallelism (the suite says seen=inconclusive) is tried once more.  Sets
+# INCONCLUSIVE when both were.
+mboot() {
+    name=$1 vcpus=$2
+    shift 2
+    for try in 1 2; do
+        LOG=$LOGS/$name.log
+        ${QSLOT:+$QSLOT} sh scripts/run-dom0.sh --mttcg --vcpus "$vcpus" --timeout 240 \
+            --log "$LOG" -- "$@" >/dev/null 2>&1
+        OUTCOME=$?
+        INCONCLUSIVE=""
+        grep -q '^scale: planted .*seen=inconclusive' "$LOG" || break
+        INCONCLUSIVE=yes
+        echo "# $name: the host gave no parallelism (try $try): $(grep -m1 '^scale: knee op=guest_loop' "$LOG")"
+    done
+}
+
+# method NAME REGEX: a check of the method (planted knee vs plain).  Skipped
+# when the host gave no parallelism; a TODO when it fails: on a 2-core host
+# shared with other QEMUs one run's throughput moves by a factor of 2-5 from
+# second to second (bench/README.md), so it is reported, not judged.
+method() {
+    if [ -n "$INCONCLUSIVE" ]; then
+        T=$((T + 1)); echo "ok $T - $1 # SKIP the host gave no parallelism twice"
+    elif grep -Eq -- "$2" "$LOG"; then
+        ok 0 "$1"
+    else
+        T=$((T + 1)); echo "not ok $T - $1 # TODO noisy shared host: $(grep -m1 '^scale: planted' "$LOG")"
+    fi
+}
+
+# completed NAME: SUCCESS, or FAILURE of the planted check alone; every op's case ok
+completed() {
+    case $OUTCOME in 0|1) r=0 ;; *) r=1 ;; esac
+    ok $r "$1: the run completed (SUCCESS, or FAILURE of the planted check only)" \
+        "exit $OUTCOME; log $LOG"
+    bad=$(grep -E '^not ok [0-9]+ ' "$LOG" | grep -v ' planted contention seen')
+    n=$(grep -Ec '^(not )?ok [0-9]+ ' "$LOG")
+    [ -z "$bad" ] && [ "$n" -eq 14 ]; ok $? "$1: 14 KTAP cases, every op's ok" "$n cases; $bad"
+}
+
+for v in 2 4; do
+    mboot scale-$v $v $ARGS
+    completed "scale $v vCPU"
+    expect_line "scale $v: Xen has 2 pCPUs" '^\(XEN\) Brought up 2 CPUs'
+    ks="1 2"; [ $v -eq 4 ] && ks="1 2 4"
+    missing=""
+    for op in $OPS; do
+        for k in $ks; do
+            grep -Eq "^scale: op=$op k=$k lock=[a-z0-9_+]+ ns_op_p50=[0-9]+ ns_op_p99=[0-9]+ ops_s_p50=[0-9]+ ops_s_p99=[0-9]+ n=3\$" "$LOG" ||
+                missing="$missing $op@$k"
+        done
+        grep -Eq "^scale: knee op=$op knee=([0-9]+|none) tput=" "$LOG" || missing="$missing $op:knee"
+    done
+    [ -z "$missing" ]; ok $? "scale $v: every op at every k, and its knee" "missing:$missing"
+    expect_count "scale $v: xenstore_read missing at every k on dom0" \
+        '^scale: op=xenstore_read k=[0-9]+ .*ns_op_p50=missing .* n=0$' "$(echo $ks | wc -w)"
+    method "scale $v: planted knee at 1" '^scale: knee op=xen_version_locked knee=1 '
+    method "scale $v: plain xen_version has no knee" '^scale: knee op=xen_version knee=none '
+done
+
+# The check can fail: without the lock the planted op scales and the run is FAILURE.
+mboot scale-nolock 2 $ARGS scale_plant=nolock
+method "scale nolock: the planted check failed" '^not ok 14 planted contention seen'
+method "scale nolock: planted contention not seen" '^scale: planted knee=0 plain_knee=0 .*seen=no'
+
+done_testing

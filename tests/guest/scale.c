@@ -1,0 +1,676 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Suite "scale": which Xen operations scale with vCPUs and which serialise,
+ * measured from every vCPU at once (in the spirit of kvm-unit-tests'
+ * x86/vmexit.c, which runs each operation until a budget is spent).
+ *
+ * For each operation and k = 1, 2, 4 ... N (N the online count, last step N
+ * itself when N is no power of two), repeated scale_reps= times: k vCPUs
+ * meet at a start line, each repeats the operation until it has spent
+ * scale_budget_us= of its OWN running time (Xen's runstate of its vCPU, so
+ * time another vCPU or domain held the pCPU is not counted), and the first
+ * to spend it stops them all, so no vCPU runs alone at the end.  Per step:
+ *   scale: op=NAME k=K lock=LOCK ns_op_p50=.. ns_op_p99=.. ops_s_p50=.. ops_s_p99=.. n=..
+ * ns_op over every vCPU of every repetition (running ns / operations),
+ * ops_s the sum of the k vCPUs' rates, over repetitions.  Per operation:
+ *   scale: knee op=NAME knee=K|none tput=1:X,2:Y,...
+ * the knee being the last k before throughput (ops_s_p50) stops growing by
+ * at least half of linear from one step to the next (k -> 2k must give at
+ * least 1.5 times), none if it never stops.
+ *
+ * guest_loop (arithmetic, no Xen) is the reference: what the host gave k
+ * vCPUs at once.
+ *
+ * Planted contention (scale_plant=lock, the default): xen_version_locked is
+ * 8 xen_version calls (one op) with every vCPU serialised on one guest spinlock.  The suite
+ * passes only if its knee is 1 and plain xen_version has none: the proof the
+ * method sees a serialisation.  That means something only where vCPUs really
+ * run in parallel (multi-threaded TCG, a real host): when guest_loop itself
+ * has its knee at 1 (one TCG thread, a host busy elsewhere) the check is
+ * skipped (the run ends SKIP), not failed.  scale_plant=nolock is a test
+ * aid: the planted op runs without its lock, so the check must fail.
+ */
+#include <kernel/test.h>
+#include <kernel/format.h>
+#include <kernel/printk.h>
+#include <kernel/cmdline.h>
+#include <kernel/cpu.h>
+#include <kernel/smp.h>
+#include <kernel/sched.h>
+#include <kernel/mm.h>
+#include <xenpv/xenpv.h>
+#include <xenpv/hypercall.h>
+#include <xenpv/xenstore.h>
+#include <xenpv/wait.h>
+#include <arch/mm.h>
+#include <arch/x86.h>
+#include <xen/grant_table.h>
+#include <minipv/errno.h>
+
+static uint64_t opt_budget_us = 20000;
+KOPT_UINT(scale_budget_us, "scale_budget_us", opt_budget_us, 1000, 10000000,
+          "test=scale: each vCPU's own running time per step and repetition (us)");
+static uint64_t opt_reps = 5;
+KOPT_UINT(scale_reps, "scale_reps", opt_reps, 1, 20, "test=scale: repetitions of every step");
+static const char *const plant_names[] = { "lock", "nolock", "off", NULL };
+enum { PLANT_LOCK, PLANT_NOLOCK, PLANT_OFF };
+static int opt_plant = PLANT_LOCK;
+KOPT_ENUM(scale_plant, "scale_plant", opt_plant, plant_names,
+          "test=scale: the planted contention: lock, nolock (test aid: must fail), off");
+
+/* Past this many vCPUs a step's k stops growing (each mmu_update worker owns 2 MiB of VMAP). */
+#define SCALE_MAX_CPUS 64
+#define MAX_STEPS      8        /* k = 1, 2, 4 ... 64 */
+#define BATCH_MAX      64       /* operations between two looks at the running time */
+
+struct worker {
+    unsigned cpu;
+    uint32_t port;              /* an IPI channel bound to this cpu (the send ops) */
+    uint64_t pte_maddr, pte;    /* an L1 entry of this cpu's own (mmu_update) */
+    uint64_t timer_saved;       /* the kernel's timer deadline, put back after */
+    uint64_t ops, run_ns;
+    long err;                   /* first failure of the operation */
+    uint64_t sink;              /* guest_loop's result, so it is computed */
+};
+
+struct scale_op {
+    const char *name;
+    const char *lock;           /* the Xen lock or path it expects to meet */
+    long (*call)(struct worker *w);
+    bool masked;                /* run with events masked (no upcall per call) */
+    bool domu;                  /* needs xenstore */
+    bool pair;                  /* needs another vCPU */
+    void (*before)(struct worker *w);    /* on the worker's cpu, before the start line */
+    void (*after)(struct worker *w);     /* on its cpu, once every worker stopped */
+};
+
+static struct worker workers[SCALE_MAX_CPUS];
+static unsigned cpus[SCALE_MAX_CPUS], ncpus;
+static const struct scale_op *cur_op;
+static unsigned cur_k;
+static volatile unsigned arrived, stopped;
+static volatile bool stop_all;
+static spinlock_t plant_lock = SPINLOCK_INIT;
+
+/* ---- the operations ---- */
+
+static long op_xen_version(struct worker *w)
+{
+    (void)w;
+    long rc = hypercall_xen_version(XENVER_version, NULL);
+    return rc > 0 ? 0 : (rc ? rc : -EINVAL);
+}
+
+/*
+ * PLANT_CALLS xen_version under one guest spinlock: the lock's own cost (an
+ * atomic exchange is slow under TCG) stays small beside the section it
+ * serialises, so k vCPUs can only take turns.
+ */
+#define PLANT_CALLS 8
+static long op_xen_version_locked(struct worker *w)
+{
+    long rc = 0;
+    if (opt_plant != PLANT_NOLOCK)
+        spin_lock(&plant_lock);
+    for (unsigned i = 0; i < PLANT_CALLS && !rc; i++)
+        rc = op_xen_version(w);
+    if (opt_plant != PLANT_NOLOCK)
+        spin_unlock(&plant_lock);
+    return rc;
+}
+
+static long op_vcpu_is_up(struct worker *w)
+{
+    long rc = hypercall_vcpu_op(VCPUOP_is_up, cpu_to_vcpu(w->cpu), NULL);
+    return rc == 1 ? 0 : (rc ? rc : -EINVAL);
+}
+
+static long op_singleshot(struct worker *w)
+{
+    /* 1 s ahead: it never fires during the run; after() puts the kernel's deadline back */
+    struct vcpu_set_singleshot_timer t = { .timeout_abs_ns = xen_system_time() + NS_PER_S };
+    return hypercall_vcpu_op(VCPUOP_set_singleshot_timer, cpu_to_vcpu(w->cpu), &t);
+}
+
+static void timer_save(struct worker *w)
+{
+    w->timer_saved = this_cpu()->timer_deadline;
+}
+
+static void timer_restore(struct worker *w)
+{
+    if (w->timer_saved)
+        timer_arm(w->timer_saved);      /* a past deadline fires at once (timer_arm) */
+    else
+        hypercall_vcpu_op(VCPUOP_stop_singleshot_timer, cpu_to_vcpu(w->cpu), NULL);
+}
+
+static long op_send_self(struct worker *w)
+{
+    struct evtchn_send op = { .port = w->port };
+    return hypercall_event_channel_op(EVTCHNOP_send, &op);
+}
+
+static long op_send_other(struct worker *w)
+{
+    /* the next participant, or the next online cpu when alone */
+    unsigned i = (unsigned)(w - workers), n = cur_k > 1 ? cur_k : ncpus;
+    struct evtchn_send op = { .port = workers[(i + 1) % n].port };
+    return hypercall_event_channel_op(EVTCHNOP_send, &op);
+}
+
+static long op_bind_close(struct worker *w)
+{
+    struct evtchn_bind_ipi b = { .vcpu = cpu_to_vcpu(w->cpu) };
+    long rc = hypercall_event_channel_op(EVTCHNOP_bind_ipi, &b);
+    if (rc)
+        return rc;
+    struct evtchn_close c = { .port = b.port };
+    return hypercall_event_channel_op(EVTCHNOP_close, &c);
+}
+
+static long op_mmu_update(struct worker *w)
+{
+    /* the same value again: Xen still validates it under the L1 page's lock */
+    struct mmu_update u = { .ptr = w->pte_maddr | MMU_NORMAL_PT_UPDATE, .val = w->pte };
+    return hypercall_mmu_update(&u, 1, NULL, DOMID_SELF);
+}
+
+static long op_tlb_flush_all(struct worker *w)
+{
+    (void)w;
+    struct mmuext_op op = { .cmd = MMUEXT_TLB_FLUSH_ALL };
+    return hypercall_mmuext_op(&op, 1, NULL, DOMID_SELF);
+}
+
+static long op_gnttab_query(struct worker *w)
+{
+    (void)w;
+    struct gnttab_query_size q = { .dom = DOMID_SELF };
+    long rc = _hypercall3(__HYPERVISOR_grant_table_op, GNTTABOP_query_size, &q, 1);
+    return rc ? rc : (q.status == GNTST_okay ? 0 : q.status);
+}
+
+static long op_yield(struct worker *w)
+{
+    (void)w;
+    return hypercall_sched_op(SCHEDOP_yield, NULL);
+}
+
+static long op_xenstore_read(struct worker *w)
+{
+    (void)w;
+    char buf[32];
+    int rc = xs_read(0, "domid", buf, sizeof(buf));
+    return rc > 0 ? 0 : (rc ? rc : -EINVAL);
+}
+
+static long op_guest_loop(struct worker *w)
+{
+    uint64_t x = w->ops;
+    for (unsigned i = 0; i < 64; i++)
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    WRITE_ONCE(w->sink, x);
+    return 0;
+}
+
+static const struct scale_op ops[] = {
+    /* no Xen at all: what the host gives k vCPUs in parallel, the reference */
+    { .name = "guest_loop", .lock = "none", .call = op_guest_loop },
+    /* do_xen_version reads constants: no lock at all */
+    { .name = "xen_version", .lock = "none", .call = op_xen_version },
+    /* do_vcpu_op reads the target's pause flags */
+    { .name = "vcpu_is_up", .lock = "none", .call = op_vcpu_is_up },
+    /* set_timer(): the lock of the timer heap of the pCPU the timer lives on */
+    { .name = "singleshot_timer", .lock = "vcpu_timer_heap", .call = op_singleshot,
+      .before = timer_save, .after = timer_restore },
+    /* evtchn_send: the channel's own lock (event_lock is not taken since 4.14) */
+    { .name = "evtchn_send_self", .lock = "evtchn_chan", .call = op_send_self, .masked = true },
+    /* the channel lock, then vcpu_kick of the target: an IPI between pCPUs */
+    { .name = "evtchn_send_other", .lock = "evtchn_chan+vcpu_kick", .call = op_send_other,
+      .pair = true },
+    /* evtchn_bind_ipi and evtchn_close take d->event_lock for writing (rwlock in 4.17) */
+    { .name = "evtchn_bind_close", .lock = "event_lock", .call = op_bind_close },
+    /* do_mmu_update: page_lock of the L1 page; every worker has its own L1 */
+    { .name = "mmu_update", .lock = "l1_page_lock", .call = op_mmu_update },
+    /* MMUEXT_TLB_FLUSH_ALL: flush_tlb_mask(d->dirty_cpumask), an IPI per pCPU */
+    { .name = "tlb_flush_all", .lock = "dirty_cpumask", .call = op_tlb_flush_all },
+    /* gnttab_query_size: the domain's grant table rwlock, read side */
+    { .name = "gnttab_query_size", .lock = "grant_rwlock", .call = op_gnttab_query },
+    /* the scheduler: the lock of the pCPU's run queue (credit2: shared per runqueue) */
+    { .name = "sched_yield", .lock = "runqueue_lock", .call = op_yield },
+    /* our one-request-at-a-time client lock, then xenstored (one dom0 process) */
+    { .name = "xenstore_read", .lock = "xs_client+xenstored", .call = op_xenstore_read,
+      .domu = true },
+    /* the planted contention: one guest spinlock around a lock-free hypercall */
+    { .name = "xen_version_locked", .lock = "guest_spinlock", .call = op_xen_version_locked },
+};
+#define NOPS (sizeof(ops) / sizeof(ops[0]))
+#define LOOP        0
+#define XEN_VERSION 1
+#define PLANTED     (NOPS - 1)
+
+/* ---- one step: k workers, one repetition ---- */
+
+/* Xen: vcpu_runstate_get adds the current stint, so a running vCPU reads its time so far. */
+static uint64_t own_running_ns(unsigned cpu)
+{
+    struct vcpu_runstate_info rs;
+    if (hypercall_vcpu_op(VCPUOP_get_runstate_info, cpu_to_vcpu(cpu), &rs))
+        return 0;
+    return rs.time[RUNSTATE_running];
+}
+
+static bool all_arrived(void *arg)
+{
+    return atomic_load(&arrived) >= (unsigned)(unsigned long)arg;
+}
+
+static bool all_stopped(void *arg)
+{
+    return atomic_load(&stopped) >= (unsigned)(unsigned long)arg;
+}
+
+static void measure(struct worker *w)
+{
+    const uint64_t budget = opt_budget_us * 1000;
+    uint64_t wall0 = xen_system_time(), run0 = own_running_ns(w->cpu), run = 0, ops = 0;
+    unsigned long flags = cur_op->masked ? irq_save() : 0;
+    unsigned batch = 1;
+    /* at least one batch: a vCPU Xen ran late (more vCPUs than pCPUs) still has a rate */
+    do {
+        for (unsigned i = 0; i < batch; i++) {
+            long rc = cur_op->call(w);
+            if (rc && !w->err)
+                w->err = rc;
+        }
+        ops += batch;
+        uint64_t was = run;
+        run = own_running_ns(w->cpu) - run0;
+        /* longer batches while one takes under 1/64 of the budget: the look costs a hypercall */
+        if (batch < BATCH_MAX && run - was < budget / 64)
+            batch *= 2;
+        bool overrun = xen_system_time() - wall0 > BOUND_SCALE_RUN_NS(budget, cur_k);
+        if (run >= budget || w->err || overrun)
+            WRITE_ONCE(stop_all, true);
+    } while (!READ_ONCE(stop_all));
+    if (cur_op->masked)
+        irq_restore(flags);
+    if (!run)
+        run = own_running_ns(w->cpu) - run0;
+    w->ops = ops;
+    w->run_ns = run;
+}
+
+static bool on_own_cpu(void *arg)
+{
+    return smp_processor_id() == ((struct worker *)arg)->cpu;
+}
+
+static void worker_run(void *arg)
+{
+    struct worker *w = arg;
+    w->ops = w->run_ns = 0;
+    w->err = 0;
+    /* a new thread may start elsewhere and move to its pinned cpu at its next switch */
+    if (!wait_until(on_own_cpu, w, BOUND_ENQUEUE_NS, thread_yield))
+        w->err = -EBUSY;
+    if (cur_op->before)
+        cur_op->before(w);
+    atomic_add(&arrived, 1);
+    if (wait_until(all_arrived, (void *)(unsigned long)cur_k, BOUND_SCALE_START_NS(cur_k),
+                   wait_idle_yield))
+        measure(w);
+    else
+        w->err = -ETIMEDOUT;
+    /*
+     * nobody may still send to a port or use a PTE that after() changes;
+     * both lines yield: with more vCPUs than pCPUs a spinning waiter would
+     * keep the one it waits for off the pCPU
+     */
+    atomic_add(&stopped, 1);
+    if (!wait_until(all_stopped, (void *)(unsigned long)cur_k, BOUND_SCALE_START_NS(cur_k),
+                    wait_idle_yield) && !w->err)
+        w->err = -ETIMEDOUT;
+    if (cur_op->after)
+        cur_op->after(w);
+}
+
+/* One repetition at k: workers[1..k-1] on threads pinned to their cpus, workers[0] here. */
+static int run_step(unsigned k)
+{
+    struct thread *t[SCALE_MAX_CPUS];
+    cur_k = k;
+    arrived = stopped = 0;
+    stop_all = false;
+    int bad = 0;
+    unsigned made = 1;
+    for (; made < k; made++) {
+        struct cpumask aff;
+        cpumask_zero(&aff);
+        cpumask_set(&aff, cpus[made]);
+        t[made] = thread_create(worker_run, &workers[made], "scale", &aff);
+        if (!t[made])
+            break;
+    }
+    if (made < k) {
+        /* out of memory: the workers made start, see the stop at once and end */
+        bad = -ENOMEM;
+        stop_all = true;
+        atomic_add(&arrived, k - made);
+        atomic_add(&stopped, k - made);
+    }
+    worker_run(&workers[0]);
+    uint64_t bound = BOUND_SCALE_RUN_NS(opt_budget_us * 1000, k) + 2 * BOUND_SCALE_START_NS(k);
+    for (unsigned i = 1; i < made; i++)
+        if (thread_join(t[i], bound))
+            bad = -ETIMEDOUT;
+    return bad;
+}
+
+/* ---- set-up: channels for the send ops, a PTE of each cpu's own ---- */
+
+static void null_handler(uint32_t port, void *arg) { (void)port; (void)arg; }
+
+static int bind_ports(void)
+{
+    int rc = 0;
+    for (unsigned i = 0; i < ncpus && !rc; i++)
+        rc = xen_bind_ipi(per_cpu(cpus[i]), null_handler, NULL, &workers[i].port);
+    return rc;
+}
+
+static void close_ports(void)
+{
+    for (unsigned i = 0; i < ncpus; i++)
+        if (workers[i].port)
+            xen_evtchn_close(workers[i].port);
+    for (unsigned i = 0; i < ncpus; i++)
+        workers[i].port = 0;
+}
+
+/* The L1 entry that maps va (read through our read-only view of the tables). */
+static uint64_t *l1_entry(unsigned long va)
+{
+    uint64_t *t = pfn_to_virt(mfn_to_pfn(arch_pt_base_mfn()));
+    for (int lv = 4; lv > 1; lv--) {
+        uint64_t e = t[(va >> (PAGE_SHIFT + 9 * (lv - 1))) & 511];
+        if (!(e & PTE_P) || (e & 0x80 /* PSE */))
+            return NULL;
+        unsigned long pfn = mfn_to_pfn((e & PTE_ADDR_MASK) >> PAGE_SHIFT);
+        if (pfn >= nr_pages)
+            return NULL;
+        t = pfn_to_virt(pfn);
+    }
+    return &t[(va >> PAGE_SHIFT) & 511];
+}
+
+/*
+ * A page mapped at the start of a 2 MiB block of VMAP that is this worker's
+ * alone: its L1 table is its own, so no two workers meet on one page_lock.
+ */
+static int own_pte(struct worker *w)
+{
+    const unsigned long block = 2UL << 20;
+    unsigned long va = arch_vmap_reserve(2 * block / PAGE_SIZE);
+    void *page = page_alloc(1);
+    if (!va || !page)
+        return -ENOMEM;
+    va = (va + block - 1) & ~(block - 1);
+    int rc = arch_map_page(va, virt_to_mfn(page), PTE_P | PTE_RW | PTE_A | PTE_D | PTE_NX);
+    uint64_t *e = rc ? NULL : l1_entry(va);
+    if (!e)
+        return rc ? rc : -EFAULT;
+    w->pte_maddr = virt_to_maddr(e);
+    w->pte = *e;
+    return 0;
+}
+
+/* ---- statistics ---- */
+
+#define MAX_REPS 20
+
+struct op_stats {
+    uint64_t *ns[MAX_STEPS];            /* ns per operation: k per repetition */
+    unsigned n_ns[MAX_STEPS];
+    uint64_t tput[MAX_STEPS][MAX_REPS]; /* the k vCPUs' rates summed, ops/s */
+    unsigned n_tput[MAX_STEPS];
+    long err;
+    const char *skip;                   /* why it does not run here */
+};
+
+static struct op_stats stats[NOPS];
+static unsigned ks[MAX_STEPS], nsteps;
+
+static void sort(uint64_t *a, unsigned n)
+{
+    for (unsigned i = 1; i < n; i++) {
+        uint64_t v = a[i];
+        unsigned j = i;
+        for (; j && a[j - 1] > v; j--)
+            a[j] = a[j - 1];
+        a[j] = v;
+    }
+}
+
+static uint64_t p50(const uint64_t *a, unsigned n) { return a[(n - 1) / 2]; }
+
+static uint64_t p99(const uint64_t *a, unsigned n)
+{
+    unsigned i = (n * 99 + 99) / 100;
+    return a[(i > n ? n : i) - 1];
+}
+
+/* Record one repetition of step s of op; false if a worker failed or did nothing. */
+static bool collect(struct op_stats *st, unsigned s)
+{
+    uint64_t rate = 0;
+    for (unsigned i = 0; i < ks[s]; i++) {
+        struct worker *w = &workers[i];
+        if (w->err || !w->ops || !w->run_ns) {
+            st->err = w->err ? w->err : -EINVAL;
+            return false;
+        }
+        st->ns[s][st->n_ns[s]++] = w->run_ns / w->ops;
+        rate += w->ops * NS_PER_S / w->run_ns;
+    }
+    st->tput[s][st->n_tput[s]++] = rate;
+    return true;
+}
+
+/* The last k before throughput grows by less than half of linear; 0: none. */
+static unsigned knee_of(const uint64_t *t50)
+{
+    for (unsigned s = 1; s < nsteps; s++) {
+        uint64_t kp = ks[s - 1], k = ks[s];
+        /* T(k) - T(kp) >= 1/2 * T(kp) * (k - kp) / kp */
+        if (2 * kp * t50[s] < t50[s - 1] * (kp + k))
+            return ks[s - 1];
+    }
+    return 0;
+}
+
+/* Print every step's line and the knee line; returns the knee (0: none). */
+static unsigned report(const struct scale_op *op, struct op_stats *st)
+{
+    uint64_t t50[MAX_STEPS];
+    char tp[MAX_STEPS * 24];
+    size_t len = 0;
+    for (unsigned s = 0; s < nsteps; s++) {
+        sort(st->ns[s], st->n_ns[s]);
+        sort(st->tput[s], st->n_tput[s]);
+        t50[s] = p50(st->tput[s], st->n_tput[s]);
+        printk_raw("scale: op=%s k=%u lock=%s ns_op_p50=%llu ns_op_p99=%llu ops_s_p50=%llu "
+                   "ops_s_p99=%llu n=%u\n", op->name, ks[s], op->lock,
+                   (unsigned long long)p50(st->ns[s], st->n_ns[s]),
+                   (unsigned long long)p99(st->ns[s], st->n_ns[s]), (unsigned long long)t50[s],
+                   (unsigned long long)p99(st->tput[s], st->n_tput[s]), st->n_tput[s]);
+        len += snprintf(tp + len, sizeof(tp) - len, "%s%u:%llu", s ? "," : "", ks[s],
+                        (unsigned long long)t50[s]);
+    }
+    unsigned knee = knee_of(t50);
+    if (knee)
+        printk_raw("scale: knee op=%s knee=%u tput=%s\n", op->name, knee, tp);
+    else
+        printk_raw("scale: knee op=%s knee=none tput=%s\n", op->name, tp);
+    return knee;
+}
+
+static void report_missing(const struct scale_op *op, const char *why)
+{
+    for (unsigned s = 0; s < nsteps; s++)
+        printk_raw("scale: op=%s k=%u lock=%s ns_op_p50=missing ns_op_p99=missing "
+                   "ops_s_p50=missing ops_s_p99=missing n=0\n", op->name, ks[s], op->lock);
+    printk_raw("scale: knee op=%s knee=missing why=%s\n", op->name, why);
+}
+
+/* ---- the suite ---- */
+
+static const char *skip_reason(unsigned o, bool have_pte)
+{
+    if (ops[o].domu && !xs_available())
+        return "no xenstore (dom0)";
+    if (ops[o].pair && ncpus < 2)
+        return "one vCPU";
+    if (o == PLANTED && opt_plant == PLANT_OFF)
+        return "scale_plant=off";
+    if (ops[o].call == op_mmu_update && !have_pte)
+        return "no PTE of its own";
+    return NULL;
+}
+
+static int alloc_stats(bool have_pte)
+{
+    unsigned per_rep = 0;
+    for (unsigned s = 0; s < nsteps; s++)
+        per_rep += ks[s];
+    for (unsigned o = 0; o < NOPS; o++) {
+        struct op_stats *st = &stats[o];
+        st->skip = skip_reason(o, have_pte);
+        uint64_t *buf = st->skip ? NULL : kmalloc(per_rep * opt_reps * sizeof(uint64_t));
+        if (!st->skip && !buf)
+            return -ENOMEM;
+        for (unsigned s = 0; s < nsteps && buf; s++) {
+            st->ns[s] = buf;
+            buf += ks[s] * opt_reps;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Repetitions outside, operations and k inside: a noisy stretch of the host
+ * (other guests, other processes) then hits every operation and k alike.
+ */
+static void run_all(void)
+{
+    for (unsigned r = 0; r < opt_reps; r++)
+        for (unsigned o = 0; o < NOPS; o++) {
+            struct op_stats *st = &stats[o];
+            cur_op = &ops[o];
+            for (unsigned s = 0; s < nsteps && !st->skip && !st->err; s++) {
+                int rc = run_step(ks[s]);
+                if (!collect(st, s) || rc) {
+                    st->err = st->err ? st->err : rc;
+                    pr_err("scale: %s at k=%u failed: %ld", cur_op->name, ks[s], st->err);
+                }
+            }
+        }
+}
+
+/* Each op's lines and KTAP case; knee[o]: its knee (0: none), -1 when it did not run. */
+static void report_all(int *knee)
+{
+    for (unsigned o = 0; o < NOPS; o++) {
+        struct op_stats *st = &stats[o];
+        knee[o] = -1;
+        if (st->skip) {
+            report_missing(&ops[o], "skipped");
+            ktap_skip(ops[o].name, st->skip);
+        } else if (st->err) {
+            report_missing(&ops[o], "failed");
+            ktap_case(false, ops[o].name, "failed with %ld", st->err);
+        } else {
+            knee[o] = (int)report(&ops[o], st);
+            ktap_case(true, ops[o].name, "%u steps x %llu reps", nsteps,
+                      (unsigned long long)opt_reps);
+        }
+        if (st->ns[0])
+            kfree(st->ns[0]);
+    }
+}
+
+static void pick_cpus(void)
+{
+    unsigned me = smp_processor_id();
+    ncpus = 0;
+    cpus[ncpus++] = me;
+    for_each_cpu(c, &cpu_online_mask)
+        if (c != me && ncpus < SCALE_MAX_CPUS)
+            cpus[ncpus++] = c;
+    nsteps = 0;
+    for (unsigned k = 1; k < ncpus && nsteps < MAX_STEPS - 1; k *= 2)
+        ks[nsteps++] = k;
+    ks[nsteps++] = ncpus;
+    for (unsigned i = 0; i < ncpus; i++)
+        workers[i].cpu = cpus[i];
+}
+
+/*
+ * The planted lock must give a knee at 1 and plain xen_version none.  Only
+ * where the host gave the vCPUs real parallelism: guest_loop (no Xen, no
+ * lock) not scaling means it did not (one TCG thread, a host busy with
+ * other work), and the check is skipped, not failed.
+ */
+static void planted_check(const int *knee)
+{
+    const char *name = "planted contention seen";
+    int host = knee[LOOP], plant = knee[PLANTED], plain = knee[XEN_VERSION];
+    if (opt_plant == PLANT_OFF) {
+        ktap_skip(name, "scale_plant=off");
+        return;
+    }
+    if (host == 1) {
+        printk_raw("scale: planted knee=%d plain_knee=%d host_knee=1 seen=inconclusive\n",
+                   plant, plain);
+        ktap_skip(name, "the host gave no parallelism (guest_loop knee 1)");
+        return;
+    }
+    bool seen = plant == 1 && plain == 0;
+    printk_raw("scale: planted knee=%d plain_knee=%d host_knee=%d (0: none, -1: missing) "
+               "seen=%s\n", plant, plain, host, seen ? "yes" : "no");
+    CHECK(seen, name, "xen_version_locked knee %d (want 1), xen_version knee %d (want none)",
+          plant, plain);
+}
+
+static void scale_suite(void)
+{
+    struct cpumask one, all = cpu_online_mask;
+    pick_cpus();
+    /* the suite's own thread is worker 0: it must stay on cpus[0] */
+    cpumask_zero(&one);
+    cpumask_set(&one, cpus[0]);
+    thread_set_affinity(thread_current(), &one);
+    ktap_begin(NOPS + 1);
+    printk_raw("scale: env cpus=%u nr_vcpus=%u dom0=%u budget_us=%llu reps=%llu plant=%s\n",
+               ncpus, nr_vcpus, xen_is_dom0() ? 1 : 0, (unsigned long long)opt_budget_us,
+               (unsigned long long)opt_reps, plant_names[opt_plant]);
+    bool have_pte = true;
+    for (unsigned i = 0; i < ncpus && have_pte; i++)
+        have_pte = own_pte(&workers[i]) == 0;
+    int knee[NOPS];
+    if (alloc_stats(have_pte) || bind_ports()) {
+        pr_err("scale: no memory or no event channel for the workers");
+        for (unsigned o = 0; o < NOPS; o++)
+            if (!stats[o].skip)
+                stats[o].err = -ENOMEM;
+    } else {
+        run_all();
+    }
+    close_ports();
+    report_all(knee);
+    thread_set_affinity(thread_current(), &all);
+    planted_check(knee);
+}
+GUEST_SUITE(scale, "scale", "Xen operations from k vCPUs at once: where they stop scaling",
+            scale_suite);
