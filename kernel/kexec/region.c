@@ -350,7 +350,10 @@ void kexec_arm(void)
         goto undo_protect;
     }
     /* The new kernel looks its frames up through the m2p (page-table walks, console, xenstore). */
-    if ((rc = arch_m2p_set(region_va(L.p2m), 0, r->usable))) {
+    mm_p2m_change_begin();
+    rc = arch_m2p_set(region_va(L.p2m), 0, r->usable);
+    mm_p2m_change_end();
+    if (rc) {
         snprintf(why, sizeof(why), "renumbering the m2p failed: %d", rc);
         goto undo_m2p;
     }
@@ -387,7 +390,9 @@ undo_m2p:
         arch_map_page_all(KEXEC_MAILBOX_VA + i * PAGE_SIZE, 0, 0);
     for (unsigned long i = 0; i < KEXEC_HANDOFF_PAGES; i++)
         arch_map_page_all(KEXEC_HANDOFF_VA + i * PAGE_SIZE, 0, 0);
+    mm_p2m_change_begin();
     restore_m2p();
+    mm_p2m_change_end();
 undo_protect:
     arch_linear_protect(r->pfn, r->pages, false);
 undo_free:
