@@ -162,7 +162,9 @@ static int parse_note(struct xcore *x)
             break;
         const uint8_t *desc = p + 12 + nlen;
         if (type == XC_NOTE_HEADER && descsz >= 32) {
-            if (get64(desc) != XC_HEADER_MAGIC || get64(desc + 24) != PAGE_SIZE)
+            /* XC_CORE_MAGIC, or XC_CORE_MAGIC_HVM (one more: frames are pfns there). */
+            if ((get64(desc) != XC_HEADER_MAGIC && get64(desc) != XC_HEADER_MAGIC + 1) ||
+                get64(desc + 24) != PAGE_SIZE)
                 return refuse(x, "section .note.Xen: header magic %#llx, page size %llu (want "
                               "%#llx, 4096)", (unsigned long long)get64(desc),
                               (unsigned long long)get64(desc + 24), XC_HEADER_MAGIC);

@@ -53,8 +53,9 @@ xl unpause "$DOMID"
 m=$(mark "$DOMNAME")
 console_cmd "$DOMID" "cpus"
 wait_after "$DOMNAME" "$m" 20 "cpus: online $N [$want]"
+r=$?
 check "after the paused dump the guest goes on" "$(after "$DOMNAME" "$m" | grep -m1 'cpus: online')" \
-    [ $? -eq 0 ]
+    [ $r -eq 0 ]
 
 # A crash goes to Xen (kdump off): xl dumps the core, then restarts the domain.
 m=$(mark "$DOMNAME")
