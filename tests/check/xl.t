@@ -74,7 +74,10 @@ run_scenario dumpcore 480 config/xl-dumpcore.cfg
 # the file, through scripts/xl-core-to-elf, into gdb.
 sed -n 's/^XL-DUMPCORE \([a-z]*\) ms=\([0-9]*\) bytes=\([0-9]*\).*/\1 \2 \3/p' "$LOG" |
     while read -r what ms bytes; do
-        [ "$bytes" -gt 0 ] && echo "# xl dump-core ($what): $bytes bytes in $ms ms, $((ms * 1048576 / bytes)) ms per MiB"
+        case $what in
+        crashed) echo "# on_crash=coredump-restart: $bytes bytes; crash to the fresh domain's ready $ms ms" ;;
+        *) [ "$bytes" -gt 0 ] && echo "# xl dump-core ($what): $bytes bytes in $ms ms, $((ms * 1048576 / bytes)) ms per MiB" ;;
+        esac
     done
 # xlcore_gdb WHAT: the core WHAT as gdb sees it (sets G), or a failed step.
 xlcore_gdb() {
