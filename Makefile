@@ -64,7 +64,7 @@ $(BUILD)/minipv.stripped: $(BUILD)/minipv
 HOST_TESTS := $(patsubst tests/host/%.c,$(BUILD)/host/%,$(wildcard tests/host/test_*.c))
 HOSTCFLAGS := -std=gnu11 -DMINIPV_HOST -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
               -fno-sanitize-recover=all -fno-omit-frame-pointer -Iinclude
-$(BUILD)/host/%: tests/host/%.c $(wildcard kernel/*.c kernel/*/*.c xen/*.c include/*/*.h kernel/*/*.h)
+$(BUILD)/host/%: tests/host/%.c $(wildcard kernel/*.c kernel/*/*.c xen/*.c include/*/*.h kernel/*/*.h scripts/*.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOSTCFLAGS) $< -o $@
 

@@ -381,3 +381,39 @@ unsigned long arch_mm_extend(unsigned long from, unsigned long to, void (*mapped
     linear_pages = MAX(linear_pages, to);
     return done;
 }
+
+/* ---- the p2m the toolstack reads (include/kernel/p2m_pub.h) ---- */
+
+int arch_map_ro_alias(unsigned long va, const void *src, unsigned long pages)
+{
+    /*
+     * A second, read-only mapping of linear-map pages (the p2m) at va, one
+     * mmu_update batch per 512: the tools walk our page tables to find it.
+     * mmu_update does not flush, and a republished alias may replace an old
+     * one every vCPU has seen: flush them all once at the end.
+     */
+    static struct mmu_update batch[512];
+    static spinlock_t batch_lock = SPINLOCK_INIT;
+    unsigned k = 0;
+    int rc = 0;
+    spin_lock(&batch_lock);
+    for (unsigned long i = 0; i < pages && !rc; i++) {
+        unsigned long a = va + i * PAGE_SIZE;
+        spin_lock(&pt_lock);
+        uint64_t *l1 = ensure_l1(a);
+        spin_unlock(&pt_lock);
+        if (!l1) {
+            rc = -ENOMEM;
+            break;
+        }
+        batch[k].ptr = virt_to_maddr(&l1[pt_index(a, 1)]) | MMU_NORMAL_PT_UPDATE;
+        batch[k].val = ((uint64_t)virt_to_mfn((const char *)src + i * PAGE_SIZE) << PAGE_SHIFT) |
+                       PTE_P | PTE_A | PTE_NX;
+        if (++k == ARRAY_SIZE(batch) || i + 1 == pages) {
+            rc = (int)hypercall_mmu_update(batch, k, NULL, DOMID_SELF);
+            k = 0;
+        }
+    }
+    spin_unlock(&batch_lock);
+    return rc ? rc : flush_all();
+}

@@ -8,6 +8,8 @@
  *   KERNEL_VIRT_BASE + pfn * 4K   linear map of all our pseudo-physical pages
  *                                 (the kernel image is pfn 0 onwards)
  *   VMAP_BASE ..                  stacks with guard pages, shared_info, fixed maps
+ *   P2M_VIRT_BASE                 the p2m once more, read-only, for the toolstack
+ *                                 (L4 slot 511, L3 slot 1: a 1 GiB slot of its own)
  */
 #ifndef ARCH_MM_H
 #define ARCH_MM_H
@@ -18,6 +20,7 @@
 #define LINEAR_MAX_PAGES (1UL << 18)            /* 1 GiB: L3 slot 510 */
 #define VMAP_BASE        0xffffffffc0000000UL   /* L3 slot 511 */
 #define VMAP_END         0xffffffffff000000UL
+#define P2M_VIRT_BASE    0xffffff8040000000UL   /* after the kexec window's slot */
 
 /* Leaf flags we use; Xen forces _PAGE_USER for a 64-bit PV guest. */
 #define PTE_P   0x001UL
@@ -100,6 +103,10 @@ int arch_unpin(unsigned long mfn);
 int arch_m2p_set(const unsigned long *mfn, unsigned long first_pfn, unsigned long n);
 /* Map pfns [from, to) writable (capped at the linear map); mapped(pfn) for each that Xen took. */
 unsigned long arch_mm_extend(unsigned long from, unsigned long to, void (*mapped)(unsigned long pfn));
+
+/* ---- the p2m the toolstack reads ---- */
+/* Map linear-map pages [src, src + pages) once more, read-only, at va (flushes every vCPU). */
+int arch_map_ro_alias(unsigned long va, const void *src, unsigned long pages);
 
 /* Walk the live page tables; returns the L1 entry value or 0, and level where it stopped. */
 uint64_t arch_pt_lookup(unsigned long va, int *level);

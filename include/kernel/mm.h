@@ -20,6 +20,16 @@ unsigned long pages_free(void);
 void mm_pool_bitmap(uint64_t *pfn, uint64_t *end);
 extern unsigned long mm_first_free_pfn, mm_total_pages;
 
+/*
+ * The p2m the toolstack reads (xl save, xl dump-core; include/kernel/p2m_pub.h):
+ * publish it whole (at boot, after a kexec, after a restore), and bracket
+ * every change of the pfn <-> mfn relation (the m2p renumbering of kexec's
+ * region, memory taken back after a kexec) so a live save sees it.
+ */
+int mm_p2m_publish(void);
+void mm_p2m_change_begin(void);
+void mm_p2m_change_end(void);
+
 void *kmalloc(size_t size);             /* zeroed; NULL if out of memory */
 void kfree(void *p);
 

@@ -373,8 +373,10 @@ void __noreturn kdump_then(void)
     if (rc)
         pr_err("kdump: unpinning the old page tables failed: %d", rc);
     unsigned long n = h->nr_pages - h->usable_pages;
+    mm_p2m_change_begin();
     rc = arch_m2p_set(p2m + h->usable_pages, h->usable_pages, n);
     unsigned long got = rc ? 0 : mm_reclaim(h->usable_pages, h->nr_pages, keep_none);
+    mm_p2m_change_end();
     printk("kdump: reclaimed %lu of the crashed kernel's %lu pages (%lu left out%s); %lu pages free",
            got, n, n - got, n - got ? ": still page tables of a LOST vCPU" : "", pages_free());
     kdump_arm();

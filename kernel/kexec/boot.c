@@ -282,8 +282,10 @@ static void report_arrival(const struct handoff *h)
 static void take_old_memory(const struct handoff *h)
 {
     unsigned long n = h->nr_pages - h->usable_pages;
+    mm_p2m_change_begin();
     int rc = arch_m2p_set(p2m + h->usable_pages, h->usable_pages, n);
     unsigned long got = rc ? 0 : mm_reclaim(h->usable_pages, h->nr_pages, keep_vcpu_info);
+    mm_p2m_change_end();
     printk("kexec: reclaimed %lu of the old kernel's %lu pages (%lu left out%s); %lu pages free",
            got, n, n - got, n - got ? ": still page tables of a LOST vCPU" : "", pages_free());
     carry.free_now = pages_free();

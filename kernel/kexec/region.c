@@ -382,7 +382,10 @@ static int commit(struct kexec_region *r, char *why, size_t whylen, int *done)
     }
     *done = DONE_M2P;
     /* The new kernel looks its frames up through the m2p (page-table walks, console, xenstore). */
-    if ((rc = arch_m2p_set(region_va(L.p2m), 0, r->usable))) {
+    mm_p2m_change_begin();
+    rc = arch_m2p_set(region_va(L.p2m), 0, r->usable);
+    mm_p2m_change_end();
+    if (rc) {
         snprintf(why, whylen, "renumbering the m2p failed: %d", rc);
         return rc;
     }
@@ -430,7 +433,9 @@ void kexec_arm(void)
     if (rc) {
         if (done == DONE_M2P) {
             map_window(r, false);
+            mm_p2m_change_begin();
             restore_m2p();
+            mm_p2m_change_end();
         }
         if (done != DONE_NONE)
             arch_linear_protect(r->pfn, r->pages, false);

@@ -7,10 +7,13 @@
 #include <kernel/mm.h>
 #include <kernel/kernel.h>
 #include <kernel/pfn_pool.h>
+#include <kernel/p2m_pub.h>
+#include <kernel/printk.h>
 #include <arch/mm.h>
 #include <arch/x86.h>
 #include <xenpv/xenpv.h>
 #include <minipv/string.h>
+#include <minipv/errno.h>
 #include <xen/xen.h>
 
 unsigned long mm_first_free_pfn, mm_total_pages;
@@ -114,6 +117,59 @@ void mm_pool_bitmap(uint64_t *pfn, uint64_t *end)
 {
     *pfn = virt_to_pfn(pool.bitmap);
     *end = pool.end;
+}
+
+/* ---- the p2m the toolstack reads (rules: include/kernel/p2m_pub.h) ---- */
+static struct p2m_pub p2m_pub;
+
+int mm_p2m_publish(void)
+{
+    /*
+     * xl save and xl dump-core read it before they pause or suspend us, so
+     * it must be right from here on (and again after a kexec or a restore:
+     * a new p2m, a new L4, and a restore zeroes the tree pointer).
+     */
+    char why[160] = "";
+    unsigned long frames = DIV_ROUND_UP(nr_pages * sizeof(unsigned long), PAGE_SIZE);
+    struct p2m_desc d = { .nr_pfns = nr_pages, .l4_mfn = arch_pt_base_mfn(),
+                          .vaddr = P2M_VIRT_BASE };
+    int rc = p2m_desc_check(&d, why, sizeof(why));
+    if (!rc && ((unsigned long)p2m & ~PAGE_MASK)) {
+        snprintf(why, sizeof(why), "p2m: list at %p is not page aligned", (void *)p2m);
+        rc = -EINVAL;
+    }
+    if (rc) {
+        pr_warn("mm: %s: xl save and xl dump-core will fail", why);
+        return rc;
+    }
+    p2m_pub.arch = &xen_shared_info->arch;
+    p2m_pub_begin(&p2m_pub);
+    rc = arch_map_ro_alias(P2M_VIRT_BASE, p2m, frames);
+    if (rc)
+        snprintf(why, sizeof(why), "mapping the p2m at %#lx failed: %d", P2M_VIRT_BASE, rc);
+    else
+        rc = p2m_pub_set(&p2m_pub, &d, why, sizeof(why));
+    p2m_pub_end(&p2m_pub);
+    if (rc) {
+        pr_warn("mm: %s: xl save and xl dump-core will fail", why);
+        return rc;
+    }
+    printk("mm: p2m for the toolstack: %lu pfns at %#lx (%lu frames), L4 mfn %#lx, generation %llu",
+           nr_pages, P2M_VIRT_BASE, frames, arch_pt_base_mfn(),
+           (unsigned long long)p2m_pub_generation(&p2m_pub));
+    return 0;
+}
+
+void mm_p2m_change_begin(void)
+{
+    if (p2m_pub.arch)
+        p2m_pub_begin(&p2m_pub);
+}
+
+void mm_p2m_change_end(void)
+{
+    if (p2m_pub.arch)
+        p2m_pub_end(&p2m_pub);
 }
 
 /* ---- heap ---- */
