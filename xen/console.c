@@ -10,7 +10,6 @@
 #include <arch/mm.h>
 #include <arch/x86.h>
 
-struct start_info *xen_start_info;
 static struct xencons_interface *ring;
 static uint32_t ring_port;
 uint64_t xen_console_dropped;

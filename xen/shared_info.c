@@ -7,7 +7,6 @@
 #include <arch/x86.h>
 #include <minipv/errno.h>
 
-struct shared_info *xen_shared_info;
 
 /*
  * Every vcpu_info we register lives here, slot = logical cpu: 64-byte
