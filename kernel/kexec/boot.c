@@ -200,11 +200,23 @@ static bool keep_vcpu_info(unsigned long pfn)
     return false;               /* Xen-bound frames are all in the prefix, never reclaimed */
 }
 
+/* A vCPU that took an NMI in the old kernel past its point of no return (crash.c marked it). */
+static void report_carried_nmis(void)
+{
+    for (unsigned c = 1; c < nr_cpus; c++) {
+        unsigned v = per_cpu(c)->vcpu_id, n = kexec_mailbox(v)->nmis_old;
+        if (n && atomic_load(&kexec_mailbox(v)->arrived))
+            pr_warn("kexec: cpu %u (vcpu %u) came over carrying %u NMI(s), sent to it before the "
+                    "jump and taken in the old kernel: ignored", c, v, n);
+    }
+}
+
 void kexec_boot_finish(void)
 {
     const struct handoff *h = kexec_ho_in;
     if (h) {
         wait_arrivals();
+        report_carried_nmis();
         unsigned back = 0, of = 0, stay = 0, lost = 0;
         uint64_t last = h->jump_time_ns;
         for (unsigned c = 0; c < nr_cpus; c++) {

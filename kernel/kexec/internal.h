@@ -16,7 +16,8 @@ struct kexec_mailbox {
     int64_t error;
     uint32_t shutdown_reason, pad;
     struct { uint32_t cmd, pad; uint64_t arg1, arg2; } ops[2];
-    uint8_t rest[KEXEC_MAILBOX_SIZE - 112];
+    volatile uint32_t nmis_old;     /* NMIs the old kernel took past its point of no return */
+    uint8_t rest[KEXEC_MAILBOX_SIZE - 116];
 };
 
 static inline struct kexec_mailbox *kexec_mailbox(unsigned vcpu)
@@ -61,6 +62,13 @@ extern uint64_t kexec_crash_time_ns;
 void kexec_regs_to_user(const struct cpu_regs *r, uint64_t u[HANDOFF_NREGS], uint64_t gs_base);
 void kdump_install(void);
 void kdump_report_state(void);
+
+/* jump.c: past the point of no return (this kernel acts on no NMI any more). */
+bool kexec_past_return(void);
+/* jump.c: the new kernel filled vcpu's mailbox: count an NMI there (true), else false. */
+bool kexec_mark_nmi(unsigned vcpu);
+/* crash.c: the reason a crash kernel's kdump_then=kexec hands on (crash loop detection). */
+void kdump_after_dump_reason(char *buf, size_t n);
 
 /* jump.c: exit=kexec's jump. */
 void kexec_install_exit(void);

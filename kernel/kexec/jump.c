@@ -14,15 +14,27 @@
 #include <xenpv/xenpv.h>
 #include <xenpv/hypercall.h>
 #include <xenpv/xenstore.h>
+#include <minipv/bounds.h>
 #include <minipv/errno.h>
 #include <minipv/string.h>
 
 struct handoff kexec_ho_out;
 static volatile int in_progress;
+static volatile int past_return;
 static char next_cmdline[HANDOFF_CMDLINE];
 static struct xs_stream xs_state;
 
 bool kexec_in_progress(void) { return atomic_load(&in_progress); }
+bool kexec_past_return(void) { return atomic_load(&past_return); }
+
+bool kexec_mark_nmi(unsigned vcpu)
+{
+    struct kexec_mailbox *mb = kexec_mailbox(vcpu);
+    if (!atomic_load(&mb->go))
+        return false;
+    atomic_add(&mb->nmis_old, 1);
+    return true;
+}
 
 void kexec_park_resume(struct percpu *pc)
 {
@@ -56,16 +68,10 @@ void kexec_fill_mailbox(unsigned vcpu, uint64_t entry, uint64_t stack, uint64_t 
     atomic_store(&mb->go, 1);
 }
 
-/* Wait (bounded) until vcpu is down in Xen; false if it is still running. */
-static bool wait_down(unsigned vcpu, uint64_t bound_ns)
+/* Bounded in its own running time (a paused or descheduled vCPU has not had its chance). */
+static bool wait_down(unsigned vcpu)
 {
-    uint64_t deadline = xen_system_time() + bound_ns;
-    while (hypercall_vcpu_op(VCPUOP_is_up, vcpu, NULL) == 1) {
-        if (xen_system_time() > deadline)
-            return false;
-        cpu_relax();
-    }
-    return true;
+    return vcpu_wait_down(vcpu, BOUND_STOP_RUN_NS, BOUND_STOP_WALL_NS(1));
 }
 
 /*
@@ -123,7 +129,7 @@ void __noreturn kexec_jump(uint32_t kind, const char *reason)
             e->state = HO_VCPU_FREE;
             continue;
         }
-        if (cpu_state(pc) != CPU_LOST && !wait_down(v, 2000000000ULL))
+        if (cpu_state(pc) != CPU_LOST && !wait_down(v))
             force_down(pc, "did not stop within 2 s");
         if (cpu_state(pc) == CPU_LOST) {
             e->state = HO_VCPU_LOST;
@@ -189,6 +195,7 @@ void __noreturn kexec_jump(uint32_t kind, const char *reason)
         hypercall_vcpu_op(VCPUOP_stop_periodic_timer, v, NULL);   /* allowed on any vCPU */
     }
     hypercall_vcpu_op(VCPUOP_stop_singleshot_timer, me->vcpu_id, NULL);   /* only our own */
+    atomic_store(&past_return, 1);          /* a crash's late NMIs: ignored from here on */
 
     printk_level(LOG_EMERG, "kexec: jump from cpu %u (vcpu %u) into generation %u: %u parked, "
                  "%u offline, %u lost (%s)", me->cpu, me->vcpu_id, h->generation, parked - 1,
@@ -217,9 +224,15 @@ static void __noreturn jump_here(void)
     /*
      * 2: stop the others; they park.  THE POINT OF NO RETURN: from here on
      * this kernel does not go on, whatever happens; a failure stops the domain.
+     * No NMI is acted on from here (nmi=kdump would crash over the jump).
      */
+    atomic_store(&past_return, 1);
     smp_stop_others();
-    kexec_jump(HANDOFF_KEXEC, "planned kexec");
+    /* A crash kernel's kdump_then=kexec names the crash: the next generation spots a loop. */
+    char why[HANDOFF_REASON] = "planned kexec";
+    if (kdump_is_crash_kernel())
+        kdump_after_dump_reason(why, sizeof(why));
+    kexec_jump(HANDOFF_KEXEC, why);
 }
 
 static void jump_thread(void *arg)
