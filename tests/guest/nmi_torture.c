@@ -95,13 +95,12 @@ static void hotplug(unsigned c)
         pending[c] = false;     /* taken at bring-up */
 }
 
-/* A random online cpu other than `not` if there is one. */
-static unsigned random_online(unsigned not)
+static unsigned random_online(void)
 {
-    unsigned n = cpumask_weight(&cpu_online_mask), pick = (unsigned)(next_rand() % n);
+    unsigned pick = (unsigned)(next_rand() % cpumask_weight(&cpu_online_mask));
     for_each_cpu(c, &cpu_online_mask)
         if (!pick--)
-            return c == not && n > 1 ? random_online(not) : c;
+            return c;
     return 0;
 }
 
@@ -115,7 +114,7 @@ static const char *with_seed(uint64_t seed)
 
 static void jump(unsigned g, uint64_t seed)
 {
-    unsigned c = random_online(~0u);
+    unsigned c = random_online();
     bool kdump = next_rand() % 2 && opt_seed;
     kexec_carry(failed);
     printk("nmitorture: generation %u: %u NMIs (%u online, %u offline); %s from cpu %u", g,
