@@ -54,7 +54,7 @@ expect_line "kexec nmi-offline: taken at bring-up, ignored, said" 'cpu 3 \(vcpu 
 expect_line "kexec nmi-offline: the new kernel says vCPU 2 came over carrying it" \
     'kexec: cpu 2 \(vcpu 2\) came over carrying 1 NMI\(s\), sent to it before the jump and taken in the old kernel: ignored'
 expect_no_line "kexec nmi-offline: no crash" 'kdump: crash on|NMI received on cpu [0-9]+ \(vcpu [0-9]+\): nmi=kdump'
-expect_count "kexec nmi-offline: one jump into generation 1" 'into generation 1' 1
+expect_count "kexec nmi-offline: one jump into generation 1" 'kexec: jump from cpu [0-9]+ \(vcpu [0-9]+\) into generation 1' 1
 
 # 20 generations in one boot, each jump from another vCPU; pages do not leak.
 boot kexec-20gens 8 test=kexec kexec_vcpu=1 gens=20

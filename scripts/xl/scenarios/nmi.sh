@@ -46,7 +46,7 @@ wait_after "$DOMNAME" "$m" "$JUMP_BOUND" "service: ready" "kdump: crash on"
 r=$?
 sleep 2
 after "$DOMNAME" "$m" >/tmp/nmi-kexec.log
-jumps=$(grep -c 'into generation 1' /tmp/nmi-kexec.log)
+jumps=$(grep -c 'kexec: jump from cpu .* into generation 1' /tmp/nmi-kexec.log)
 carried=$(grep -a -m1 'came over carrying' /tmp/nmi-kexec.log)
 check "kexec 0: one jump, no crash, the new kernel serves" \
     "wait $r, $jumps jump line(s), crash lines $(grep -c 'kdump: crash on' /tmp/nmi-kexec.log)" \
