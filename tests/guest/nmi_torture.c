@@ -45,7 +45,7 @@ static uint64_t next_rand(void)
     rng ^= rng >> 12;
     rng ^= rng << 25;
     rng ^= rng >> 27;
-    return rng * 2685821657736338717ULL;
+    return (rng * 2685821657736338717ULL) >> 16;    /* its low bits are its weakest */
 }
 
 /* Xen keeps one NMI per down vCPU: we send at most one until it is up again. */
