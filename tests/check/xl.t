@@ -5,6 +5,8 @@
 #                 50 seeded random steps; malformed xenstore values; console
 #                 commands; xl trigger nmi; vCPU 0 offline and back
 #   lifecycle.sh  xl reboot (restart), xl shutdown, xl destroy of a busy guest
+#   nmi.sh        xl trigger nmi at an offline vCPU: ignored at bring-up, and
+#                 across a kexec (about 45 s)
 # Each scenario step prints "XL-STEP ok|not-ok|todo NAME -- DETAIL"; each
 # becomes one TAP line here.  The whole file must stay within 10 minutes.
 . "$(dirname "$0")/lib.sh"
@@ -70,6 +72,9 @@ ok $((th == 4 ? 0 : 1)) "xl kdump: gdb shows 4 threads, the crashed vCPU 3 first
 [ "${first:-x}" = 4 ] || ok 1 "xl kdump: thread 1 is vCPU 3" "LWP ${first:-?}"
 echo "$g" | grep -q '^\$1 = 4$'
 ok $? "xl kdump: gdb: print nr_cpus = 4" "$(echo "$g" | tail -n 2)"
+
+# xl trigger nmi at an offline vCPU, then online it, then across a kexec (issue 19 items 1, 2).
+run_scenario nmi 240 config/xl-kdump.cfg
 
 total=$(($(date +%s) - t_start))
 ok $((total <= XL_BUDGET ? 0 : 1)) "xl suite within $XL_BUDGET s (took $total s)"
