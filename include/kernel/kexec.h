@@ -121,6 +121,19 @@ int kexec_start(unsigned cpu, const char *cmdline, const char *who);
 void __noreturn kexec_jump(uint32_t kind, const char *reason);
 /* The jump in progress (or done): a second kexec_start is refused. */
 bool kexec_in_progress(void);
+/*
+ * Past the point of no return (a planned jump's stop, or kdump's step 5):
+ * this kernel acts on no NMI any more (it would crash over the jump).
+ */
+bool kexec_past_return(void);
+/* The new kernel filled vcpu's mailbox: count an NMI there for it to report (true), else false. */
+bool kexec_mark_nmi(unsigned vcpu);
+/*
+ * The reason a crash kernel's kdump_then=kexec hands on names the crash
+ * ("after a dump: REASON at RIP"): a crash in the next generation with the
+ * same signature is a crash loop (kernel/crash/crash.c).
+ */
+void kexec_crash_sig(char *buf, size_t n, const char *reason, uint64_t rip);
 
 /* What the test suite and the bench carry across generations (handoff TEST record). */
 struct kexec_carry {

@@ -53,6 +53,25 @@ void cpu_park(enum park_why why);
  * takes the vCPU elsewhere (kexec: into the new kernel) never returns.
  */
 void smp_set_park_resume_hook(void (*fn)(struct percpu *pc));
+/*
+ * In the NMI handler: pc is not online (down, starting, failed), so the NMI
+ * was sent while its vCPU was down and Xen delivered it at the VCPUOP_up.
+ * true: counted, and reported once the cpu is up (or has arrived from an
+ * earlier kernel); the caller does nothing else with it.  false: online.
+ */
+bool cpu_nmi_offline(struct percpu *pc);
+/*
+ * Xen's running time of a vCPU so far (ns): a bound on "it had the chance
+ * to answer" counts this, not wall time, so an `xl pause` or Xen
+ * descheduling it does not use the bound up.
+ */
+uint64_t vcpu_ran_ns(unsigned vcpu_id);
+/*
+ * Wait until vcpu_id is down in Xen, at most until it has run run_ns of its
+ * own time since the call, or wall_ns passed (a vCPU Xen never runs).  true:
+ * it is down.
+ */
+bool vcpu_wait_down(unsigned vcpu_id, uint64_t run_ns, uint64_t wall_ns);
 /* The idle thread of every cpu: scheduler idle, and takes the cpu down when it is DYING. */
 void __noreturn cpu_idle_loop(void *unused);
 /* First C code of an AP (its VCPUOP_initialise context, or a kexec resume). */

@@ -70,6 +70,13 @@
 #define BOUND_SCHED_BURST_NS        (60 * NS_PER_S)
 /* A timed-out join returns within this after its timeout (the joiner may be descheduled). */
 #define BOUND_SCHED_JOIN_SLACK_NS   (3 * NS_PER_S)
+/* ---- nmi: stop bounds in the vCPU's own running time (issue 19 item 9) ---- */
+/* Running time (its own, Xen runstate) a vCPU gets to answer a stop: a pause does not count. */
+#define BOUND_STOP_RUN_NS           (2 * NS_PER_S)
+/* A vCPU Xen never runs meanwhile still ends the stop: wall time, base plus per vCPU waited for. */
+#define BOUND_STOP_WALL_NS(n)       (60 * NS_PER_S + 100 * NS_PER_MS * (uint64_t)(n))
+/* A generation that crashes this soon after its start, the same way as before the dump, loops. */
+#define BOUND_CRASH_LOOP_READY_NS   (30 * NS_PER_S)
 
 /* ---- test=scale (tests/guest/scale.c) ---- */
 /*

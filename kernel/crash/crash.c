@@ -47,6 +47,8 @@ static char crash_reason[HANDOFF_REASON];
 uint64_t kexec_crash_time_ns;
 static void (*kdump_nmi_test_hook)(struct percpu *pc, struct cpu_regs *r);
 static void (*kdump_path_test_hook)(void);
+static volatile int drill;                  /* a crash on purpose (kdump_crash_on): never a loop */
+static uint64_t stop_ran_from[NR_CPUS];     /* each vCPU's running time when the stop's NMI went */
 
 void kdump_set_nmi_test_hook(void (*fn)(struct percpu *pc, struct cpu_regs *r))
 {
@@ -97,17 +99,50 @@ static void __noreturn stopped_here(struct percpu *pc, const struct cpu_regs *r)
         cpu_park(PARK_CRASH);
 }
 
-/* Every other cpu that is up has saved its registers (it answered the stop's NMI). */
-static bool others_saved(void *arg)
+/*
+ * Every other cpu that is up has saved its registers (it answered the
+ * stop's NMI), or has had its chance: the stop is bounded in each vCPU's
+ * own running time, and one that Xen does not run (an `xl pause`, a busy
+ * host) has not had its chance to answer yet.
+ */
+static bool stopped_or_ran(void *arg)
 {
     const struct percpu *me = arg;
     for (unsigned c = 0; c < nr_cpus; c++) {
         struct percpu *pc = per_cpu(c);
-        if (pc != me && cpu_state(pc) != CPU_LOST && !kexec_crash_saved[c].saved &&
-            hypercall_vcpu_op(VCPUOP_is_up, pc->vcpu_id, NULL) == 1)
+        if (pc == me || cpu_state(pc) == CPU_LOST || kexec_crash_saved[c].saved ||
+            hypercall_vcpu_op(VCPUOP_is_up, pc->vcpu_id, NULL) != 1)
+            continue;
+        if (vcpu_ran_ns(pc->vcpu_id) - stop_ran_from[c] < BOUND_STOP_RUN_NS)
             return false;
     }
     return true;
+}
+
+/*
+ * A crash loop: this generation follows a dump (its old kernel was a crash
+ * kernel: the handoff's reason says so) and crashes the same way, at the
+ * same RIP, before it is ready.  A second dump would show the same again,
+ * and the next generation would too, until kdump_max=.
+ */
+static void stop_if_loop(const struct cpu_regs *r, const char *reason)
+{
+    const struct handoff *h = kexec_handoff();
+    if (drill || !h || h->kind != HANDOFF_KEXEC || strncmp(h->reason, "after a dump: ", 14) ||
+        xen_system_time() - h->jump_time_ns > BOUND_CRASH_LOOP_READY_NS)
+        return;
+    char sig[HANDOFF_REASON];
+    kexec_crash_sig(sig, sizeof(sig), reason, r->rip);
+    if (strcmp(sig, h->reason))
+        return;
+    unsigned long off;
+    const char *fn = ksym_lookup(r->rip, &off);
+    printk_level(LOG_EMERG, "kdump: crash loop: generation %u crashed as its generation %u did "
+                 "before the dump (%s, RIP %#llx <%s+%#lx>), %llu ms after its start: no second "
+                 "dump: SHUTDOWN_crash", h->generation, h->generation - 2, reason,
+                 (unsigned long long)r->rip, fn ? fn : "?", fn ? off : 0UL,
+                 (unsigned long long)((xen_system_time() - h->jump_time_ns) / NS_PER_MS));
+    kernel_shutdown(SHUTDOWN_crash);
 }
 
 static void __noreturn crash(const struct cpu_regs *r, const char *reason)
@@ -123,7 +158,14 @@ static void __noreturn crash(const struct cpu_regs *r, const char *reason)
         }
         stopped_here(me, r);        /* another cpu got there first: it stops us too */
     }
+    if (kexec_past_return()) {
+        /* A planned jump is under way: its stop ignores NMIs, so ours would not stop anyone. */
+        printk_level(LOG_EMERG, "kdump: crash on cpu %u (vcpu %u) during a kexec, past its point "
+                     "of no return: %s: SHUTDOWN_crash", me->cpu, me->vcpu_id, reason);
+        kernel_shutdown(SHUTDOWN_crash);
+    }
     kexec_crash_time_ns = xen_system_time();
+    stop_if_loop(r, reason);
     if (kdump_path_test_hook)
         kdump_path_test_hook();             /* test=crash crash_how=double faults right here */
     strlcpy(crash_reason, reason, sizeof(crash_reason));
@@ -141,11 +183,12 @@ static void __noreturn crash(const struct cpu_regs *r, const char *reason)
         if (pc == me || cpu_state(pc) == CPU_LOST ||
             hypercall_vcpu_op(VCPUOP_is_up, pc->vcpu_id, NULL) != 1)
             continue;
+        stop_ran_from[c] = vcpu_ran_ns(pc->vcpu_id);
         hypercall_vcpu_op(VCPUOP_send_nmi, pc->vcpu_id, NULL);
         sent++;
     }
-    /* Bounded: every one of them saves its registers and goes down (jump.c waits for down). */
-    wait_until(others_saved, me, BOUND_CRASH_STOP_NS(sent), wait_idle_spin);
+    /* Every one of them saves its registers and goes down (jump.c waits for down). */
+    wait_until(stopped_or_ran, me, BOUND_STOP_WALL_NS(sent), wait_idle_spin);
     /* The watchdog's victim: name where it was stuck, from the registers its NMI saved. */
     if (watchdog_victim >= 0 && kexec_crash_saved[watchdog_victim].saved) {
         unsigned long off;
@@ -178,9 +221,29 @@ static void kdump_report_state(void)
                (unsigned long long)opt_kdump_max);
 }
 
+/*
+ * Past the point of no return this kernel never acts on an NMI: it would
+ * crash over the new kernel.  The new kernel ups a vCPU that was down here
+ * and Xen delivers an NMI latched meanwhile first, on top of the resume in
+ * cpu_park, before the vCPU leaves.  Once its mailbox is filled the new
+ * kernel runs, so we only mark it there (it reports); before that, this
+ * kernel still owns the console.
+ */
+static void nmi_after_return(struct percpu *pc)
+{
+    if (kexec_mark_nmi(pc->vcpu_id))
+        return;
+    printk_level(LOG_WARN, "kexec: NMI on cpu %u (vcpu %u) past the point of no return: ignored",
+                 pc->cpu, pc->vcpu_id);
+}
+
 static bool nmi_op(struct cpu_regs *r)
 {
     struct percpu *pc = this_cpu();
+    if (kexec_past_return()) {
+        nmi_after_return(pc);
+        return true;
+    }
     if (kdump_nmi_test_hook)
         kdump_nmi_test_hook(pc, r);         /* may hold us inside the handler until a crash */
     int cc = atomic_load(&crash_cpu);
@@ -188,6 +251,8 @@ static bool nmi_op(struct cpu_regs *r)
         stopped_here(pc, r);
     if (cc == (int)pc->cpu)
         return true;                /* ours, during our own crash path: nothing to do */
+    if (cpu_nmi_offline(pc))
+        return true;                /* sent while it was down: stale, reported at bring-up */
     if (atomic_load(&watchdog_victim) == (int)pc->cpu && armed()) {
         char why[64];
         snprintf(why, sizeof(why), "watchdog: cpu %u (vcpu %u) stuck", pc->cpu, pc->vcpu_id);
@@ -340,6 +405,7 @@ int kdump_crash_on(unsigned cpu, int how, const char *who)
         printk("%s: crash: a hang needs watchdog_s= to be seen; it ends after 120 s", who);
     printk("%s: crash: %s on cpu %u (vcpu %u)", who, kdump_how_names[how], cpu,
            per_cpu(cpu)->vcpu_id);
+    drill = 1;
     if (how == KDUMP_NMI) {
         /* As `xl trigger DOM nmi V` does: exactly that vCPU (Xen domctl SENDTRIGGER_NMI). */
         hypercall_vcpu_op(VCPUOP_send_nmi, per_cpu(cpu)->vcpu_id, NULL);

@@ -224,6 +224,17 @@ static bool keep_vcpu_info(unsigned long pfn)
     return false;               /* Xen-bound frames are all in the prefix, never reclaimed */
 }
 
+/* A vCPU that took an NMI in the old kernel past its point of no return (it marked the mailbox). */
+static void report_carried_nmis(void)
+{
+    for (unsigned c = 1; c < nr_cpus; c++) {
+        unsigned v = per_cpu(c)->vcpu_id, n = kexec_mailbox(v)->nmis_old;
+        if (n && atomic_load(&kexec_mailbox(v)->arrived))
+            pr_warn("kexec: cpu %u (vcpu %u) came over carrying %u NMI(s), sent to it before the "
+                    "jump and taken in the old kernel: ignored", c, v, n);
+    }
+}
+
 /* Who came back: counts into carry, a line for each that did not. */
 static void count_back(const struct handoff *h, unsigned *stay, unsigned *lost)
 {
@@ -299,6 +310,7 @@ void kexec_boot_finish(void)
     if (!h)
         return;
     wait_arrivals();
+    report_carried_nmis();
     unsigned stay = 0, lost = 0;
     count_back(h, &stay, &lost);
     /* Nobody runs on the old page tables now (a LOST vCPU still holds them as its CR3). */

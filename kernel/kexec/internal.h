@@ -20,6 +20,9 @@ struct kexec_mailbox {
     int64_t error;
     uint32_t shutdown_reason, pad;
     struct { uint32_t cmd, pad; uint64_t arg1, arg2; } ops[2];
+    /* C only (no MB_ constant): the old kernel counts here, the new one reads it. */
+    /* C only, no MB_ constant: the old kernel counts here (kexec_mark_nmi), boot.c reports. */
+    volatile uint32_t nmis_old;     /* NMIs the old kernel took past its point of no return */
 } __aligned(KEXEC_MAILBOX_SIZE);
 BUILD_BUG_ON(offsetof(struct kexec_mailbox, go) != MB_GO);
 BUILD_BUG_ON(offsetof(struct kexec_mailbox, arrived) != MB_ARRIVED);
@@ -33,6 +36,8 @@ BUILD_BUG_ON(offsetof(struct kexec_mailbox, shutdown_reason) != MB_SHUTDOWN);
 BUILD_BUG_ON(offsetof(struct kexec_mailbox, ops) != MB_OPS);
 /* The ops are struct mmuext_op as Xen reads them (public/xen.h). */
 BUILD_BUG_ON(sizeof(((struct kexec_mailbox *)0)->ops[0]) != sizeof(struct mmuext_op));
+/* Right after the ops, clear of everything the assembly reads. */
+BUILD_BUG_ON(offsetof(struct kexec_mailbox, nmis_old) != MB_OPS + 2 * sizeof(struct mmuext_op));
 BUILD_BUG_ON(sizeof(struct kexec_mailbox) != KEXEC_MAILBOX_SIZE);
 
 static inline struct kexec_mailbox *kexec_mailbox(unsigned vcpu)

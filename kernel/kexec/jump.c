@@ -16,21 +16,24 @@
 #include <xenpv/xenpv.h>
 #include <xenpv/hypercall.h>
 #include <xenpv/wait.h>
+#include <minipv/bounds.h>
 #include <minipv/errno.h>
 #include <minipv/string.h>
 
 static struct handoff ho_out;
 static volatile int in_progress;
+static volatile int past_return;
 static char next_cmdline[HANDOFF_CMDLINE];
 
 bool kexec_in_progress(void) { return atomic_load(&in_progress); }
+bool kexec_past_return(void) { return atomic_load(&past_return); }
+
+void kexec_crash_sig(char *buf, size_t n, const char *reason, uint64_t rip)
+{
+    snprintf(buf, n, "after a dump: %s at %#llx", reason, (unsigned long long)rip);
+}
 
 /* ---- the vCPUs and the id map: their participant ---- */
-
-static bool vcpu_down(void *arg)
-{
-    return hypercall_vcpu_op(VCPUOP_is_up, (unsigned)(unsigned long)arg, NULL) != 1;
-}
 
 /*
  * Plan step 3: every other initialised vCPU down in Xen.  One that did not
@@ -44,14 +47,14 @@ static void others_down(const struct percpu *me)
         struct percpu *pc = per_cpu(c);
         if (pc == me || !pc->initialised || cpu_state(pc) == CPU_LOST)
             continue;
-        void *v = (void *)(unsigned long)pc->vcpu_id;
-        if (wait_until(vcpu_down, v, BOUND_STOP_OTHERS_NS, wait_idle_spin))
+        /* Bounded in its own running time: a paused or descheduled vCPU has not had its chance. */
+        if (vcpu_wait_down(pc->vcpu_id, BOUND_STOP_RUN_NS, BOUND_STOP_WALL_NS(1)))
             continue;
         xen_vcpu_force_down(pc->vcpu_id, BOUND_FORCE_DOWN_NS);
         cpu_state_set(pc, CPU_LOST);
         printk_level(LOG_EMERG, "kexec: cpu %u (vcpu %u) LOST: did not stop within %llu s; "
                      "downed, never resumed", c, pc->vcpu_id,
-                     (unsigned long long)(BOUND_STOP_OTHERS_NS / NS_PER_S));
+                     (unsigned long long)(BOUND_STOP_RUN_NS / NS_PER_S));
     }
 }
 
@@ -96,9 +99,12 @@ static int vcpus_quiesce(enum life_event ev)
      * Stop the others; they park.  THE POINT OF NO RETURN: from here on this
      * kernel does not go on, whatever happens; a failure stops the domain.
      * (kdump never comes here: its crash path stops them by NMI.)
+     * No NMI is acted on from here (nmi=kdump would crash over the jump).
      */
-    if (ev == LIFE_KEXEC)
+    if (ev == LIFE_KEXEC) {
+        atomic_store(&past_return, 1);
         smp_stop_others();
+    }
     return 0;
 }
 
@@ -140,6 +146,7 @@ void __noreturn kexec_jump(uint32_t kind, const char *reason)
     life_write(kind == HANDOFF_CRASH ? LIFE_KDUMP : LIFE_KEXEC, h);
     report_jump(h, reason);
     /* 5 */
+    atomic_store(&past_return, 1);          /* a crash's late NMIs: ignored from here on */
     h->jump_time_ns = xen_system_time();
     char err[160];
     size_t room = (KEXEC_HANDOFF_PAGES - 4) * PAGE_SIZE;     /* the top 16 KiB: the entry stack */
@@ -158,8 +165,13 @@ void __noreturn kexec_jump(uint32_t kind, const char *reason)
 static void jump_here(void)
 {
     irq_disable();
+    /* A crash kernel's kdump_then=kexec names the crash: the next generation spots a loop. */
+    char why[HANDOFF_REASON] = "planned kexec";
+    const struct handoff *in = kexec_ho_in;
+    if (in && in->kind == HANDOFF_CRASH)
+        kexec_crash_sig(why, sizeof(why), in->reason, in->nr_regs ? in->regs[0].r[16] : 0);
     if (!life_quiesce(LIFE_KEXEC))
-        kexec_jump(HANDOFF_KEXEC, "planned kexec");
+        kexec_jump(HANDOFF_KEXEC, why);
     /* Refused before the vCPUs' quiesce: nothing was stopped, this kernel goes on. */
     atomic_store(&in_progress, 0);
     irq_enable();

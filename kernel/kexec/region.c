@@ -72,6 +72,19 @@ void kexec_fill_mailbox(unsigned vcpu, uint64_t entry, uint64_t stack, uint64_t 
     atomic_store(&mb->go, 1);
 }
 
+/*
+ * In the old kernel, in an NMI past the point of no return: once go is set
+ * the new kernel owns the console, so the NMI is only counted for it.
+ */
+bool kexec_mark_nmi(unsigned vcpu)
+{
+    struct kexec_mailbox *mb = kexec_mailbox(vcpu);
+    if (!atomic_load(&mb->go))
+        return false;
+    atomic_add(&mb->nmis_old, 1);
+    return true;
+}
+
 static unsigned long pages_needed(unsigned long image_pages)
 {
     unsigned long n = nr_pages;

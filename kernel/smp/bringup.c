@@ -411,6 +411,7 @@ void ap_main(void *arg)
     if (cpu_state(pc) != CPU_STARTING) {
         arch_cpu_takeover(pc);
         xen_vcpu_quiesce(pc);
+        smp_report_offline_nmis(pc, "on arrival from the old kernel");
         cpu_park(PARK_HOTPLUG);
     }
     while (cpu_bringup(pc))

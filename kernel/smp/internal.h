@@ -8,5 +8,7 @@
 void smp_ap_online(struct percpu *pc);
 /* lifecycle.c: install IPI_STOP's handler and panic's stop-others. */
 void smp_lifecycle_init(void);
+/* lifecycle.c: a line for each NMI pc took while offline (outside the NMI handler). */
+void smp_report_offline_nmis(struct percpu *pc, const char *when);
 
 #endif

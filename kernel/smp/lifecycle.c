@@ -24,12 +24,68 @@
 
 static void (*park_resume_hook)(struct percpu *pc);
 
+/* NMIs each cpu took while not online, not yet reported (cpu_nmi_offline). */
+static volatile uint32_t nmi_offline[NR_CPUS];
+
 const char *park_why_name(int why)
 {
 #define NAME(e, name) name,
     static const char *const n[] = { PARK_WHYS(NAME) };
 #undef NAME
     return why >= 0 && why < PARK_NR ? n[why] : "?";
+}
+
+bool cpu_nmi_offline(struct percpu *pc)
+{
+    int s = cpu_state(pc);
+    if (s == CPU_ONLINE || s == CPU_DYING)
+        return false;
+    atomic_add(&nmi_offline[pc->cpu], 1);
+    return true;
+}
+
+/*
+ * Outside the NMI handler (printing there could wait on a console lock this
+ * cpu holds): say what happened to the NMIs it took while offline.  Xen
+ * latches one NMI on a down vCPU and delivers it at the next VCPUOP_up, on
+ * top of the resume, so "taken at bring-up" is when it arrives; it is
+ * stale by then and never acted on, whatever nmi= says.
+ */
+void smp_report_offline_nmis(struct percpu *pc, const char *when)
+{
+    uint32_t n = __atomic_exchange_n(&nmi_offline[pc->cpu], 0, __ATOMIC_SEQ_CST);
+    for (uint32_t i = 0; i < n; i++)
+        printk_level(LOG_WARN, "cpu %u (vcpu %u): NMI received while offline, taken %s: ignored",
+                     pc->cpu, pc->vcpu_id, when);
+}
+
+uint64_t vcpu_ran_ns(unsigned vcpu_id)
+{
+    struct vcpu_runstate_info rs;
+    /*
+     * Xen (common/domain.c VCPUOP_get_runstate_info, vcpu_runstate_get): any
+     * vCPU of the domain; time[] includes the stretch it is in now.  No
+     * answer counts as "ran for ever", so a bound on it still ends.
+     */
+    if (hypercall_vcpu_op(VCPUOP_get_runstate_info, vcpu_id, &rs))
+        return ~0ULL;
+    return rs.time[RUNSTATE_running];
+}
+
+struct down_wait { unsigned vcpu_id; uint64_t from, run_ns; };
+
+static bool down_or_ran(void *arg)
+{
+    const struct down_wait *w = arg;
+    return hypercall_vcpu_op(VCPUOP_is_up, w->vcpu_id, NULL) != 1 ||
+           vcpu_ran_ns(w->vcpu_id) - w->from >= w->run_ns;
+}
+
+bool vcpu_wait_down(unsigned vcpu_id, uint64_t run_ns, uint64_t wall_ns)
+{
+    struct down_wait w = { vcpu_id, vcpu_ran_ns(vcpu_id), run_ns };
+    wait_until(down_or_ran, &w, wall_ns, wait_idle_spin);
+    return hypercall_vcpu_op(VCPUOP_is_up, vcpu_id, NULL) != 1;
 }
 
 int cpu_bringup(struct percpu *pc)
@@ -62,6 +118,7 @@ int cpu_bringup(struct percpu *pc)
         cpu_events_teardown(pc);
         return -ETIMEDOUT;
     }
+    smp_report_offline_nmis(pc, "at bring-up");
     return 0;
 }
 

@@ -55,4 +55,15 @@ expect_line "loglevel=0: registers still printed" 'RAX: [0-9a-f]{16} RBX: [0-9a-
 expect_line "loglevel=0: backtrace still printed" '\[<ret\??>\] ffffffff[0-9a-f]{8} <fault_suite\+0x[0-9a-f]+>'
 expect_no_line "loglevel=0: info lines stay quiet" 'smp: [0-9]+ of [0-9]+ vCPUs online'
 
+# The default, kdump on (issue 19 item 3): the crash kernel dumps once, the fresh
+# kernel after it faults the same way at the same RIP before it is ready: a crash
+# loop, named, no second dump, SHUTDOWN_crash (it made 10 dumps until kdump_max=).
+boot fault-loop 4 test=fault fault=pf
+expect_outcome "kdump on, fault=pf: a crash loop ends the domain" 4
+expect_count "kdump on: one crash kernel, one dump" 'kdump: crash kernel on vcpu' 1
+expect_line "kdump on: the loop named, with the reason and the RIP" \
+    'kdump: crash loop: generation 2 crashed as its generation 0 did before the dump \(fatal trap: vector 14 \(#PF page fault\) in fault_trigger, RIP 0xffffffff[0-9a-f]{8} <fault_trigger\+0x[0-9a-f]+>\), [0-9]+ ms after its start: no second dump: SHUTDOWN_crash'
+expect_line "kdump on: Xen saw SHUTDOWN_crash" 'Hardware Dom0 crashed'
+expect_count "kdump on: no result line" '^Test result: ' 0
+
 done_testing

@@ -60,6 +60,16 @@ kexec_ok offline2 8 3 kexec_drill=offline2
 expect_count "kexec offline2: two stay offline under the new kernel" 'was offline at the jump: stays offline \(OFFLINE\)' 2
 expect_line "kexec offline2: 6 of 6 online at the jump are back" 'generation 1 on vcpu 3: 6 of 6 vCPUs back online'
 expect_line "kexec offline2: then both come up" 'vCPUs offline at the jump stay offline and come up later: ok -- 2 offline at the jump, 2 stayed offline, 2 came up after'
+# NMIs sent to offline vCPUs (issue 19 items 1 and 2), nmi=kdump: the one brought up at
+# once ignores it and says so; the one offline across the jump takes it in the old kernel,
+# which must not crash over the new one; the new kernel says it came over carrying it.
+kexec_ok nmi-offline 4 1 kexec_drill=nmi_offline nmi=kdump
+expect_line "kexec nmi-offline: both offline, both NMIs sent" 'kexec: drill nmi_offline: cpu 2 \(vcpu 2\) offline: 0, NMI sent: 0'
+expect_line "kexec nmi-offline: taken at bring-up, ignored, said" 'cpu 3 \(vcpu 3\): NMI received while offline, taken at bring-up: ignored'
+expect_line "kexec nmi-offline: the new kernel says vCPU 2 came over carrying it" \
+    'kexec: cpu 2 \(vcpu 2\) came over carrying 1 NMI\(s\), sent to it before the jump and taken in the old kernel: ignored'
+expect_no_line "kexec nmi-offline: no crash" 'kdump: crash on|NMI received on cpu [0-9]+ \(vcpu [0-9]+\): nmi=kdump'
+expect_count "kexec nmi-offline: one jump into generation 1" 'kexec: jump from cpu [0-9]+ \(vcpu [0-9]+\) into generation 1' 1
 
 # 20 generations in one boot, each jump from another vCPU; pages do not leak.
 boot kexec-20gens 8 test=kexec kexec_vcpu=1 gens=20

@@ -7,6 +7,8 @@
 #   lifecycle.sh  xl reboot (restart), xl shutdown, xl destroy of a busy guest
 #   dumpcore.sh   xl dump-core of a running, a paused and a crashed guest
 #                 (on_crash=coredump-restart); the cores through xl-core-to-elf into gdb
+#   nmi.sh        xl trigger nmi at an offline vCPU: ignored at bring-up, and
+#                 across a kexec (about 45 s)
 # Each scenario step prints "XL-STEP ok|not-ok|todo NAME -- DETAIL"; each
 # becomes one TAP line here.  The whole file must stay within 10 minutes.
 . "$(dirname "$0")/lib.sh"
@@ -107,6 +109,8 @@ ok $((TH == 4 && ${FIRST:-0} == 3 ? 0 : 1)) \
     "xl dump-core (crashed): 4 threads, the crashed vCPU 2 first (LWP 3)" "$TH threads, first LWP ${FIRST:-?}"
 echo "$G" | grep -qE '^#[0-9]+ .* (panic|crash_thread) '
 ok $? "xl dump-core (crashed): gdb's backtrace of it goes through the panic" "$(echo "$G" | grep '^#' | head -n 12)"
+# xl trigger nmi at an offline vCPU, then online it, then across a kexec (issue 19 items 1, 2).
+run_scenario nmi 240 config/xl-kdump.cfg
 
 total=$(($(date +%s) - t_start))
 ok $((total <= XL_BUDGET ? 0 : 1)) "xl suite within $XL_BUDGET s (took $total s)"

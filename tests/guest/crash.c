@@ -44,6 +44,11 @@ static uint64_t opt_ignore = MAX_VCPU_ID;
 KOPT_UINT(crash_ignore, "crash_ignore", opt_ignore, 0, MAX_VCPU_ID,
           "test=crash: this vcpu ignores the stop (it must end LOST); 4096: none");
 
+static uint64_t opt_slow = MAX_VCPU_ID;
+KOPT_UINT(crash_slow, "crash_slow", opt_slow, 0, MAX_VCPU_ID,
+          "test=crash: this vcpu is off the physical cpu for 6 s when the stop comes (as under "
+          "xl pause): it must come back, not LOST; 4096: none");
+
 /* Where the old kernel registers a runstate area: the same address in the crash kernel. */
 static volatile uint64_t runstate_canary[64] __aligned(64);
 static volatile int nmi_hold_cpu = -1;
@@ -86,6 +91,29 @@ static void hold_in_nmi(struct percpu *pc, struct cpu_regs *r)
         cpu_relax();
 }
 
+/*
+ * crash_slow=: when the crash's NMI comes, block 6 s (SCHEDOP_poll with no
+ * port: blocked, not running, events stay masked in the NMI handler), as a
+ * vCPU Xen does not run (xl pause, a busy host) would.  Its own running
+ * time does not move, so the stop must wait for it.
+ */
+static void slow_in_nmi(struct percpu *pc)
+{
+    if (opt_slow >= MAX_VCPU_ID || pc->vcpu_id != opt_slow || !kdump_crashing())
+        return;
+    uint64_t until = xen_system_time() + 6000000000ULL;
+    while (xen_system_time() < until) {
+        struct sched_poll poll = { .nr_ports = 0, .timeout = until };
+        hypercall_sched_op(SCHEDOP_poll, &poll);
+    }
+}
+
+static void test_nmi_hooks(struct percpu *pc, struct cpu_regs *r)
+{
+    hold_in_nmi(pc, r);
+    slow_in_nmi(pc);
+}
+
 static void arm_stale_timer(void *arg)
 {
     (void)arg;
@@ -126,7 +154,7 @@ static void plant_stale(unsigned crash_cpu)
     long rs_rc = hypercall_vcpu_op(VCPUOP_register_runstate_memory_area,
                                    per_cpu((unsigned)a)->vcpu_id, &rs);
     nmi_hold_cpu = d;
-    kdump_set_nmi_test_hook(hold_in_nmi);
+    kdump_set_nmi_test_hook(test_nmi_hooks);
     hypercall_vcpu_op(VCPUOP_send_nmi, per_cpu((unsigned)d)->vcpu_id, NULL);
     printk("crash: stale state planted: singleshot timer on cpu %d (vcpu %u), IPI port %u "
            "(rc %ld) bound to cpu %d (vcpu %u) with an event pending, runstate area at %p for "
@@ -191,6 +219,8 @@ static void crash_now(unsigned drill, unsigned v)
         thread_create(ignore_thread, NULL, "ignore-stop", &only);
         thread_sleep(50000000ULL);
     }
+    if (opt_slow < MAX_VCPU_ID)
+        kdump_set_nmi_test_hook(test_nmi_hooks);
     printk("crash: drill %u of %llu: crash_how=%s on vcpu %u (cpu %d)", drill,
            (unsigned long long)opt_drills, how_names[opt_how], v, cpu);
     kexec_carry(0);

@@ -26,12 +26,41 @@ KOPT_UINT(kexec_vcpu, "kexec_vcpu", opt_kexec_vcpu, 0, MAX_VCPU_ID - 1,
           "test=kexec: the vcpu id the first jump is made from");
 static uint64_t opt_gens = 1;
 KOPT_UINT(gens, "gens", opt_gens, 1, 100, "test=kexec: jumps in one boot (1..100)");
-static const char *const drill_names[] = { "none", "cpu0", "offline2", NULL };
-enum { DRILL_NONE, DRILL_CPU0, DRILL_OFFLINE2 };
+static const char *const drill_names[] = { "none", "cpu0", "offline2", "nmi_offline", NULL };
+enum { DRILL_NONE, DRILL_CPU0, DRILL_OFFLINE2, DRILL_NMI_OFFLINE };
 static int opt_drill = DRILL_NONE;
 KOPT_ENUM(kexec_drill, "kexec_drill", opt_drill, drill_names,
           "test=kexec, before the first jump: none | cpu0 (cpu 0 offline and back) | "
-          "offline2 (two vCPUs offline across the jump, onlined after)");
+          "offline2 (two vCPUs offline across the jump, onlined after) | nmi_offline (an NMI to "
+          "each of two offline vCPUs: one comes up at once, one stays offline across the jump)");
+
+/*
+ * kexec_drill=nmi_offline: VCPUOP_send_nmi hits exactly one vCPU, as `xl
+ * trigger DOM nmi V` does; Xen latches it on a down vCPU.  The first cpu
+ * comes back up now (its NMI is taken at bring-up, ignored and said); the
+ * second stays offline across the jump (it takes its NMI in the old kernel,
+ * which must not act on it; the new kernel says so).  Run with nmi=kdump.
+ */
+static bool nmi_offline_drill(int v)
+{
+    int cpus[2], n = 0;
+    for (int cpu = (int)nr_cpus - 1; cpu > 0 && n < 2; cpu--)
+        if (cpu_to_vcpu((unsigned)cpu) != (unsigned)v)
+            cpus[n++] = cpu;
+    if (n < 2)
+        return false;
+    for (int i = 0; i < 2; i++) {
+        int down = cpu_down((unsigned)cpus[i]);
+        long nmi = hypercall_vcpu_op(VCPUOP_send_nmi, cpu_to_vcpu((unsigned)cpus[i]), NULL);
+        printk("kexec: drill nmi_offline: cpu %d (vcpu %u) offline: %d, NMI sent: %ld", cpus[i],
+               cpu_to_vcpu((unsigned)cpus[i]), down, nmi);
+        if (down || nmi)
+            return false;
+    }
+    int up = cpu_up((unsigned)cpus[0]);
+    printk("kexec: drill nmi_offline: cpu %d back up: %d", cpus[0], up);
+    return up == 0;
+}
 
 static void kexec_suite(void)
 {
@@ -77,6 +106,8 @@ static void kexec_suite(void)
             }
             if (taken < 2)
                 result_report(RESULT_FAILURE, "could not take two vCPUs offline before the jump");
+        } else if (g == 0 && opt_drill == DRILL_NMI_OFFLINE && !nmi_offline_drill(v)) {
+            result_report(RESULT_FAILURE, "the nmi_offline drill could not run (3 vCPUs needed)");
         }
         kexec_carry(failed);
         printk("kexec: generation %u of %llu: next jump from vcpu %d (cpu %d)", g,
