@@ -22,10 +22,6 @@
 #define BOUND_XENSTORE_QUIESCE_NS   (2 * NS_PER_S)
 /* Another vCPU downed by force no longer runs (Xen deschedules it at once). */
 #define BOUND_FORCE_DOWN_NS         (1 * NS_PER_S)
-/* Every other vCPU stopped (parked, down) before a jump: each one parks itself. */
-#define BOUND_STOP_OTHERS_NS        (2 * NS_PER_S)
-/* A crash's NMI answered: the base, plus per vCPU sent one (TCG runs them in turn). */
-#define BOUND_CRASH_STOP_NS(sent)   (2 * NS_PER_S + 20 * NS_PER_MS * (uint64_t)(sent))
 /* The old kernel's vCPUs arrive in the new one: on top of the cross-cpu call bound. */
 #define BOUND_KEXEC_ARRIVE_NS       (5 * NS_PER_S)
 /* One cpu_up/cpu_down: the cpu itself must be scheduled by Xen to come up or park. */
