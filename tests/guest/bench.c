@@ -26,6 +26,7 @@
  *   xenstore_read     xs_read of "domid" (domU; skipped on dom0)
  *   hotplug_cycle     cpu_down + cpu_up of one AP
  */
+#include <kernel/sort.h>
 #include <kernel/test.h>
 #include "machine.h"
 #include <kernel/smp.h>
@@ -51,13 +52,7 @@ static void sample(uint64_t ns)
 /* Sort the samples, print the bench line and the KTAP case. */
 static void report(const char *name, unsigned want, const char *what)
 {
-    for (unsigned i = 1; i < nsamples; i++) {
-        uint64_t v = samples[i];
-        unsigned j = i;
-        for (; j && samples[j - 1] > v; j--)
-            samples[j] = samples[j - 1];
-        samples[j] = v;
-    }
+    sort_u64(samples, nsamples);
     if (!nsamples) {
         printk_raw("bench: %s p50_ns=missing p99_ns=missing max_ns=missing n=0\n", name);
         ktap_case(false, name, "no sample (%s)", what);

@@ -30,6 +30,7 @@
  * skipped (the run ends SKIP), not failed.  scale_plant=nolock is a test
  * aid: the planted op runs without its lock, so the check must fail.
  */
+#include <kernel/sort.h>
 #include <kernel/test.h>
 #include <kernel/format.h>
 #include <kernel/printk.h>
@@ -442,17 +443,6 @@ struct op_stats {
 static struct op_stats stats[NOPS];
 static unsigned ks[MAX_STEPS], nsteps;
 
-static void sort(uint64_t *a, unsigned n)
-{
-    for (unsigned i = 1; i < n; i++) {
-        uint64_t v = a[i];
-        unsigned j = i;
-        for (; j && a[j - 1] > v; j--)
-            a[j] = a[j - 1];
-        a[j] = v;
-    }
-}
-
 static uint64_t p50(const uint64_t *a, unsigned n) { return a[(n - 1) / 2]; }
 
 static uint64_t p99(const uint64_t *a, unsigned n)
@@ -497,8 +487,8 @@ static unsigned report(const struct scale_op *op, struct op_stats *st)
     char tp[MAX_STEPS * 24];
     size_t len = 0;
     for (unsigned s = 0; s < nsteps; s++) {
-        sort(st->ns[s], st->n_ns[s]);
-        sort(st->tput[s], st->n_tput[s]);
+        sort_u64(st->ns[s], st->n_ns[s]);
+        sort_u64(st->tput[s], st->n_tput[s]);
         t50[s] = p50(st->tput[s], st->n_tput[s]);
         printk_raw("scale: op=%s k=%u lock=%s ns_op_p50=%llu ns_op_p99=%llu ops_s_p50=%llu "
                    "ops_s_p99=%llu n=%u\n", op->name, ks[s], op->lock,
