@@ -249,15 +249,25 @@ static int flush_all(void)
     return (int)hypercall_mmuext_op(&op, 1, NULL, DOMID_SELF);
 }
 
-int arch_linear_protect(unsigned long pfn, unsigned long n, bool ro)
+/* Entry i of a run of leaf entries: where it maps and what it holds. */
+typedef void (*leaf_fn)(const void *ctx, unsigned long i, unsigned long *va, uint64_t *val);
+
+/*
+ * n leaf entries of our page tables set (entry i as leaf() says), in
+ * mmu_update batches of 512; mmu_update does not flush, so every vCPU's TLB
+ * is flushed once at the end: none may keep using an old entry.
+ */
+static int set_leaves(unsigned long n, leaf_fn leaf, const void *ctx)
 {
     static struct mmu_update batch[512];
     static spinlock_t batch_lock = SPINLOCK_INIT;
     unsigned k = 0;
     int rc = 0;
     spin_lock(&batch_lock);
-    for (unsigned long p = pfn; p < pfn + n && !rc; p++) {
-        unsigned long va = (unsigned long)pfn_to_virt(p);
+    for (unsigned long i = 0; i < n && !rc; i++) {
+        unsigned long va;
+        uint64_t val;
+        leaf(ctx, i, &va, &val);
         spin_lock(&pt_lock);
         uint64_t *l1 = ensure_l1(va);
         spin_unlock(&pt_lock);
@@ -266,17 +276,34 @@ int arch_linear_protect(unsigned long pfn, unsigned long n, bool ro)
             break;
         }
         batch[k].ptr = virt_to_maddr(&l1[pt_index(va, 1)]) | MMU_NORMAL_PT_UPDATE;
-        batch[k].val = linear_leaf(p, 0);
-        if (ro)
-            batch[k].val &= ~PTE_RW;
-        if (++k == ARRAY_SIZE(batch) || p + 1 == pfn + n) {
+        batch[k].val = val;
+        if (++k == ARRAY_SIZE(batch) || i + 1 == n) {
             rc = (int)hypercall_mmu_update(batch, k, NULL, DOMID_SELF);
             k = 0;
         }
     }
     spin_unlock(&batch_lock);
-    /* mmu_update does not flush: no vCPU may keep writing through an old entry. */
     return rc ? rc : flush_all();
+}
+
+struct protect_run {
+    unsigned long pfn;
+    bool ro;
+};
+
+static void protect_leaf(const void *ctx, unsigned long i, unsigned long *va, uint64_t *val)
+{
+    const struct protect_run *r = ctx;
+    *va = (unsigned long)pfn_to_virt(r->pfn + i);
+    *val = linear_leaf(r->pfn + i, 0);
+    if (r->ro)
+        *val &= ~PTE_RW;
+}
+
+int arch_linear_protect(unsigned long pfn, unsigned long n, bool ro)
+{
+    struct protect_run r = { pfn, ro };
+    return set_leaves(n, protect_leaf, &r);
 }
 
 /* Entry -> the table it points at, through the m2p and our linear map. */
@@ -384,36 +411,25 @@ unsigned long arch_mm_extend(unsigned long from, unsigned long to, void (*mapped
 
 /* ---- the p2m the toolstack reads (include/kernel/p2m_pub.h) ---- */
 
+struct alias_run {
+    unsigned long va;
+    const char *src;
+};
+
+static void alias_leaf(const void *ctx, unsigned long i, unsigned long *va, uint64_t *val)
+{
+    const struct alias_run *r = ctx;
+    *va = r->va + i * PAGE_SIZE;
+    *val = ((uint64_t)virt_to_mfn(r->src + i * PAGE_SIZE) << PAGE_SHIFT) | PTE_P | PTE_A | PTE_NX;
+}
+
 int arch_map_ro_alias(unsigned long va, const void *src, unsigned long pages)
 {
     /*
-     * A second, read-only mapping of linear-map pages (the p2m) at va, one
-     * mmu_update batch per 512: the tools walk our page tables to find it.
-     * mmu_update does not flush, and a republished alias may replace an old
-     * one every vCPU has seen: flush them all once at the end.
+     * A second, read-only mapping of linear-map pages (the p2m) at va: the
+     * tools walk our page tables to find it.  A republished alias may
+     * replace an old one every vCPU has seen (set_leaves flushes them all).
      */
-    static struct mmu_update batch[512];
-    static spinlock_t batch_lock = SPINLOCK_INIT;
-    unsigned k = 0;
-    int rc = 0;
-    spin_lock(&batch_lock);
-    for (unsigned long i = 0; i < pages && !rc; i++) {
-        unsigned long a = va + i * PAGE_SIZE;
-        spin_lock(&pt_lock);
-        uint64_t *l1 = ensure_l1(a);
-        spin_unlock(&pt_lock);
-        if (!l1) {
-            rc = -ENOMEM;
-            break;
-        }
-        batch[k].ptr = virt_to_maddr(&l1[pt_index(a, 1)]) | MMU_NORMAL_PT_UPDATE;
-        batch[k].val = ((uint64_t)virt_to_mfn((const char *)src + i * PAGE_SIZE) << PAGE_SHIFT) |
-                       PTE_P | PTE_A | PTE_NX;
-        if (++k == ARRAY_SIZE(batch) || i + 1 == pages) {
-            rc = (int)hypercall_mmu_update(batch, k, NULL, DOMID_SELF);
-            k = 0;
-        }
-    }
-    spin_unlock(&batch_lock);
-    return rc ? rc : flush_all();
+    struct alias_run r = { va, src };
+    return set_leaves(pages, alias_leaf, &r);
 }
