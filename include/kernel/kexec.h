@@ -119,8 +119,6 @@ int kexec_start(unsigned cpu, const char *cmdline, const char *who);
  * stopped): past the point of no return, never returns.  kind: enum handoff_kind.
  */
 void __noreturn kexec_jump(uint32_t kind, const char *reason);
-/* The jump in progress (or done): a second kexec_start is refused. */
-bool kexec_in_progress(void);
 /*
  * Past the point of no return (a planned jump's stop, or kdump's step 5):
  * this kernel acts on no NMI any more (it would crash over the jump).

@@ -25,7 +25,6 @@ static volatile int in_progress;
 static volatile int past_return;
 static char next_cmdline[HANDOFF_CMDLINE];
 
-bool kexec_in_progress(void) { return atomic_load(&in_progress); }
 bool kexec_past_return(void) { return atomic_load(&past_return); }
 
 void kexec_crash_sig(char *buf, size_t n, const char *reason, uint64_t rip)
