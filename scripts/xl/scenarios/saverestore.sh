@@ -1,17 +1,24 @@
-# save/restore scenario (busybox sh inside dom0; config/xl-service.cfg:
-# vcpus=4, maxvcpus=8, test=service, kexec armed).  xl save -c (the same
-# domain goes on), then cold migrations: xl save, xl restore (a new domain),
-# each followed by the whole-machine check (test smp on the console), then
-# xl vcpu-set 8 (vCPUs offline at the save need VCPUOP_initialise in the new
-# domain), a save with vCPU 0 offline, a suspend written into control/shutdown
-# by hand (no xl: ignored, the guest goes on), kexec after a restore, and
-# xl shutdown.  Each check prints an XL-STEP line (tests/check/saverestore.t).
+# save/restore scenario (busybox sh inside dom0).  Cold migrations are xl
+# save then xl restore: a live migration's last step as the guest sees it
+# (live migration itself cannot run here: scripts/xl/README.md).
+#   1 vCPU (save1.cfg) and 40 of 48 (save40.cfg, past the 32 shared_info
+#   vcpu_info slots): xl save -c, one cold migration, the whole-machine check.
+#   4 of 8 (service.cfg, kexec armed): a suspend written into control/shutdown
+#   by hand (no xl: ignored, the guest goes on); two xl save -c at once; xl
+#   save -c; SR_ROUNDS cold migrations in a row, the whole-machine check
+#   (test smp: every vCPU runs, IPIs, timers) after each; xl vcpu-set 8 (the
+#   vCPUs offline at the saves need VCPUOP_initialise in the new domain); a
+#   save and a migration while xl vcpu-set toggles vCPUs; a migration with
+#   vCPU 0 offline; kexec after the restores; a migration of the kexec'd
+#   kernel; a crash on vCPU 3 after it (kdump: the host reads the vmcore
+#   with gdb); xl shutdown.
+# Each check prints an XL-STEP line (tests/check/saverestore.t).
 # shellcheck source=scripts/xl/scenarios/lib.sh
 . /xl-lib.sh
 
 IMG=/tmp/minipv.save
 SR_BOUND=${SR_BOUND:-60}     # s for a save or a restore and minipv's line after it
-ROUNDS=${SR_ROUNDS:-3}
+ROUNDS=${SR_ROUNDS:-10}
 
 # machine_check WHAT: the whole-machine suite on the console passes.
 machine_check() {
@@ -77,6 +84,21 @@ migrate_cold() {
     [ -n "${3:-}" ] || guest_agrees "cold migration $1" "$2"
 }
 
+# small_guest CFG N: xl save -c, a cold migration and the whole-machine check at N vCPUs.
+small_guest() {
+    start_service "$1"
+    ids_=$(seq_ids "$2")
+    wait_after "$DOMNAME" 0 20 "cpus: online $2 [$ids_]"
+    checkpoint
+    machine_check "$2 vCPUs: after xl save -c"
+    migrate_cold "at $2 vCPUs" "$ids_"
+    machine_check "$2 vCPUs: after a cold migration"
+    shutdown_step "$2 vCPUs: xl shutdown after the migration"
+}
+
+small_guest /guest/save1.cfg 1
+small_guest /guest/save40.cfg 40
+
 start_service /guest/service.cfg
 want=$(seq_ids 4)
 wait_after "$DOMNAME" 0 10 "cpus: online 4 [$want]"
@@ -97,6 +119,22 @@ check "control/shutdown=suspend by hand: named, ignored, the guest goes on" \
     [ $r -eq 0 -a -n "$(dom_state "$DOMID")" ]
 machine_check "after a hand-written suspend"
 
+# Two saves at once: libxl lets one through; the guest answers that one and goes on.
+m=$(mark "$DOMNAME")
+timeout "$SR_BOUND" xl save -c "$DOMID" /tmp/a.save >/tmp/a.out 2>&1 &
+pa=$!
+timeout "$SR_BOUND" xl save -c "$DOMID" /tmp/b.save >/tmp/b.out 2>&1
+rb=$?
+wait $pa
+ra=$?
+rm -f /tmp/a.save /tmp/b.save
+wait_after "$DOMNAME" "$m" 20 "suspend: back in the same domain"
+n_=$(after "$DOMNAME" "$m" | grep -c 'suspend: back in the same domain')
+check "two xl save -c at once: at least one succeeds, the guest goes on with every vCPU" \
+    "xl rc $ra and $rb; $n_ suspend(s) seen; state $(dom_state "$DOMID")" \
+    [ \( $ra -eq 0 -o $rb -eq 0 \) -a "$n_" -ge 1 -a -n "$(dom_state "$DOMID")" ]
+guest_agrees "after two saves at once" "$want"
+
 checkpoint
 machine_check "after xl save -c"
 
@@ -111,6 +149,38 @@ done
 if vcpu_set 8; then step ok "after restore: xl vcpu-set 8 (offline vCPUs initialised again)" "$WHY"
 else step not-ok "after restore: xl vcpu-set 8 (offline vCPUs initialised again)" "$WHY"; fi
 machine_check "after vcpu-set 8"
+
+# A checkpoint and a migration while the toolstack toggles vCPUs (hotplug load).
+( i_=0; while [ $i_ -lt 40 ]; do xl vcpu-set --ignore-host "$DOMID" 5 2>/dev/null
+  xl vcpu-set --ignore-host "$DOMID" 8 2>/dev/null; i_=$((i_ + 1)); done ) &
+pl=$!
+sleep 1
+checkpoint
+kill $pl 2>/dev/null
+wait $pl 2>/dev/null
+sleep 1
+vcpu_set 8 || true
+machine_check "after a checkpoint under hotplug load"
+( i_=0; while [ $i_ -lt 40 ]; do xl vcpu-set --ignore-host "$DOMID" 6 2>/dev/null
+  xl vcpu-set --ignore-host "$DOMID" 8 2>/dev/null; i_=$((i_ + 1)); done ) &
+pl=$!
+sleep 1
+m=$(mark "$DOMNAME")
+timeout "$SR_BOUND" xl save "$DOMID" "$IMG" >/tmp/save.out 2>&1
+rs=$?
+kill $pl 2>/dev/null
+wait $pl 2>/dev/null
+timeout "$SR_BOUND" xl restore "$IMG" >/tmp/restore.out 2>&1
+rr=$?
+rm -f "$IMG"
+DOMID=$(xl domid "$DOMNAME" 2>/dev/null)
+wait_after "$DOMNAME" "$m" "$SR_BOUND" "suspend: back in a new domain" "PANIC"
+r=$?
+check "a cold migration under hotplug load" "save rc $rs, restore rc $rr; $(after "$DOMNAME" "$m" | grep -m1 'suspend: back in')" \
+    [ $rs -eq 0 -a $rr -eq 0 -a $r -eq 0 ]
+sleep 1
+if vcpu_set 8; then step ok "after it: xl vcpu-set 8" "$WHY"; else step not-ok "after it: xl vcpu-set 8" "$WHY"; fi
+machine_check "after a migration under hotplug load"
 
 # vCPU 0 offline at the save: it comes up to make the call, and goes down again.
 m=$(mark "$DOMNAME")
@@ -133,8 +203,26 @@ console_cmd "$DOMID" "kexec 2"
 wait_after "$DOMNAME" "$m" 60 "service: ready" "PANIC"
 r=$?
 gen=$(after "$DOMNAME" "$m" | grep -m1 'kexec: generation 1 on vcpu')
+echo "$gen" | grep -q '8 of 8'
 check "after restores: kexec 2 works, the new kernel on vcpu 2 with 8 of 8 back" "$gen" \
-    [ $r -eq 0 ] && echo "$gen" | grep -q '8 of 8'
+    [ $r -eq 0 -a $? -eq 0 ]
+wait_after "$DOMNAME" "$m" 10 "cpus: online 8"
+
+# The kexec'd kernel migrates too, then crashes on vCPU 3: kdump, the vmcore on
+# the console (saverestore.t reads it with gdb), a fresh kernel serves.
+migrate_cold "of the kexec'd kernel" "$(seq_ids 8)"
+m=$(mark "$DOMNAME")
+echo "SR-KDUMP-MARK"
+console_cmd "$DOMID" "crash panic 3"
+wait_after "$DOMNAME" "$m" 240 "kexec: generation 3 on vcpu" "kdump: a second crash"
+r=$?
+ck=$(after "$DOMNAME" "$m" | grep -m1 'kdump: crash kernel on vcpu')
+echo "$ck" | grep -q 'crash kernel on vcpu 3 .*: 8 of 8 vCPUs back'
+check "after a migration: a crash on vcpu 3 goes to the crash kernel there, 8 of 8 back" "$ck" \
+    [ $r -eq 0 -a $? -eq 0 ]
+ends=$(after "$DOMNAME" "$m" | grep -c 'VMCORE-END')
+check "after a migration: the vmcore is on the console" "$ends end marker(s)" [ "$ends" -eq 1 ]
+wait_after "$DOMNAME" "$m" 60 "service: ready on"
 
 shutdown_step "after save/restore: xl shutdown powers minipv off"
 finish
