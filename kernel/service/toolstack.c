@@ -351,9 +351,10 @@ static void do_suspend(void)
         printk("suspend: not suspended (%d): going on", rc);
         return;
     }
+    /* Answering from here: every vCPU back, xenstore re-attached, its watches set. */
+    uint64_t resume_us = (r.done_ns - r.returned_ns) / 1000;
     if (r.new_domain)
         advertise();            /* a new domain's xenstore holds none of it */
-    uint64_t resume_us = (xen_system_time() - r.returned_ns) / 1000;
     unsigned back = cpumask_weight(&cpu_online_mask);
     online_list(ids, sizeof(ids));
     if (r.new_domain && xs_read(0, "domid", dom, sizeof(dom)) < 0)

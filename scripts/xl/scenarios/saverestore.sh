@@ -40,6 +40,24 @@ guest_agrees() {
         [ "$g_" = "$2" -a "$x_" = "$2" ]
 }
 
+# event_check NAME TIMEOUT OK FAIL LINE PATTERN: past mark $m, OK comes (not FAIL),
+# and the first line holding LINE matches PATTERN.
+event_check() {
+    wait_after "$DOMNAME" "$m" "$2" "$3" "$4"
+    r_=$?
+    l_=$(after "$DOMNAME" "$m" | grep -m1 "$5")
+    echo "$l_" | grep -q "$6"
+    check "$1" "$l_" [ $r_ -eq 0 -a $? -eq 0 ]
+}
+
+# hotplug_load LOW: the toolstack toggles vCPUs LOW <-> 8 in the background (pid PL).
+hotplug_load() {
+    ( i_=0; while [ $i_ -lt 40 ]; do xl vcpu-set --ignore-host "$DOMID" "$1" 2>/dev/null
+      xl vcpu-set --ignore-host "$DOMID" 8 2>/dev/null; i_=$((i_ + 1)); done ) &
+    PL=$!
+    sleep 1
+}
+
 # checkpoint: xl save -c; minipv says it goes on in the same domain.
 checkpoint() {
     m=$(mark "$DOMNAME")
@@ -151,25 +169,19 @@ else step not-ok "after restore: xl vcpu-set 8 (offline vCPUs initialised again)
 machine_check "after vcpu-set 8"
 
 # A checkpoint and a migration while the toolstack toggles vCPUs (hotplug load).
-( i_=0; while [ $i_ -lt 40 ]; do xl vcpu-set --ignore-host "$DOMID" 5 2>/dev/null
-  xl vcpu-set --ignore-host "$DOMID" 8 2>/dev/null; i_=$((i_ + 1)); done ) &
-pl=$!
-sleep 1
+hotplug_load 5
 checkpoint
-kill $pl 2>/dev/null
-wait $pl 2>/dev/null
+kill $PL 2>/dev/null
+wait $PL 2>/dev/null
 sleep 1
 vcpu_set 8 || true
 machine_check "after a checkpoint under hotplug load"
-( i_=0; while [ $i_ -lt 40 ]; do xl vcpu-set --ignore-host "$DOMID" 6 2>/dev/null
-  xl vcpu-set --ignore-host "$DOMID" 8 2>/dev/null; i_=$((i_ + 1)); done ) &
-pl=$!
-sleep 1
+hotplug_load 6
 m=$(mark "$DOMNAME")
 timeout "$SR_BOUND" xl save "$DOMID" "$IMG" >/tmp/save.out 2>&1
 rs=$?
-kill $pl 2>/dev/null
-wait $pl 2>/dev/null
+kill $PL 2>/dev/null
+wait $PL 2>/dev/null
 timeout "$SR_BOUND" xl restore "$IMG" >/tmp/restore.out 2>&1
 rr=$?
 rm -f "$IMG"
@@ -200,26 +212,18 @@ machine_check "after a migration with vCPU 0 offline"
 # kexec after a restore: the region was rebuilt for the new mfns.
 m=$(mark "$DOMNAME")
 console_cmd "$DOMID" "kexec 2"
-wait_after "$DOMNAME" "$m" 60 "service: ready" "PANIC"
-r=$?
-gen=$(after "$DOMNAME" "$m" | grep -m1 'kexec: generation 1 on vcpu')
-echo "$gen" | grep -q '8 of 8'
-check "after restores: kexec 2 works, the new kernel on vcpu 2 with 8 of 8 back" "$gen" \
-    [ $r -eq 0 -a $? -eq 0 ]
+event_check "after restores: kexec 2 works, the new kernel on vcpu 2 with 8 of 8 back" 60 \
+    "service: ready" "PANIC" 'kexec: generation 1 on vcpu' 'on vcpu 2: 8 of 8' 
 wait_after "$DOMNAME" "$m" 10 "cpus: online 8"
 
 # The kexec'd kernel migrates too, then crashes on vCPU 3: kdump, the vmcore on
 # the console (saverestore.t reads it with gdb), a fresh kernel serves.
 migrate_cold "of the kexec'd kernel" "$(seq_ids 8)"
 m=$(mark "$DOMNAME")
-echo "SR-KDUMP-MARK"
 console_cmd "$DOMID" "crash panic 3"
-wait_after "$DOMNAME" "$m" 240 "kexec: generation 3 on vcpu" "kdump: a second crash"
-r=$?
-ck=$(after "$DOMNAME" "$m" | grep -m1 'kdump: crash kernel on vcpu')
-echo "$ck" | grep -q 'crash kernel on vcpu 3 .*: 8 of 8 vCPUs back'
-check "after a migration: a crash on vcpu 3 goes to the crash kernel there, 8 of 8 back" "$ck" \
-    [ $r -eq 0 -a $? -eq 0 ]
+event_check "after a migration: a crash on vcpu 3 goes to the crash kernel there, 8 of 8 back" \
+    240 "kexec: generation 3 on vcpu" "kdump: a second crash" 'kdump: crash kernel on vcpu' \
+    'crash kernel on vcpu 3 .*: 8 of 8 vCPUs back' 
 ends=$(after "$DOMNAME" "$m" | grep -c 'VMCORE-END')
 check "after a migration: the vmcore is on the console" "$ends end marker(s)" [ "$ends" -eq 1 ]
 wait_after "$DOMNAME" "$m" 60 "service: ready on"
