@@ -63,7 +63,15 @@ int xen_post_suspend(bool new_domain)
     if (rc)
         return rc;
     xen_shared_info = (struct shared_info *)xen_shared_info_va;
-    if (new_domain)
+    if (new_domain) {
+        /*
+         * Registering a vcpu_info copies the vCPU's legacy slot over ours,
+         * upcall mask included; each vCPU registers from inside its upcall,
+         * so the copy must say masked (we use no legacy slot ourselves).
+         */
+        for (unsigned v = 0; v < XEN_LEGACY_MAX_VCPUS; v++)
+            xen_shared_info->vcpu_info[v].evtchn_upcall_mask = 1;
         xen_console_init(si);       /* the same ring page, a new port */
+    }
     return 0;
 }

@@ -218,12 +218,44 @@ int xs_unwatch(const char *path, const char *token)
     return simple(XS_UNWATCH, 0, path, token, true);
 }
 
+/* One XS_WATCH of watches[i] with request id id, not waiting for its reply. */
+static int send_watch(int i, uint32_t id, uint64_t deadline)
+{
+    uint32_t lp = slen(watches[i].path) + 1, lt = slen(watches[i].token) + 1;
+    struct xsd_sockmsg h = { .type = XS_WATCH, .req_id = id, .len = lp + lt };
+    xs_stats.requests++;
+    xs_req_left = (uint32_t)sizeof(h) + lp + lt;
+    int rc = xs_write_bytes(&h, sizeof(h), deadline);
+    if (!rc)
+        rc = xs_write_bytes(watches[i].path, lp, deadline);
+    return rc ? rc : xs_write_bytes(watches[i].token, lt, deadline);
+}
+
 int xs_rewatch(void)
 {
+    /* All sent, then all answered: one round trip however many there are (a resume waits on it). */
+    if (!xs_ring)
+        return 0;
+    if (!xs_lock_take())
+        return -EBUSY;
+    uint32_t base = xs_take_ids(XS_MAX_WATCHES);
+    uint64_t deadline = xen_system_time() + xs_timeout_ns;
     int rc = 0;
-    for (int i = 0; i < XS_MAX_WATCHES; i++)
-        if (watches[i].path[0] && !rc)
-            rc = simple(XS_WATCH, 0, watches[i].path, watches[i].token, true);
+    unsigned sent = 0, answered = 0;
+    for (int i = 0; i < XS_MAX_WATCHES && !rc; i++)
+        if (watches[i].path[0] && !(rc = send_watch(i, base + (uint32_t)i, deadline)))
+            sent++;
+    while (!rc && answered < sent) {
+        rc = xs_wait_reply(base, base + XS_MAX_WATCHES, deadline);
+        if (rc == 1) {
+            rc = xs_rx.hdr.type == XS_ERROR
+                     ? xs_parse_error(xs_rx.body, xs_rx.hdr.len, xs_errmsg, sizeof(xs_errmsg))
+                     : xs_parse_ack(xs_rx.body, xs_rx.hdr.len, xs_errmsg, sizeof(xs_errmsg));
+            xs_rx.have = 0;
+            answered++;
+        }
+    }
+    xs_lock_give();
     return rc;
 }
 

@@ -427,8 +427,12 @@ static void undo(struct kexec_region *r, int done)
         arch_linear_protect(r->pfn, r->pages, false);
 }
 
-/* Lay out, build and commit on the region's pages (kept, whatever happens).  0 or the error, why said. */
-static int arm_pages(char *why, size_t whylen)
+/*
+ * Lay out, build and commit on the region's pages (kept, whatever happens).
+ * copy: the image and trampoline too (a rebuild after a suspend keeps them:
+ * their bytes do not depend on the frames).  0 or the error, why said.
+ */
+static int arm_pages(bool copy, char *why, size_t whylen)
 {
     struct kexec_region *r = &kexec_region;
     memset(&L, 0, sizeof(L));
@@ -441,12 +445,13 @@ static int arm_pages(char *why, size_t whylen)
     memset(region_va(L.tables), 0, L.n_tables * PAGE_SIZE);
     int done = DONE_NONE;
     int rc = build(why, whylen);
-    if (!rc) {
+    if (!rc && copy) {
         copy_image();
         memcpy(region_va(L.tramp), arch_kexec_tramp,
                (size_t)(arch_kexec_tramp_end - arch_kexec_tramp));
-        rc = commit(r, why, whylen, &done);
     }
+    if (!rc)
+        rc = commit(r, why, whylen, &done);
     if (rc)
         undo(r, done);
     return rc;
@@ -474,7 +479,7 @@ void kexec_arm(void)
     }
     r->pfn = virt_to_pfn(va);
     r->pages = pages;
-    if (arm_pages(why, sizeof(why))) {
+    if (arm_pages(true, why, sizeof(why))) {
         page_free(va, pages);
         memset(r, 0, sizeof(*r));
         pr_warn("kexec: off: %s", why);
@@ -537,7 +542,7 @@ static void region_resume(enum life_resume how)
     rearm = false;
     char why[200] = "";
     struct kexec_region *r = &kexec_region;
-    if (arm_pages(why, sizeof(why))) {
+    if (arm_pages(false, why, sizeof(why))) {
         pr_warn("kexec: off after the suspend: %s", why);
         return;
     }
