@@ -16,49 +16,6 @@
 XL_BUDGET=${XL_BUDGET:-600}
 t_start=$(date +%s)
 
-# todo NAME REASON [DETAIL]: a known gap, reported without failing prove.
-todo() {
-    T=$((T + 1))
-    echo "not ok $T - $1 # TODO $2"
-    [ -n "${3:-}" ] && echo "$3" | sed 's/^/# /'
-}
-
-# run_scenario NAME TIMEOUT CFG...: boot, run scripts/xl/scenarios/NAME.sh, report its steps.
-run_scenario() {
-    name=$1 tmo=$2
-    shift 2
-    LOG=$LOGS/xl-$name.log
-    s0=$(date +%s)
-    scripts/xl/run-xl.sh --guest build/minipv --cfg "$@" --scenario "scripts/xl/scenarios/$name.sh" \
-        --timeout "$tmo" --log "$LOG" >/dev/null 2>&1
-    rc=$?
-    secs=$(($(date +%s) - s0))
-    grep -q '^scenario: [0-9]* failed step' "$LOG"
-    ok $? "xl $name: scenario ran to its end (exit $rc, ${secs} s)" \
-        "log $LOG; last lines:
-$(grep -v '^(XEN)' "$LOG" | tail -n 25)"
-    # dom0's /init lists every user-space fault of the run (scripts/xl/README.md,
-    # "dom0 corrupted its own heap"): one is a broken bed, not a passing test.
-    faults=$(grep -a 'xl-init: dom0 fault:' "$LOG")
-    ok $([ -z "$faults" ] && echo 0 || echo 1) "xl $name: no user-space fault in dom0" "$faults"
-    steps=$LOGS/xl-$name.steps
-    grep '^XL-STEP ' "$LOG" >"$steps"
-    while read -r _ status rest; do
-        step_name=${rest%% -- *}
-        detail=
-        case $rest in *" -- "*) detail=${rest#* -- } ;; esac
-        case $status in
-        ok)
-            ok 0 "xl $name: $step_name"
-            [ -n "$detail" ] && echo "# $detail" ;;
-        todo)
-            todo "xl $name: $step_name" "$detail" ;;
-        *)
-            ok 1 "xl $name: $step_name" "$detail (log $LOG)" ;;
-        esac
-    done <"$steps"
-}
-
 run_scenario hotplug 420 config/xl-service.cfg
 run_scenario lifecycle 240 config/xl-service.cfg config/xl-busy.cfg
 run_scenario kexec 240 config/xl-service.cfg
