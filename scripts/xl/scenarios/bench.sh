@@ -564,9 +564,14 @@ sr_once() {
         gr=$(echo "$l" | sed -n 's/.*guest resume \([0-9]*\) us.*/\1/p')
         cpus=$(echo "$l" | sed -n 's/.*: \([0-9]*\) of [0-9]* vCPUs back.*/\1/p')
     fi
-    [ $sw -eq 0 ] || { gr=missing; cpus=missing; }
     echo "bench: xl_save guest=$g vcpus=$n rep=$rep status=ok total_ms=$(ms_between "$t0" "$t1")" \
          "image_bytes=$ib cmd_to_last_line_ms=$(ms_between "$t0" "$tb")"
+    if [ $sw -ne 0 ]; then
+        # restored but never said it was back: no restore or migration figure
+        missing xl_restore "$g" "$n" "$rep" "no_resume_line_in_$((60 + n))s"
+        missing xl_coldmig "$g" "$n" "$rep" "no_resume_line_in_$((60 + n))s"
+        return 1
+    fi
     echo "bench: xl_restore guest=$g vcpus=$n rep=$rep status=ok total_ms=$(ms_between "$t2" "$t3")" \
          "cmd_to_first_line_ms=$(ms_between "$t2" "$ta") guest_resume_us=${gr:-missing}"
     echo "bench: xl_coldmig guest=$g vcpus=$n rep=$rep status=ok total_ms=$(ms_between "$t0" "$ta")" \
