@@ -138,6 +138,30 @@ void xen_events_init(void)
         xen_shared_info->evtchn_mask[i] = ~0UL;
 }
 
+void xen_events_forget(void)
+{
+    /*
+     * A restore into a new domain: every channel of ours is gone, and the
+     * numbers may already be reused by the toolstack's new console and
+     * store ports, so nothing is closed, only forgotten.  Restore also
+     * masked every port; keep them so until each is bound again.
+     */
+    for (uint32_t port = 0; port < NR_PORTS; port++) {
+        handlers[port].fn = NULL;
+        WRITE_ONCE(port_owner[port], 0);
+    }
+    xen_events_init();
+}
+
+int xen_evtchn_alloc_unbound(domid_t remote, uint32_t *port)
+{
+    struct evtchn_alloc_unbound op = { .dom = DOMID_SELF, .remote_dom = remote };
+    long rc = hypercall_event_channel_op(EVTCHNOP_alloc_unbound, &op);
+    if (!rc)
+        *port = op.port;
+    return (int)rc;
+}
+
 int xen_evtchn_walk(const uint32_t *keep, unsigned nkeep, bool close, struct xen_evtchn_census *c)
 {
     /*

@@ -17,11 +17,14 @@
 static struct vcpu_info vcpu_info_area[NR_CPUS] __aligned(PAGE_SIZE);
 BUILD_BUG_ON(sizeof(struct vcpu_info) != 64);
 
+unsigned long xen_shared_info_va;
+
 int xen_map_shared_info(void)
 {
     unsigned long va = arch_vmap_reserve(1);
     if (!va)
         return -ENOMEM;
+    xen_shared_info_va = va;        /* a suspend unmaps it and maps it here again */
     /* start_info->shared_info is a machine address, not one of our pfns. */
     int rc = arch_map_page(va, xen_start_info->shared_info >> PAGE_SHIFT,
                            PTE_P | PTE_RW | PTE_A | PTE_D | PTE_NX);

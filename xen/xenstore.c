@@ -5,6 +5,7 @@
  * failed call returns -errno and leaves its reason in xs_last_error().
  */
 #include "xenstore_ring.h"
+#include <minipv/string.h>
 #include <xenpv/xenpv.h>
 
 /*
@@ -179,14 +180,51 @@ int xs_rm(uint32_t tx, const char *path)
     return simple(XS_RM, tx, path, NULL, false);
 }
 
+/* Our watches, set again in a new domain (xenstored forgot them with the old one). */
+#define XS_MAX_WATCHES 8
+static struct {
+    char path[64], token[16];
+} watches[XS_MAX_WATCHES];
+
+static int watch_slot(const char *path, const char *token)
+{
+    for (int i = 0; i < XS_MAX_WATCHES; i++)
+        if (!strcmp(watches[i].path, path) && !strcmp(watches[i].token, token))
+            return i;
+    return -1;
+}
+
 int xs_watch(const char *path, const char *token)
 {
-    return simple(XS_WATCH, 0, path, token, true);
+    int i = watch_slot(path, token);
+    if (i < 0)
+        i = watch_slot("", "");
+    if (i < 0 || strlen(path) >= sizeof(watches[i].path) ||
+        strlen(token) >= sizeof(watches[i].token))
+        return xs_fail(-ENOSPC, "watch table full or path too long (a restore could not set it again)");
+    int rc = simple(XS_WATCH, 0, path, token, true);
+    if (!rc) {
+        strlcpy(watches[i].path, path, sizeof(watches[i].path));
+        strlcpy(watches[i].token, token, sizeof(watches[i].token));
+    }
+    return rc;
 }
 
 int xs_unwatch(const char *path, const char *token)
 {
+    int i = watch_slot(path, token);
+    if (i >= 0)
+        watches[i].path[0] = watches[i].token[0] = 0;
     return simple(XS_UNWATCH, 0, path, token, true);
+}
+
+int xs_rewatch(void)
+{
+    int rc = 0;
+    for (int i = 0; i < XS_MAX_WATCHES; i++)
+        if (watches[i].path[0] && !rc)
+            rc = simple(XS_WATCH, 0, watches[i].path, watches[i].token, true);
+    return rc;
 }
 
 int xs_directory(uint32_t tx, const char *path, char *buf, size_t size)

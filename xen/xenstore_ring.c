@@ -134,7 +134,8 @@ static void poll_ring(bool (*ready)(void *), uint64_t deadline)
     atomic_store(&poller, me);
     if (!ready(NULL)) {
         evtchn_port_t ports[2] = { port, me->ipi_port };
-        struct sched_poll poll = { .nr_ports = me->ipi_port ? 2 : 1, .timeout = deadline };
+        struct sched_poll poll = { .nr_ports = me->ipi_port ? 2 : 1,
+                                  .timeout = xen_time_to_xen(deadline) };
         set_xen_guest_handle(poll.ports, ports);
         hypercall_sched_op(SCHEDOP_poll, &poll);
     }
@@ -485,6 +486,43 @@ int xs_quiesce(struct xs_stream *st, uint64_t bound_ns)
     }
     xs_stream_state(st);
     return rc;
+}
+
+/* ---- suspend: the ring handed to the same or a new domain's xenstored ---- */
+
+int xs_suspend(void)
+{
+    /*
+     * Nothing of ours in flight: the lock (a holder finishes its exchange
+     * first; this may sleep) and the incoming stream at a message boundary.
+     * Kept until xs_resume, so no thread starts a request meanwhile.
+     */
+    if (!xs_ring)
+        return 0;
+    if (!xs_lock_take())
+        return -EBUSY;
+    wait_until(at_boundary, NULL, BOUND_XENSTORE_QUIESCE_NS, wait_idle_yield);
+    return 0;
+}
+
+void xs_resume(bool new_domain)
+{
+    if (!xs_ring)
+        return;
+    if (new_domain) {
+        /*
+         * The same page, a new port, a new daemon connection.  We were at a
+         * boundary with no request open; indexes the old daemon left behind
+         * are taken as read (Linux's xb_init_comms "fixing up" does the same).
+         */
+        port = xen_start_info->store_evtchn;
+        xs_rx.have = 0;
+        if (READ_ONCE(xs_ring->rsp_prod) != READ_ONCE(xs_ring->rsp_cons))
+            xs_ring->rsp_cons = xs_ring->rsp_prod;
+        if (xs_rebind(per_cpu(bound_cpu)))
+            xs_fail(-EIO, "cannot bind the new store event channel after a restore");
+    }
+    xs_lock_give();
 }
 
 bool xs_resuming;

@@ -95,10 +95,14 @@ int cpu_events_init(struct percpu *pc);
 void cpu_events_teardown(struct percpu *pc);
 
 /* IPI kinds multiplexed on each cpu's one IPI channel. */
-enum ipi_kind { IPI_RESCHED, IPI_CALL, IPI_STOP, IPI_PING, IPI_NR };
+enum ipi_kind { IPI_RESCHED, IPI_CALL, IPI_STOP, IPI_PING, IPI_SUSPEND, IPI_NR };
 void send_ipi(unsigned cpu, enum ipi_kind kind);
 /* What IPI_STOP runs (kernel/smp installs it; it never returns). */
 void cpu_set_stop_handler(void (*fn)(void));
+/* What IPI_SUSPEND runs (kernel/smp: park while the domain is saved, then come back). */
+void cpu_set_suspend_handler(void (*fn)(void));
+/* After a restore into a new domain, on pc itself: VIRQ_TIMER and IPI bound again, timer re-armed. */
+int cpu_events_rebind(struct percpu *pc);
 /* IPI_PING: the sender sets its bit in the target's ping_from; the handler moves it to ping_seen. */
 extern struct cpumask ping_from[NR_CPUS], ping_seen[NR_CPUS];
 

@@ -65,7 +65,8 @@ enum handoff_vcpu_state { HO_VCPU_STATES(HO_ENUM_) HO_VCPU_NR_STATES };
     F(uint32_t, generation)         /* of the new kernel: 1 is a first boot's first jump */ \
     F(uint32_t, jump_vcpu)          /* the vCPU that jumps: the new kernel's cpu 0 */   \
     F(uint32_t, jump_cpu)           /* its logical cpu in the old kernel */             \
-    F(uint64_t, jump_time_ns)       /* Xen system time of the jump */
+    F(uint64_t, jump_time_ns)       /* Xen system time of the jump */                   \
+    F(uint64_t, time_offset)        /* our clock is Xen's minus this (suspends' downtime) */
 #define HO_FIRST_GEN 24
 #define HO_REC_DOMAIN(F, A, S, P)                                                       \
     F(uint64_t, shared_info_maddr)                                                      \

@@ -82,6 +82,14 @@ void life_write(enum life_event ev, struct handoff *h);
 void life_read(const struct handoff *h);
 void life_resume(enum life_resume how);
 const char *life_event_name(enum life_event ev);
+/*
+ * One event at a time: a suspend must not start under a kexec and the
+ * other way round.  -1: ev is under way now (end it with life_end); else
+ * the event already under way, and ev must not start.  A crash takes no
+ * turn: it stops everything whatever runs.
+ */
+int life_begin(enum life_event ev);
+void life_end(enum life_event ev);
 const char *life_resume_name(enum life_resume how);
 
 #endif

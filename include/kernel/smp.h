@@ -29,7 +29,7 @@
 
 /* Why a cpu parks; the enum and park_why_name's table both come from this list. */
 #define PARK_WHYS(X) X(NONE, "none") X(STOP, "stop") X(HOTPLUG, "hotplug") X(FAILED, "failed") \
-                     X(CRASH, "crash") X(KEXEC, "kexec")
+                     X(CRASH, "crash") X(KEXEC, "kexec") X(SUSPEND, "suspend")
 #define PARK_WHY_ENUM(e, name) PARK_##e,
 enum park_why { PARK_WHYS(PARK_WHY_ENUM) PARK_NR };
 #undef PARK_WHY_ENUM
@@ -46,8 +46,25 @@ int cpu_bringup(struct percpu *pc);
  * LOST).  Returns only for PARK_HOTPLUG and PARK_FAILED, once someone set it
  * STARTING and VCPUOP_up'd it; the caller then runs cpu_bringup.  The other
  * reasons never return here (a kexec resume leaves through the hook).
+ *
+ * PARK_SUSPEND is the one park that stays up in Xen (a save records only
+ * online vCPUs, and a downed one would come back uninitialised in a new
+ * domain): an ONLINE cpu, in its IPI_SUSPEND upcall, waits here until
+ * smp_park_release(), then returns; in a new domain its caller then runs
+ * cpu_resume_new_domain.
  */
 void cpu_park(enum park_why why);
+/* Suspend's parks: start a round, how many have parked in it, release them all. */
+void smp_park_begin(void);
+unsigned smp_parked(void);
+void smp_park_release(void);
+/*
+ * On pc itself, back from a suspend in a new domain (Xen restored its
+ * registers, trap table, callbacks and stack, nothing else): vcpu_info
+ * registered again, Xen's 100 Hz tick stopped, VIRQ_TIMER and IPI bound
+ * again.  0 or Xen's error.
+ */
+int cpu_resume_new_domain(struct percpu *pc, bool vcpu_info_done);
 /*
  * Asked on every resume from a park, before anything else: a hook that
  * takes the vCPU elsewhere (kexec: into the new kernel) never returns.
@@ -108,6 +125,24 @@ int smp_start_cpu(struct percpu *pc, uint64_t *hcall_ns);
 
 /* Stop every other online cpu (IPI_STOP, bounded wait): shutdown, panic. */
 void smp_stop_others(void);
+
+/* ---- suspend (kernel/smp/suspend.c) ---- */
+struct smp_suspend_report {
+    long hypercall_rc;          /* 1 same domain, 0 new domain, <0 Xen refused, -1 not made */
+    bool new_domain;
+    int err;                    /* the first error of the leader (a participant's refusal) */
+    unsigned cpu0;              /* the cpu of vCPU 0, which led */
+    unsigned parked, back;      /* the other vCPUs parked for it, and back after */
+    uint64_t down_ns;           /* Xen's clock across the hypercall (same host only) */
+    uint64_t returned_ns;       /* our clock when the hypercall returned */
+    uint64_t done_ns;           /* ... and when every participant had resumed */
+};
+/*
+ * Suspend the domain for the toolstack (save, checkpoint, migration), from
+ * thread context.  0: it happened and this kernel goes on (r says where);
+ * else refused or failed before the hypercall, said why, nothing changed.
+ */
+int smp_suspend(struct smp_suspend_report *r);
 
 /* ---- hotplug (kernel/smp/hotplug.c) ---- */
 

@@ -88,4 +88,18 @@
  */
 #define BOUND_SCALE_RUN_NS(budget_ns, k) (10 * NS_PER_S + 4 * (uint64_t)(budget_ns) * (uint64_t)(k))
 
+/* ---- suspend (kernel/smp/suspend.c) ---- */
+/*
+ * A parked vCPU waits for its release with no clock (frozen in a new domain
+ * until its vcpu_info is registered again): in yields, some minutes' worth
+ * under TCG, far past every bounded step of the leader's.
+ */
+#define BOUND_SUSPEND_PARK_YIELDS   (1ULL << 26)
+/*
+ * The whole suspend, on our clock, which stops for the downtime: the
+ * quiesce steps (xenstore at a boundary, the region disarmed, every vCPU
+ * parked), the resume steps, and the region rebuilt.
+ */
+#define BOUND_SUSPEND_NS            (120 * NS_PER_S)
+
 #endif

@@ -53,8 +53,28 @@ void xen_vcpu_drop_areas(unsigned vcpu_id);
  */
 int xen_vcpu_force_down(unsigned vcpu_id, uint64_t bound_ns);
 
+/* Where shared_info is mapped (the same address across a suspend). */
+extern unsigned long xen_shared_info_va;
+
+/* ---- suspend (xen/suspend.c): on vCPU 0's cpu, events masked, the others parked ---- */
+/* Store and console frames to pfns, shared_info unmapped (xen_shared_info: a masked dummy). */
+void xen_pre_suspend(void);
+/* SCHEDOP_shutdown(SHUTDOWN_suspend): 1 the same domain goes on, 0 a new domain. */
+long xen_suspend_hypercall(void);
+/* The undo: shared_info mapped again (a new domain: its new frame), the console re-attached. */
+int xen_post_suspend(bool new_domain);
+
 /* ---- time (xen/time.c) ---- */
 uint64_t xen_system_time(void);      /* ns since boot, from this vCPU's vcpu_time_info */
+/* Xen's own system time (what a suspend's downtime is measured in); ours minus the downtime. */
+uint64_t xen_raw_time(void);
+/* An absolute time of ours as Xen counts it (timer and poll deadlines). */
+uint64_t xen_time_to_xen(uint64_t ns);
+/* After a suspend: ours goes on from ours_before, whatever Xen's clock says now (xen_now). */
+void xen_time_rebase(uint64_t ours_before, uint64_t xen_now);
+/* The offset itself (Xen's clock minus ours), handed to a kexec'd kernel so its clock goes on. */
+uint64_t xen_time_offset(void);
+void xen_time_set_offset(uint64_t offset);
 
 /* ---- events (xen/events.c) ---- */
 typedef void (*evtchn_handler_t)(uint32_t port, void *arg);
@@ -68,6 +88,10 @@ int xen_evtchn_send(uint32_t port);
 void xen_evtchn_mask(uint32_t port);
 void xen_evtchn_unmask(uint32_t port);
 void xen_upcall(void);               /* the event upcall body */
+/* A new domain after a restore: forget every binding (nothing is closed) and mask all. */
+void xen_events_forget(void);
+/* A fresh port another domain (remote) may bind to; 0 or Xen's error. */
+int xen_evtchn_alloc_unbound(domid_t remote, uint32_t *port);
 /*
  * Walk every port of the domain (EVTCHNOP_status): count what is bound,
  * by kind, and with close set, close all but the keep[] ones (a kexec'd

@@ -113,6 +113,15 @@ struct xs_stream {
 void xs_stream_state(struct xs_stream *st);
 int xs_quiesce(struct xs_stream *st, uint64_t bound_ns);
 void xs_resume_from(const struct xs_stream *st);
+/*
+ * A suspend: nothing of ours in flight, the client locked (0, or -EBUSY:
+ * a holder did not finish in its bound); xs_resume unlocks, and in a new
+ * domain first takes the new port from start_info.  xs_rewatch then sets
+ * every watch again (xenstored of a new domain knows none): 0 or -errno.
+ */
+int xs_suspend(void);
+void xs_resume(bool new_domain);
+int xs_rewatch(void);
 
 /* Words for the last failed call ("" if none). */
 const char *xs_last_error(void);

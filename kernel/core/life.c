@@ -6,6 +6,7 @@
  */
 #include <kernel/life.h>
 #include <kernel/printk.h>
+#include <arch/x86.h>
 
 #define NAME_(id, name) name,
 static const char *const event_names[] = { LIFE_EVENTS(NAME_) };
@@ -19,6 +20,23 @@ const char *life_event_name(enum life_event ev)
 const char *life_resume_name(enum life_resume how)
 {
     return (unsigned)how < LIFE_NR_RESUMES ? resume_names[how] : "?";
+}
+
+/* The event under way, +1 (0: none): one at a time. */
+static volatile int running;
+
+int life_begin(enum life_event ev)
+{
+    int expect = 0;
+    if (atomic_cas(&running, &expect, (int)ev + 1))
+        return -1;
+    return expect - 1;
+}
+
+void life_end(enum life_event ev)
+{
+    int expect = (int)ev + 1;
+    atomic_cas(&running, &expect, 0);
 }
 
 /* The section's bounds (tests/host/test_life.c walks a table of its own instead). */

@@ -12,6 +12,7 @@ static cpu_timer_fn timer_hook;
 uint64_t cpu_stray_timer_events;
 struct cpumask ping_from[NR_CPUS], ping_seen[NR_CPUS];
 static void (*stop_handler)(void);
+static void (*suspend_handler)(void);
 
 cpu_timer_fn cpu_set_timer_hook(cpu_timer_fn fn)
 {
@@ -21,6 +22,11 @@ cpu_timer_fn cpu_set_timer_hook(cpu_timer_fn fn)
 void cpu_set_stop_handler(void (*fn)(void))
 {
     stop_handler = fn;
+}
+
+void cpu_set_suspend_handler(void (*fn)(void))
+{
+    suspend_handler = fn;
 }
 
 struct call_data {
@@ -45,6 +51,8 @@ static void ipi_handler(uint32_t port, void *arg)
     }
     if ((kinds & (1UL << IPI_STOP)) && stop_handler)
         stop_handler();
+    if ((kinds & (1UL << IPI_SUSPEND)) && suspend_handler)
+        suspend_handler();
     if (kinds & (1UL << IPI_PING)) {
         for (unsigned w = 0; w < NR_CPUS / 64; w++) {
             unsigned long b = atomic_xchg(&ping_from[pc->cpu].bits[w], 0UL);
@@ -178,14 +186,14 @@ int timer_arm(uint64_t deadline_ns)
 {
     struct percpu *pc = this_cpu();
     struct vcpu_set_singleshot_timer t = {
-        .timeout_abs_ns = deadline_ns,
+        .timeout_abs_ns = xen_time_to_xen(deadline_ns),
         .flags = VCPU_SSHOTTMR_future,
     };
     pc->timer_deadline = deadline_ns;
     /* Xen: with _future, a deadline already past is refused with -ETIME. */
     long rc = hypercall_vcpu_op(VCPUOP_set_singleshot_timer, pc->vcpu_id, &t);
     if (rc == -ETIME) {
-        t.timeout_abs_ns = xen_system_time() + 1000;
+        t.timeout_abs_ns = xen_raw_time() + 1000;
         t.flags = 0;
         rc = hypercall_vcpu_op(VCPUOP_set_singleshot_timer, pc->vcpu_id, &t);
     }
@@ -205,6 +213,27 @@ int cpu_events_init(struct percpu *pc)
         pc->timer_port = 0;
     }
     return rc;
+}
+
+int cpu_events_rebind(struct percpu *pc)
+{
+    /*
+     * A new domain (restore): the old ports are gone and their numbers may
+     * be the toolstack's new ones, so forget them, never close them.  The
+     * IPIs not yet handled and the timer's deadline carry over.
+     */
+    uint64_t deadline = pc->timer_deadline;
+    unsigned long pending = pc->ipi_pending;
+    pc->timer_port = pc->ipi_port = 0;
+    int rc = cpu_events_init(pc);
+    if (rc)
+        return rc;
+    pc->ipi_pending = pending;
+    if (pending)
+        xen_evtchn_send(pc->ipi_port);
+    if (deadline)
+        timer_arm(deadline);
+    return 0;
 }
 
 void cpu_events_teardown(struct percpu *pc)

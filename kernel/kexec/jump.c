@@ -21,7 +21,6 @@
 #include <minipv/string.h>
 
 static struct handoff ho_out;
-static volatile int in_progress;
 static volatile int past_return;
 static char next_cmdline[HANDOFF_CMDLINE];
 
@@ -172,7 +171,7 @@ static void jump_here(void)
     if (!life_quiesce(LIFE_KEXEC))
         kexec_jump(HANDOFF_KEXEC, why);
     /* Refused before the vCPUs' quiesce: nothing was stopped, this kernel goes on. */
-    atomic_store(&in_progress, 0);
+    life_end(LIFE_KEXEC);
     irq_enable();
 }
 
@@ -199,9 +198,11 @@ int kexec_start(unsigned cpu, const char *cmdline, const char *who)
                sizeof(next_cmdline) - 1);
         return -E2BIG;
     }
-    int expect = 0;
-    if (!atomic_cas(&in_progress, &expect, 1)) {
-        printk("%s: kexec: a jump is already under way: refused", who);
+    /* One life event at a time: a second jump, or a suspend under way, is refused. */
+    int busy = life_begin(LIFE_KEXEC);
+    if (busy >= 0) {
+        printk("%s: kexec: a %s is already under way: refused", who,
+               busy == LIFE_KEXEC ? "jump" : life_event_name((enum life_event)busy));
         return -EBUSY;
     }
     strlcpy(next_cmdline, cl, sizeof(next_cmdline));
@@ -215,7 +216,7 @@ int kexec_start(unsigned cpu, const char *cmdline, const char *who)
     cpumask_zero(&only);
     cpumask_set(&only, cpu);
     if (!thread_create(jump_thread, NULL, "kexec", &only)) {
-        atomic_store(&in_progress, 0);
+        life_end(LIFE_KEXEC);
         return -ENOMEM;
     }
     return 0;

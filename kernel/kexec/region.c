@@ -48,6 +48,8 @@ static void *region_va(unsigned long idx) { return pfn_to_virt(kexec_region.pfn 
 /* In the old kernel, on every resume from cpu_park: the new kernel may want us. */
 static void park_resume(struct percpu *pc)
 {
+    if (!kexec_region.armed)
+        return;                 /* disarmed (a suspend, or its rebuild failed): no window */
     struct kexec_mailbox *mb = kexec_mailbox(pc->vcpu_id);
     if (atomic_load(&mb->go))
         arch_kexec_enter(mb);
@@ -412,6 +414,44 @@ static int commit(struct kexec_region *r, char *why, size_t whylen, int *done)
     return rc;
 }
 
+/* Undo commit() as far as it got: the region is plain memory of ours again. */
+static void undo(struct kexec_region *r, int done)
+{
+    if (done == DONE_M2P) {
+        map_window(r, false);
+        mm_p2m_change_begin();
+        restore_m2p();
+        mm_p2m_change_end();
+    }
+    if (done != DONE_NONE)
+        arch_linear_protect(r->pfn, r->pages, false);
+}
+
+/* Lay out, build and commit on the region's pages (kept, whatever happens).  0 or the error, why said. */
+static int arm_pages(char *why, size_t whylen)
+{
+    struct kexec_region *r = &kexec_region;
+    memset(&L, 0, sizeof(L));
+    lay_out(r);
+    /*
+     * The builder fills the tables' slots it needs and leaves the others
+     * alone: after a suspend the pages hold the last build, and the L4 the
+     * slots Xen wrote into it at the pin, with the old domain's frames.
+     */
+    memset(region_va(L.tables), 0, L.n_tables * PAGE_SIZE);
+    int done = DONE_NONE;
+    int rc = build(why, whylen);
+    if (!rc) {
+        copy_image();
+        memcpy(region_va(L.tramp), arch_kexec_tramp,
+               (size_t)(arch_kexec_tramp_end - arch_kexec_tramp));
+        rc = commit(r, why, whylen, &done);
+    }
+    if (rc)
+        undo(r, done);
+    return rc;
+}
+
 void kexec_arm(void)
 {
     struct kexec_region *r = &kexec_region;
@@ -434,24 +474,7 @@ void kexec_arm(void)
     }
     r->pfn = virt_to_pfn(va);
     r->pages = pages;
-    lay_out(r);
-    int done = DONE_NONE;
-    int rc = build(why, sizeof(why));
-    if (!rc) {
-        copy_image();
-        memcpy(region_va(L.tramp), arch_kexec_tramp,
-               (size_t)(arch_kexec_tramp_end - arch_kexec_tramp));
-        rc = commit(r, why, sizeof(why), &done);
-    }
-    if (rc) {
-        if (done == DONE_M2P) {
-            map_window(r, false);
-            mm_p2m_change_begin();
-            restore_m2p();
-            mm_p2m_change_end();
-        }
-        if (done != DONE_NONE)
-            arch_linear_protect(r->pfn, r->pages, false);
+    if (arm_pages(why, sizeof(why))) {
         page_free(va, pages);
         memset(r, 0, sizeof(*r));
         pr_warn("kexec: off: %s", why);
@@ -481,4 +504,47 @@ static void region_write(enum life_event ev, struct handoff *h)
     h->old_region_pages = kexec_region.pages;
 }
 
-LIFE_PARTICIPANT(85, region, .write = region_write);
+/*
+ * A suspend.  Armed, the region fails a save: the m2p gives its frames (and
+ * the console, store and vcpu_info frames) the new kernel's numbers, which
+ * our p2m does not ("Bad mfn for L1"), and its L4 is pinned apart from
+ * ours.  And everything it built holds this domain's mfns.  So it is
+ * disarmed before (the pages kept) and built again after, in either domain.
+ */
+static bool rearm;
+
+static int region_quiesce(enum life_event ev)
+{
+    struct kexec_region *r = &kexec_region;
+    if (ev != LIFE_SUSPEND || !r->armed)
+        return 0;
+    int rc = arch_unpin(r->new_l4_mfn);
+    if (rc) {
+        pr_err("suspend: kexec: unpinning the region's tables failed: %d", rc);
+        return rc;
+    }
+    undo(r, DONE_M2P);
+    r->armed = false;
+    rearm = true;
+    return 0;
+}
+
+static void region_resume(enum life_resume how)
+{
+    (void)how;
+    if (!rearm)
+        return;
+    rearm = false;
+    char why[200] = "";
+    struct kexec_region *r = &kexec_region;
+    if (arm_pages(why, sizeof(why))) {
+        pr_warn("kexec: off after the suspend: %s", why);
+        return;
+    }
+    r->armed = true;
+    printk("kexec: region rebuilt after the suspend: armed again (%lu pfns, %lu page tables)",
+           r->total, L.n_tables);
+}
+
+LIFE_PARTICIPANT(85, region, .quiesce = region_quiesce, .write = region_write,
+                 .resume = region_resume);

@@ -22,14 +22,20 @@
 static void timers_write(enum life_event ev, struct handoff *h)
 {
     (void)ev;
-    (void)h;
+    h->time_offset = xen_time_offset();
     for (unsigned v = 0; v < nr_vcpus; v++)     /* allowed on any vCPU of the domain */
         hypercall_vcpu_op(VCPUOP_stop_periodic_timer, v, NULL);
     /* Xen: VCPUOP_stop_singleshot_timer is for the calling vCPU only. */
     hypercall_vcpu_op(VCPUOP_stop_singleshot_timer, this_cpu()->vcpu_id, NULL);
 }
 
-LIFE_PARTICIPANT(20, timers, .write = timers_write);
+/* Our clock goes on in the next kernel (it stopped for every suspend's downtime). */
+static void timers_read(const struct handoff *h)
+{
+    xen_time_set_offset(h->time_offset);
+}
+
+LIFE_PARTICIPANT(20, timers, .write = timers_write, .read = timers_read);
 
 /* ---- xenstore: the ring's message streams, handed over at a boundary ---- */
 
@@ -40,8 +46,15 @@ static struct xs_stream xs_state;
 XS_SAME(rx_have) XS_SAME(rx_hdr) XS_SAME(req_left) XS_SAME(next_req)
 BUILD_BUG_ON(sizeof(struct xs_stream) != 4 + 16 + 4 + 4);
 
+static bool xs_suspended;
+
 static int xenstore_quiesce(enum life_event ev)
 {
+    if (ev == LIFE_SUSPEND) {
+        int rc = xs_suspend();
+        xs_suspended = !rc;
+        return rc;
+    }
     /* Bounded: a busy ring is handed over as it is, the new kernel reads on from there. */
     if (ev == LIFE_KEXEC && xs_available() && xs_quiesce(&xs_state, BOUND_XENSTORE_QUIESCE_NS))
         pr_warn("kexec: xenstore did not quiesce in %llu s: handing the stream over mid-message",
@@ -68,8 +81,19 @@ static void xenstore_read(const struct handoff *h)
     xs_resume_from(&xs);
 }
 
+static void xenstore_resume(enum life_resume how)
+{
+    if (!xs_suspended)
+        return;
+    xs_suspended = false;
+    xs_resume(how == LIFE_NEW_DOMAIN);
+    /* Their first events rescan cpu/ (the availability libxl wrote back) and control/shutdown. */
+    if (how == LIFE_NEW_DOMAIN && xs_rewatch())
+        pr_err("suspend: setting the xenstore watches again failed: %s", xs_last_error());
+}
+
 LIFE_PARTICIPANT(30, xenstore, .quiesce = xenstore_quiesce, .write = xenstore_write,
-                 .read = xenstore_read);
+                 .read = xenstore_read, .resume = xenstore_resume);
 
 /* ---- console: its ring and port stay bound, the new kernel writes on ---- */
 

@@ -97,7 +97,7 @@ static const struct rec_desc recs[] = {
 };
 
 /* The wire layout is fixed: what the first version of each record held stays where it was. */
-BUILD_BUG_ON(WIRE_LEN(HO_REC_GEN) != 24);
+BUILD_BUG_ON(WIRE_LEN(HO_REC_GEN) != 32);        /* 24, then time_offset */
 BUILD_BUG_ON(WIRE_LEN(HO_REC_DOMAIN) != 32);
 BUILD_BUG_ON(WIRE_LEN(HO_REC_MEMORY) != 72);
 BUILD_BUG_ON(WIRE_LEN(HO_REC_XENSTORE) != 32);

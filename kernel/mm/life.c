@@ -23,4 +23,11 @@ static void mm_write(enum life_event ev, struct handoff *h)
     h->prev_free_pages = pages_free();
 }
 
-LIFE_PARTICIPANT(60, mm, .write = mm_write);
+/* A new domain: new mfns everywhere; the restore zeroed what the tools read. */
+static void mm_resume(enum life_resume how)
+{
+    if (how == LIFE_NEW_DOMAIN)
+        mm_p2m_publish();
+}
+
+LIFE_PARTICIPANT(60, mm, .write = mm_write, .resume = mm_resume);

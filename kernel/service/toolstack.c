@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What a PV domU owes the toolstack (docs/misc/xenstore-paths.pandoc):
- *   - control/feature-poweroff, control/feature-reboot = "1": xl shutdown /
- *     xl reboot are understood (no feature-suspend: we cannot suspend);
+ *   - control/feature-poweroff, -reboot, -suspend = "1": xl shutdown, xl
+ *     reboot, xl save/restore/migrate are understood;
+ *   - device/suspend/event-channel: a port xl notifies to ask for a suspend
+ *     (libxl prefers it to control/shutdown whenever the node holds one);
  *   - control/shutdown: act on "poweroff"/"reboot" and clear the key, which
- *     is the acknowledgement libxl waits for;
+ *     is the acknowledgement libxl waits for; "suspend" there is not from
+ *     xl while we offer the channel: cleared, and we go on (README);
  *   - cpu/<vcpu>/availability: "online"/"offline" per vCPU, written by
  *     xl vcpu-set and by libxl at create time when maxvcpus > vcpus.
  * Values come from another domain: anything else is named in a warning and
@@ -23,6 +26,7 @@
 #include <xenpv/hypercall.h>
 #include <arch/x86.h>
 #include <minipv/string.h>
+#include <minipv/bounds.h>
 
 #define MAX_VCPU_KEYS 4096              /* = smp.c's bound on vcpu ids */
 
@@ -88,9 +92,9 @@ static const char *shown(const char *v, char *buf, size_t size)
     return buf;
 }
 
-void toolstack_report_cpus(const char *why)
+/* "0 1 5": the online vcpu ids, ascending as xl vcpu-list shows them. */
+static void online_list(char *list, size_t size)
 {
-    char list[400];
     size_t n = 0;
     list[0] = 0;
     /* Ascending vcpu ids, as xl vcpu-list shows them. */
@@ -98,12 +102,18 @@ void toolstack_report_cpus(const char *why)
         int c = vcpu_to_cpu(v);
         if (c < 0 || !cpumask_test(&cpu_online_mask, (unsigned)c))
             continue;
-        if (n + 12 >= sizeof(list)) {
-            snprintf(list + n, sizeof(list) - n, " ...");
+        if (n + 12 >= size) {
+            snprintf(list + n, size - n, " ...");
             break;
         }
-        n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%u", n ? " " : "", v);
+        n += (size_t)snprintf(list + n, size - n, "%s%u", n ? " " : "", v);
     }
+}
+
+void toolstack_report_cpus(const char *why)
+{
+    char list[400];
+    online_list(list, sizeof(list));
     printk("cpus: online %u [%s]%s%s", cpumask_weight(&cpu_online_mask), list,
            why && *why ? " " : "", why ? why : "");
 }
@@ -260,6 +270,104 @@ static bool vcpu_available(unsigned vcpu)
     return vcpu >= MAX_VCPU_KEYS || !(boot_offline[vcpu / 64] & (1UL << (vcpu % 64)));
 }
 
+/* ---- suspend: xl save, save -c, restore, migrate ---- */
+
+static uint32_t suspend_port;                   /* offered to xl; 0: none */
+static volatile unsigned long suspend_asked;
+static const char *suspend_via;
+
+static void suspend_event(uint32_t port, void *arg)
+{
+    (void)port;
+    (void)arg;
+    suspend_via = "device/suspend/event-channel";
+    atomic_store(&suspend_asked, 1UL);
+    toolstack_kick();
+}
+
+/*
+ * A "suspend" in control/shutdown.  xl asks through our channel whenever
+ * device/suspend/event-channel holds a port (libxl__domain_suspend_init),
+ * so with one offered this request is not from xl but written by hand: a
+ * suspend nobody saves would stay suspended for good.  Cleared, and ignored.
+ */
+static void suspend_requested(const char *via)
+{
+    if (suspend_port) {
+        pr_warn("control: control/shutdown: 'suspend', but xl asks through "
+                "device/suspend/event-channel (port %u): not from xl, not suspending (cleared)",
+                suspend_port);
+        return;
+    }
+    suspend_via = via;
+    atomic_store(&suspend_asked, 1UL);
+}
+
+/* The channel xl notifies (its toolstack runs in dom0); in a new domain, a new one. */
+static void offer_suspend_channel(void)
+{
+    uint32_t p = 0;
+    char v[16];
+    suspend_port = 0;
+    int rc = xen_evtchn_alloc_unbound(0, &p);
+    if (!rc && (rc = xen_bind_port(p, per_cpu(xs_bound_cpu()), suspend_event, NULL)))
+        xen_evtchn_close(p);
+    snprintf(v, sizeof(v), "%u", p);
+    if (!rc && (rc = xs_write(0, "device/suspend/event-channel", v)))
+        xen_evtchn_close(p);
+    if (rc)
+        pr_warn("control: no suspend event channel (%d): xl asks through control/shutdown", rc);
+    else
+        suspend_port = p;
+}
+
+static void advertise(void)
+{
+    int rc;
+    if ((rc = xs_write(0, "control/feature-poweroff", "1")) ||
+        (rc = xs_write(0, "control/feature-reboot", "1")) ||
+        (rc = xs_write(0, "control/feature-suspend", "1")))
+        pr_warn("control: advertising features failed: %s", xs_last_error());
+    offer_suspend_channel();
+}
+
+static void do_suspend(void)
+{
+    struct smp_suspend_report r;
+    char ids[400], dom[16] = "?";
+    unsigned online = cpumask_weight(&cpu_online_mask);
+    printk("suspend: request from the toolstack (%s): %u of %u vCPUs online", suspend_via, online,
+           nr_cpus);
+    /* Not moved by the notifiers of a vCPU 0 brought up for it: in a new domain it is gone. */
+    uint32_t port = suspend_port;
+    suspend_port = 0;
+    int rc = smp_suspend(&r);
+    if (rc || !r.new_domain) {
+        suspend_port = port;
+        if (port && xen_bind_port(port, per_cpu(xs_bound_cpu()), suspend_event, NULL))
+            pr_err("control: binding the suspend channel to cpu %u again failed", xs_bound_cpu());
+    }
+    if (rc) {
+        printk("suspend: not suspended (%d): going on", rc);
+        return;
+    }
+    if (r.new_domain)
+        advertise();            /* a new domain's xenstore holds none of it */
+    uint64_t resume_us = (xen_system_time() - r.returned_ns) / 1000;
+    unsigned back = cpumask_weight(&cpu_online_mask);
+    online_list(ids, sizeof(ids));
+    if (r.new_domain && xs_read(0, "domid", dom, sizeof(dom)) < 0)
+        snprintf(dom, sizeof(dom), "?");
+    if (r.hypercall_rc < 0)
+        printk("suspend: Xen refused SCHEDOP_shutdown(suspend): %ld; going on", r.hypercall_rc);
+    else
+        printk("suspend: back in %s%s%s: %u of %u vCPUs back [%s], guest resume %llu us, down "
+               "%llu ms", r.new_domain ? "a new domain (domid " : "the same domain (checkpoint "
+               "or cancel", r.new_domain ? dom : "", ")", back, online, ids,
+               (unsigned long long)resume_us, (unsigned long long)(r.down_ns / NS_PER_MS));
+    toolstack_report_cpus("(after suspend)");
+}
+
 /* ---- control/shutdown ---- */
 
 static enum toolstack_action shutdown_event(void)
@@ -297,16 +405,6 @@ static enum toolstack_action shutdown_event(void)
         } else {
             req = svc_parse_shutdown("control/shutdown", val, (size_t)len, msg, sizeof(msg));
         }
-        if (req == SVC_SHUTDOWN_SUSPEND) {
-            /*
-             * libxl takes a cleared key as "guest acknowledged, now suspending":
-             * leave it, and the toolstack times out and cancels the request.
-             */
-            xs_transaction_end(tx, false);
-            pr_warn("control: control/shutdown: 'suspend' not supported: refused "
-                    "(not acknowledged)");
-            return TOOLSTACK_NONE;
-        }
         rc = xs_write(tx, "control/shutdown", "");
         if (rc) {
             pr_warn("control: control/shutdown: clearing failed: %s", xs_last_error());
@@ -325,6 +423,10 @@ static enum toolstack_action shutdown_event(void)
             return TOOLSTACK_POWEROFF;
         if (req == SVC_SHUTDOWN_REBOOT)
             return TOOLSTACK_REBOOT;
+        if (req == SVC_SHUTDOWN_SUSPEND) {
+            suspend_requested("control/shutdown");
+            return TOOLSTACK_NONE;
+        }
         /* Anything else was cleared above: answered, so the toolstack does not wait forever. */
         pr_warn("%s (request cleared)", msg);
         return TOOLSTACK_NONE;
@@ -346,6 +448,8 @@ static void xenstore_follows_cpus(unsigned cpu, bool up)
     int rc = xs_rebind(per_cpu(duty));
     if (rc)
         pr_err("control: moving the xenstore channel to cpu %u failed: %d", duty, rc);
+    if (suspend_port && (rc = xen_bind_port(suspend_port, per_cpu(duty), suspend_event, NULL)))
+        pr_err("control: moving the suspend channel to cpu %u failed: %d", duty, rc);
 }
 static struct cpu_notifier xenstore_follows_cpus_notifier = { .fn = xenstore_follows_cpus };
 
@@ -401,20 +505,17 @@ void toolstack_start(void)
     int rc;
     if (!connected)
         return;
-    /* feature-suspend 0: libxl creates the key empty; say plainly that we cannot. */
-    if ((rc = xs_write(0, "control/feature-poweroff", "1")) ||
-        (rc = xs_write(0, "control/feature-reboot", "1")) ||
-        (rc = xs_write(0, "control/feature-suspend", "0")))
-        pr_warn("control: advertising features failed: %s", xs_last_error());
+    advertise();
     if ((rc = xs_watch("control/shutdown", "shutdown")) || (rc = xs_watch("cpu", "cpu"))) {
         pr_err("control: setting watches failed: %s", xs_last_error());
         return;
     }
     cpu_notifier_add(&xenstore_follows_cpus_notifier);
     active = true;
-    printk("control: xenstore on evtchn %u (cpu %u); feature-poweroff, feature-reboot "
-           "(no suspend); watching control/shutdown and cpu/; %u vCPU(s) offline by availability",
-           xen_start_info->store_evtchn, xs_bound_cpu(), boot_offline_n);
+    printk("control: xenstore on evtchn %u (cpu %u); feature-poweroff, feature-reboot, "
+           "feature-suspend (evtchn %u); watching control/shutdown and cpu/; %u vCPU(s) offline "
+           "by availability", xen_start_info->store_evtchn, xs_bound_cpu(), suspend_port,
+           boot_offline_n);
 }
 
 /* ---- service ---- */
@@ -462,7 +563,10 @@ enum toolstack_action toolstack_service(void)
                  (unsigned long long)((xen_system_time() - t0) / 1000));
         toolstack_report_cpus(why);
     }
-    return shutdown ? shutdown_event() : TOOLSTACK_NONE;
+    enum toolstack_action a = shutdown ? shutdown_event() : TOOLSTACK_NONE;
+    if (a == TOOLSTACK_NONE && atomic_xchg(&suspend_asked, 0UL))
+        do_suspend();
+    return a;
 }
 
 void toolstack_shutdown(enum toolstack_action a)

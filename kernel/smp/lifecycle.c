@@ -12,6 +12,9 @@
  *   failed        ap_main / cpu_down_self -> cpu_park(FAILED) -> (cpu_up) -> cpu_bringup
  *   stop          IPI_STOP -> stop_this_cpu -> cpu_park(STOP), for good
  *   kexec         cpu_park -> park_resume_hook -> (new kernel) ap_main -> cpu_bringup
+ *   suspend       IPI_SUSPEND -> cpu_park(SUSPEND), up in Xen -> released -> (a new
+ *                 domain) cpu_resume_new_domain; offline ones: the first-start path
+ *                 next time (kernel/smp/suspend.c)
  */
 #include "internal.h"
 #include <kernel/kernel.h>
@@ -122,11 +125,77 @@ int cpu_bringup(struct percpu *pc)
     return 0;
 }
 
+/* ---- suspend: the park that stays up ---- */
+
+static volatile unsigned long park_epoch, park_released;
+static volatile unsigned park_count;
+
+void smp_park_begin(void)
+{
+    atomic_store(&park_count, 0U);
+    atomic_store(&park_epoch, atomic_load(&park_released) + 1);
+}
+
+unsigned smp_parked(void)
+{
+    return atomic_load(&park_count);
+}
+
+void smp_park_release(void)
+{
+    atomic_store(&park_released, atomic_load(&park_epoch));
+}
+
+static void park_suspended(struct percpu *pc)
+{
+    /*
+     * No lock held (every lock is taken with events masked, and we are in
+     * an upcall), no page-table update half done.  No clock either: in a new
+     * domain ours is frozen until our vcpu_info is registered again, so the
+     * bound counts yields (BOUND_SUSPEND_PARK_YIELDS).  The leader releases
+     * us after its own bounded steps; a release that never comes is said.
+     */
+    unsigned long epoch = atomic_load(&park_epoch);
+    atomic_add(&park_count, 1U);
+    for (uint64_t n = 0; atomic_load(&park_released) < epoch; n++) {
+        if (n == BOUND_SUSPEND_PARK_YIELDS) {
+            pr_err("cpu %u (vcpu %u): suspend: never released: going on", pc->cpu, pc->vcpu_id);
+            return;
+        }
+        hypercall_sched_op(SCHEDOP_yield, NULL);
+    }
+}
+
+int cpu_resume_new_domain(struct percpu *pc, bool vcpu_info_done)
+{
+    /*
+     * First the vcpu_info (Xen rule: on the vCPU itself, once per domain,
+     * and this is a new domain): until then Xen updates neither our time
+     * nor our pending bits.  Xen copies its old slot over ours, upcall mask
+     * included, so mask again: we are in an upcall.
+     */
+    if (!vcpu_info_done) {
+        int rc = xen_register_vcpu_info(pc);
+        pc->vcpu_info->evtchn_upcall_mask = 1;
+        if (rc)
+            return rc;
+    }
+    xen_vcpu_quiesce(pc);       /* a new vCPU gets the PV default 100 Hz tick */
+    return cpu_events_rebind(pc);
+}
+
 void cpu_park(enum park_why why)
 {
     struct percpu *pc = this_cpu();
     bool may_return = why == PARK_HOTPLUG || why == PARK_FAILED;
     irq_disable();
+    if (why == PARK_SUSPEND) {
+        int was = pc->park_why;
+        pc->park_why = why;
+        park_suspended(pc);
+        pc->park_why = was;     /* kexec's handoff reads why a parked cpu parked */
+        return;
+    }
     pc->park_why = why;
     for (;;) {
         /* Checked before each down too: a cpu_up may come before we are down. */

@@ -77,7 +77,7 @@ ktap() {
     ok $? "$1: guest KTAP ${pass:-0}/${plan:-?} ok" "$fail"
 }
 
-# ---- the xl bed (tests/check/xl.t and the xl .t files beside it) ----
+# ---- the xl bed (scripts/xl/run-xl.sh): one boot of dom0, one scenario ----
 # todo NAME REASON [DETAIL]: a known gap, reported without failing prove.
 todo() {
     T=$((T + 1))
@@ -119,4 +119,20 @@ $(grep -v '^(XEN)' "$LOG" | tail -n 25)"
             ok 1 "xl $name: $step_name" "$detail (log $LOG)" ;;
         esac
     done <"$steps"
+}
+
+# vmcore_gdb WHAT LOG CORE N LWP: extract the vmcore a crash kernel wrote into
+# LOG (scripts/vmcore-extract), open it with gdb: N threads, LWP first (the
+# crashed vCPU + 1), nr_cpus = N.  Three TAP lines.
+vmcore_gdb() {
+    out_=$(sh scripts/vmcore-extract "$2" "$3" 2>&1)
+    ok $? "$1: the vmcore is extracted from the console log" "$out_"
+    g_=$(gdb -batch -nx build/minipv "$3" -ex 'info threads' -ex 'print nr_cpus' 2>&1)
+    th_=$(echo "$g_" | grep -cE '^[* ] +[0-9]+ +LWP')
+    first_=$(echo "$g_" | grep -E '^\* +1 +LWP' | awk '{ print $4 }')
+    ok $((th_ == $4 && ${first_:-0} == $5 ? 0 : 1)) \
+        "$1: gdb shows $4 threads, the crashed vCPU $(($5 - 1)) first (LWP $5)" \
+        "$th_ threads, first LWP ${first_:-?}"
+    echo "$g_" | grep -q "^\\\$1 = $4\$"
+    ok $? "$1: gdb: print nr_cpus = $4" "$(echo "$g_" | tail -n 2)"
 }

@@ -21,16 +21,7 @@ run_scenario lifecycle 240 config/xl-service.cfg config/xl-busy.cfg
 run_scenario kexec 240 config/xl-service.cfg
 run_scenario drill 420 config/xl-kdump.cfg
 # The vmcore comes out of the console log the scenario printed; gdb opens it.
-core=$LOGS/xl-kdump.core
-out=$(sh scripts/vmcore-extract "$LOGS/xl-drill.log" "$core" 2>&1)
-ok $? "xl kdump: the vmcore is extracted from the console log" "$out"
-g=$(gdb -batch -nx build/minipv "$core" -ex 'info threads' -ex 'print nr_cpus' 2>&1)
-th=$(echo "$g" | grep -cE '^[* ] +[0-9]+ +LWP')
-first=$(echo "$g" | grep -E '^\* +1 +LWP' | awk '{ print $4 }')
-ok $((th == 4 ? 0 : 1)) "xl kdump: gdb shows 4 threads, the crashed vCPU 3 first (LWP 4)" "$th threads, first LWP ${first:-?}"
-[ "${first:-x}" = 4 ] || ok 1 "xl kdump: thread 1 is vCPU 3" "LWP ${first:-?}"
-echo "$g" | grep -q '^\$1 = 4$'
-ok $? "xl kdump: gdb: print nr_cpus = 4" "$(echo "$g" | tail -n 2)"
+vmcore_gdb "xl kdump" "$LOGS/xl-drill.log" "$LOGS/xl-kdump.core" 4 4
 
 run_scenario dumpcore 480 config/xl-dumpcore.cfg
 # Each core came out on the console (XLCORE lines, gzip + base64): back into

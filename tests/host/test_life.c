@@ -65,7 +65,7 @@ static int do_resume(void) { life_resume(LIFE_NEW_DOMAIN); return 0; }
 
 int main(void)
 {
-    ktap_plan(7);
+    ktap_plan(9);
     test_first = parts;
     test_end = parts + sizeof(parts) / sizeof(parts[0]);
     CASE(walk(do_quiesce) == 0 && !strcmp(calls, "q1 q2 q3"), "quiesce walks in order",
@@ -92,5 +92,19 @@ int main(void)
              !strcmp(life_resume_name(LIFE_NEW_KERNEL), "new kernel") &&
              !strcmp(life_event_name((enum life_event)7), "?"),
          "names from the same lists as the enums", "%s", life_event_name(LIFE_KDUMP));
+    /* One event at a time: a suspend under a kexec (and back) is refused, naming it. */
+    int first = life_begin(LIFE_KEXEC), second = life_begin(LIFE_SUSPEND);
+    int again = life_begin(LIFE_KEXEC);
+    CASE(first == -1 && second == LIFE_KEXEC && again == LIFE_KEXEC,
+         "life_begin: a second event is refused and told which one runs",
+         "%d %d %d", first, second, again);
+    life_end(LIFE_SUSPEND);             /* not the running one: changes nothing */
+    int still = life_begin(LIFE_SUSPEND);
+    life_end(LIFE_KEXEC);
+    int after = life_begin(LIFE_SUSPEND);
+    life_end(LIFE_SUSPEND);
+    CASE(still == LIFE_KEXEC && after == -1,
+         "life_end: only the running event ends it; then the next may begin", "%d %d", still,
+         after);
     return ktap_done();
 }
