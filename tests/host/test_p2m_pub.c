@@ -122,12 +122,141 @@ static void test_kexec(void)
          arch.p2m_generation);
 }
 
+/*
+ * A guest p2m in miniature (what kernel/mm, kexec and kdump change between
+ * mm_p2m_change_begin and _end: entries, and with a publication the shape,
+ * max_pfn) and a writer that makes one change as single steps, so a reader
+ * can be run between any two of them.
+ */
+#define MODEL_PFNS 6
+static unsigned long model_list[MODEL_PFNS];
+
+/* State v: every entry says v, and the list is MODEL_PFNS - v % 2 long. */
+static unsigned long model_len(unsigned long v) { return MODEL_PFNS - v % 2; }
+
+static void model_init(struct p2m_pub *p, unsigned long v)
+{
+    memset(&arch, 0, sizeof(arch));
+    p->arch = &arch;
+    p->depth = 0;
+    for (unsigned i = 0; i < MODEL_PFNS; i++)
+        model_list[i] = v;
+    arch.max_pfn = model_len(v);
+}
+
+/* Step s (0 .. WRITER_STEPS - 1) of the change from state v to v + 1. */
+#define WRITER_STEPS (MODEL_PFNS + 3)
+static void writer_step(struct p2m_pub *p, unsigned long v, unsigned s)
+{
+    if (s == 0)
+        p2m_pub_begin(p);
+    else if (s <= MODEL_PFNS)
+        model_list[s - 1] = v + 1;
+    else if (s == MODEL_PFNS + 1)
+        arch.max_pfn = model_len(v + 1);        /* the shape changes too */
+    else
+        p2m_pub_end(p);
+}
+
+/* The reader as steps: the generation, the length, the entries, the generation again. */
+struct copy {
+    uint64_t g0, g1;
+    unsigned long len, list[MODEL_PFNS];
+};
+#define READER_STEPS (MODEL_PFNS + 3)
+static void reader_step(const struct p2m_pub *p, struct copy *c, unsigned s)
+{
+    if (s == 0)
+        c->g0 = p2m_pub_generation(p);
+    else if (s == 1)
+        c->len = arch.max_pfn;
+    else if (s <= MODEL_PFNS + 1)
+        c->list[s - 2] = model_list[s - 2];
+    else
+        c->g1 = p2m_pub_generation(p);
+}
+
+static bool copy_kept(const struct copy *c) { return !(c->g0 & 1) && c->g0 == c->g1; }
+
+/* A kept copy must be one whole state: every entry and the length agree. */
+static bool copy_whole(const struct copy *c)
+{
+    for (unsigned i = 1; i < MODEL_PFNS; i++)
+        if (c->list[i] != c->list[0])
+            return false;
+    return c->len == model_len(c->list[0]);
+}
+
+static void test_two_bumps(void)
+{
+    struct p2m_pub p;
+    model_init(&p, 0);
+    bool odd_inside = true;
+    for (unsigned long v = 0; v < 5; v++)
+        for (unsigned s = 0; s < WRITER_STEPS; s++) {
+            writer_step(&p, v, s);
+            bool open = s + 1 < WRITER_STEPS;
+            odd_inside &= (p2m_pub_generation(&p) & 1) == open;
+        }
+    CASE(odd_inside, "odd from a change's begin to its end, even between changes",
+         "generation %lu", arch.p2m_generation);
+    CASE(arch.p2m_generation == 10, "5 changes: the generation moved by 2 each (0 -> 10)",
+         "generation %lu", arch.p2m_generation);
+}
+
+/*
+ * The writer makes w of its steps, the reader r of its own, the writer
+ * finishes, the reader finishes: every (w, r).  A copy that the generation
+ * lets through must be whole, and the reader that copies again once the
+ * writer is done gets the new state.
+ */
+static void test_interleavings(void)
+{
+    unsigned torn_kept = 0, retried = 0, kept = 0, bad_retry = 0, cases = 0;
+    char first[120] = "";
+    for (unsigned w = 0; w <= WRITER_STEPS; w++)
+        for (unsigned r = 0; r <= READER_STEPS; r++) {
+            struct p2m_pub p;
+            struct copy c;
+            model_init(&p, 4);
+            unsigned s = 0, t = 0;
+            for (; s < w; s++)
+                writer_step(&p, 4, s);
+            for (; t < r; t++)
+                reader_step(&p, &c, t);
+            for (; s < WRITER_STEPS; s++)
+                writer_step(&p, 4, s);
+            for (; t < READER_STEPS; t++)
+                reader_step(&p, &c, t);
+            cases++;
+            if (!copy_kept(&c)) {
+                retried++;
+                for (t = 0; t < READER_STEPS; t++)
+                    reader_step(&p, &c, t);
+                bad_retry += !copy_kept(&c) || !copy_whole(&c) || c.list[0] != 5;
+                continue;
+            }
+            kept++;
+            if (!copy_whole(&c) && !torn_kept++)
+                snprintf(first, sizeof(first), "writer %u steps, reader %u: len %lu, entries %lu..%lu",
+                         w, r, c.len, c.list[0], c.list[MODEL_PFNS - 1]);
+        }
+    CASE(torn_kept == 0, "a copy the generation lets through is one whole state",
+         "%u of %u kept copies torn; first: %s", torn_kept, kept, first);
+    CASE(retried > 0 && bad_retry == 0,
+         "a reader that copied during a change sees the generation moved and copies again",
+         "%u of %u interleavings retried, %u retries not the new whole state", retried, cases,
+         bad_retry);
+}
+
 int main(void)
 {
-    ktap_plan(3 + 7 + 7 + 2);
+    ktap_plan(3 + 7 + 7 + 2 + 2 + 2);
     test_set();
     test_bad();
     test_generation();
     test_kexec();
+    test_two_bumps();
+    test_interleavings();
     return ktap_done();
 }

@@ -7,6 +7,11 @@
 #                                lines; with "hotplug" also xl vcpu-set N/2
 #                                and back to N (and Linux's sysfs cycles)
 #   latency N                    minipv test=bench (tests/guest/bench.c)
+#   saverestore GUEST N [dump]   GUEST linux|minipv: xl dump-core (with
+#                                "dump"), then BENCH_SR_REPS cold migrations
+#                                (xl save, then xl restore) of the running
+#                                guest: xl_save, xl_restore, xl_coldmig and
+#                                xl_dumpcore lines (bench/README.md)
 #   scale N                      minipv test=scale (tests/guest/scale.c, options
 #                                from BENCH_SCALE_ARGS); its "scale: " lines
 #                                forwarded as "scale: bed=xl vcpus=N ...", with
@@ -464,6 +469,152 @@ step_scale() {
     fi
 }
 
+# ---- saverestore GUEST N [dump]: xl dump-core, xl save, xl restore ----
+# Images go to dom0's tmpfs /tmp (bench/run sizes dom0 for a Linux image).
+# dom0 watches the console log: a background loop writes "NS LINES" each
+# time the log grows (every BENCH_POLL_S), so the time a line appeared is
+# known after the fact.  The downtime is from the last line that appeared
+# before `xl save` returned to the first that appeared after `xl restore`
+# began; the guest-side resume is the guest's own figure (minipv: its
+# "back in a new domain" line; Linux: bench/linux/init's linux_resume, from
+# dmesg).  minipv without suspend support (control/feature-suspend not 1)
+# gets status=skip why=not_supported rows, never a number.
+: "${BENCH_SR_REPS:=2}"
+
+watch_start() {    # watch_start NAME: start the log watcher into /tmp/watch-NAME
+    _wf=$(console_log "$1") _wo=/tmp/watch-$1
+    : >"$_wo"
+    (
+        _last=-1
+        while :; do
+            _c=$(wc -l <"$_wf" 2>/dev/null || echo 0)
+            [ "$_c" != "$_last" ] && { echo "$(now_ns) $_c" >>"$_wo"; _last=$_c; }
+            sleep "$BENCH_POLL_S"
+        done
+    ) &
+    WATCH_PID=$!
+}
+watch_stop() { kill "$WATCH_PID" 2>/dev/null; wait "$WATCH_PID" 2>/dev/null; }
+# lines_at NAME NS: how many lines the log had at NS (the watcher's last look before it)
+lines_at() { awk -v t="$2" '$1 <= t { c = $2 } END { print c + 0 }' "/tmp/watch-$1"; }
+# seen_at NAME LINES: NS when the log first had more than LINES lines ("" if never)
+seen_at() { awk -v l="$2" '$2 > l { print $1; exit }' "/tmp/watch-$1"; }
+# first_after NAME NS: NS of the first growth of the log after NS ("" if none)
+first_after() { awk -v t="$2" '$1 > t && $2 > c { print $1; exit } { c = $2 }' "/tmp/watch-$1"; }
+
+sr_skip() {    # sr_skip G N WHY: the three rows, not measured
+    for w in xl_save xl_restore xl_coldmig; do echo "bench: $w guest=$1 vcpus=$2 status=skip why=$3"; done
+}
+
+step_dumpcore() {    # step_dumpcore G N NAME
+    _t=$(now_ns)
+    timeout 600 xl dump-core "$DOMID" "/tmp/$3.core" >/tmp/dump.out 2>&1
+    _r=$? _ms=$(ms_between "$_t" "$(now_ns)")
+    _b=$(stat -c %s "/tmp/$3.core" 2>/dev/null || echo 0)
+    rm -f "/tmp/$3.core"
+    if [ $_r -ne 0 ] || [ "$_b" -eq 0 ]; then
+        missing xl_dumpcore "$1" "$2" "" "xl_rc_$_r"
+        sed 's/^/| /' /tmp/dump.out | tail -n 5
+        return
+    fi
+    echo "bench: xl_dumpcore guest=$1 vcpus=$2 status=ok ms=$_ms bytes=$_b" \
+         "ms_per_mb=$(awk -v m="$_ms" -v b="$_b" 'BEGIN { printf "%.1f", m * 1048576 / b }')"
+}
+
+# sr_once G N NAME REP: one xl save + xl restore; 0 if the guest came back
+sr_once() {
+    g=$1 n=$2 name=$3 rep=$4 img=/tmp/$3.save
+    m=$(mark "$name")
+    watch_start "$name"
+    t0=$(now_ns)
+    timeout 600 xl save "$DOMID" "$img" >/tmp/save.out 2>&1
+    rs=$? t1=$(now_ns)
+    ib=$(stat -c %s "$img" 2>/dev/null || echo 0)
+    if [ $rs -ne 0 ]; then
+        watch_stop
+        missing xl_save "$g" "$n" "$rep" "xl_rc_$rs"
+        sed 's/^/| /' /tmp/save.out | tail -n 8
+        rm -f "$img"
+        return 1
+    fi
+    t2=$(now_ns)
+    timeout 600 xl restore "$img" >/tmp/restore.out 2>&1
+    rr=$? t3=$(now_ns)
+    rm -f "$img"
+    DOMID=$(xl domid "$name" 2>/dev/null)
+    if [ $rr -ne 0 ] || [ -z "$DOMID" ]; then
+        watch_stop
+        missing xl_restore "$g" "$n" "$rep" "xl_rc_$rr"
+        sed 's/^/| /' /tmp/restore.out | tail -n 8
+        return 1
+    fi
+    if [ "$g" = linux ]; then pat="bench: linux_resume n=$rep " ; else pat="suspend: back in a new domain"; fi
+    T_UNPAUSE=$t2
+    seen_ms "$name" "$m" "$pat" $((60 + n)) >/dev/null
+    sw=$?
+    sleep 0.3
+    watch_stop
+    last=$(lines_at "$name" "$t1")
+    tb=$(seen_at "$name" $((last - 1)))      # when the last line before appeared
+    ta=$(first_after "$name" "$t2")          # the first line after xl restore began
+    l=$(after "$name" "$m" | grep -a -m1 -o "$pat.*")
+    if [ "$g" = linux ]; then
+        gr=$(kv "$l" resume_us) cpus=$(kv "$l" cpus)
+    else
+        gr=$(echo "$l" | sed -n 's/.*guest resume \([0-9]*\) us.*/\1/p')
+        cpus=$(echo "$l" | sed -n 's/.*: \([0-9]*\) of [0-9]* vCPUs back.*/\1/p')
+    fi
+    echo "bench: xl_save guest=$g vcpus=$n rep=$rep status=ok total_ms=$(ms_between "$t0" "$t1")" \
+         "image_bytes=$ib cmd_to_last_line_ms=$(ms_between "$t0" "$tb")"
+    if [ $sw -ne 0 ]; then
+        # restored but never said it was back: no restore or migration figure
+        missing xl_restore "$g" "$n" "$rep" "no_resume_line_in_$((60 + n))s"
+        missing xl_coldmig "$g" "$n" "$rep" "no_resume_line_in_$((60 + n))s"
+        return 1
+    fi
+    echo "bench: xl_restore guest=$g vcpus=$n rep=$rep status=ok total_ms=$(ms_between "$t2" "$t3")" \
+         "cmd_to_first_line_ms=$(ms_between "$t2" "$ta") guest_resume_us=${gr:-missing}"
+    echo "bench: xl_coldmig guest=$g vcpus=$n rep=$rep status=ok total_ms=$(ms_between "$t0" "$ta")" \
+         "downtime_ms=$(ms_between "$tb" "$ta") guest_resume_us=${gr:-missing} cpus_back=${cpus:-missing}" \
+         "last_line_before=$last"
+    [ $sw -eq 0 ]
+}
+
+step_saverestore() {
+    g=$1 n=$2 dump=${3:-} name=sr-$1-$2
+    if [ "$g" = linux ]; then
+        cfg=$(write_cfg linux "$n" "$name" suspend) ready="bench: linux_ready" tmo=$((100 + 3 * n))
+    else
+        cfg=$(write_cfg flat "$n" "$name" "") ready="service: ready" tmo=60
+    fi
+    if ! bench_create "$cfg" "$name"; then
+        sr_skip "$g" "$n" create_failed
+        finish_dom "$name:fail"
+        return
+    fi
+    if ! seen_ms "$name" 0 "$ready" "$tmo" >/dev/null; then
+        sr_skip "$g" "$n" "no_ready_in_${tmo}s"
+        finish_dom "$name:fail"
+        return
+    fi
+    [ -n "$dump" ] && step_dumpcore "$g" "$n" "$name"
+    if [ "$g" != linux ] &&
+       [ "$(xenstore-read "/local/domain/$DOMID/control/feature-suspend" 2>/dev/null)" != 1 ]; then
+        sr_skip "$g" "$n" not_supported
+        finish_dom "$name"
+        return
+    fi
+    st=ok
+    r=1
+    while [ $r -le "$BENCH_SR_REPS" ]; do
+        sr_once "$g" "$n" "$name" "$r" || { st=fail; break; }
+        r=$((r + 1))
+    done
+    forward "$name" "$g" "$n" | grep -v 'linux_tick'
+    grep -a '^linux-dmesg: ' "$(console_log "$name")" | head -n 60
+    finish_dom "$name:$st"
+}
+
 [ -f "$PLAN" ] || { echo "bench: scenario status=missing why=no_plan"; exit 2; }
 echo "bench: xl_env xen=$(xl info | awk '/^xen_version/ { print $3 }') dom0_kernel=$(uname -r)" \
      "host_cpus=$(xl info | awk '/^nr_cpus/ { print $3 }') free_mb=$(xl info | awk '/^free_memory/ { print $3 }')"
@@ -475,6 +626,7 @@ while read -r kind a b c d; do
     scale) echo "scenario: step scale $a"; step_scale "$a" ;;
     memprobe) echo "scenario: step memprobe $a"; step_memprobe "$a" ;;
     kexec|kdump|restart) echo "scenario: step $kind $a"; step_jump "$kind" "$a" ;;
+    saverestore) echo "scenario: step saverestore $a $b $c"; step_saverestore "$a" "$b" "$c" ;;
     set)    # set BENCH_NAME VALUE...: a scenario setting (BENCH_DUMP=all, ...)
         case $a in BENCH_[A-Z_]*) eval "$a=\"\$b\${c:+ \$c}\${d:+ \$d}\"" ;; *) echo "bench: scenario status=missing why=bad_setting_$a" ;; esac ;;
     *) echo "bench: scenario status=missing why=bad_plan_line_$kind" ;;
