@@ -148,6 +148,9 @@ void kick_for_queued(struct thread *t, unsigned cpu);
 void enqueue(struct thread *t, int avoid);
 void wake(struct thread *t);
 
+/* stats.c */
+void sched_dump(const struct thread *t);
+
 /* steal.c */
 bool steal_order_alloc(unsigned cpu);
 void build_order(unsigned cpu);
