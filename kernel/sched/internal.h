@@ -112,10 +112,16 @@ extern struct thread main_thread;                  /* thread.c */
 static inline struct thread *cur(void) { return this_cpu()->current; }
 static inline struct rq *cpu_rq(unsigned c) { return &rqs[c]; }
 
-/* A cpu that may take threads now. */
+/*
+ * A cpu that may take threads now: one that will serve its queue.  Not one
+ * whose scheduler has not started (an AP at boot's GO barrier), nor one
+ * that is not ONLINE: going down (DYING), or stopped for good by IPI_STOP
+ * (a panic, a kexec), which parks it with its run queue still active.
+ */
 static inline bool usable(unsigned c)
 {
-    return READ_ONCE(rqs[c].active) && cpu_state(per_cpu(c)) != CPU_DYING;
+    return READ_ONCE(rqs[c].active) && READ_ONCE(rqs[c].started) &&
+           cpu_state(per_cpu(c)) == CPU_ONLINE;
 }
 
 static inline bool allowed(const struct thread *t, unsigned c)
@@ -141,6 +147,9 @@ void rq_remove(struct rq *rq, struct thread *t);
 void kick_for_queued(struct thread *t, unsigned cpu);
 void enqueue(struct thread *t, int avoid);
 void wake(struct thread *t);
+
+/* stats.c */
+void sched_dump(const struct thread *t);
 
 /* steal.c */
 bool steal_order_alloc(unsigned cpu);

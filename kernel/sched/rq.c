@@ -137,14 +137,14 @@ struct enqueue_try {
     unsigned cpu;       /* where it went */
 };
 
-/* One try: false when the chosen cpu started going down after select_cpu looked. */
+/* One try: false when the chosen cpu stopped serving (going down, stopped) after select_cpu looked. */
 static bool enqueue_once(void *arg)
 {
     struct enqueue_try *e = arg;
     unsigned cpu = select_cpu(e->t, e->avoid);
     struct rq *rq = cpu_rq(cpu);
     spin_lock(&rq->lock);
-    bool ok = rq->active && cpu_state(per_cpu(cpu)) != CPU_DYING;
+    bool ok = usable(cpu);
     if (ok)
         rq_append(rq, e->t);
     spin_unlock(&rq->lock);

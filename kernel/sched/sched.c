@@ -30,7 +30,13 @@ void schedule(void)
     unsigned me = pc->cpu;
 
     rq->need_resched = false;
+    /*
+     * Dekker with kick(): clear, fence, then read our queue.  Without the
+     * fence (x86 lets the load pass the store) a kicker could still see
+     * kicked set and send no IPI while we read the queue empty and block.
+     */
     WRITE_ONCE(rq->kicked, false);
+    mb();
     bool here = usable(me);
     int st = READ_ONCE(prev->state);
     bool runnable = !prev->is_idle && (st == T_RUNNING || st == T_RUNNABLE);

@@ -190,6 +190,7 @@ int thread_join_stats(struct thread *t, uint64_t timeout_ns, struct thread_stats
     if (!done) {
         pr_warn("sched: thread_join: '%s' still running after %llu ms", t->name,
                 (unsigned long long)(timeout_ns / 1000000));
+        sched_dump(t);
         return -ETIMEDOUT;
     }
     if (st)

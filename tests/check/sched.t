@@ -31,6 +31,8 @@ common() {  # NAME: what every passing boot shows
         "sched: thread_create 'beyond': affinity mask 0x[0-9a-f]+ has no cpu below nr_cpus"
     expect_line "$1: widened mask of a pinned thread is reported" \
         "sched: thread 'pinned-h': no online cpu left in its affinity mask 0x[0-9a-f]+; allowing every online cpu"
+    expect_line "$1: a thread allowed only on a stopped cpu is placed elsewhere" \
+        "sched: thread 'stranded': no online cpu left in its affinity mask 0x[0-9a-f]+; allowing every online cpu"
 }
 
 # 4 vCPUs, topology from CPUID (whatever this host gives).

@@ -2,7 +2,8 @@
 /*
  * Suite "sched": kernel threads on every cpu, work stealing in topology
  * order, affinity, time-slice preemption, migration, bounded join, tickless
- * idle, and threads surviving their cpu going offline.
+ * idle, threads surviving their cpu going offline, and none queued on a
+ * cpu that was stopped.
  *
  * main pins itself to cpu 0 for the burst and the steal-order case, so
  * their work starts queued on cpu 0 and the stealing it causes is
@@ -730,9 +731,47 @@ static void self_down_case(void)
           off ? "yes" : "no", up);
 }
 
+/* ---- 13: nothing is queued where nobody serves it ---- */
+
+/*
+ * IPI_STOP parks a cpu for good (what a panic or a kexec does to the
+ * others) and leaves its run queue as it was.  A thread allowed only there
+ * must go elsewhere (its mask widened, with the warning), not sit on that
+ * queue: the same rule keeps a thread off an AP still at boot's GO barrier.
+ * Last in the suite: the stopped cpu never comes back.
+ */
+static void stopped_cpu_case(void)
+{
+    const char *name = "stopped cpu: a thread allowed only there runs elsewhere";
+    unsigned me = smp_processor_id();
+    int x = -1;
+    for_each_cpu(c, &cpu_online_mask)
+        if (c != 0 && c != me)
+            x = (int)c;
+    if (x < 0) {
+        ktap_skip(name, "needs an online cpu besides cpu 0 and ours");
+        return;
+    }
+    struct percpu *pc = per_cpu((unsigned)x);
+    send_ipi((unsigned)x, IPI_STOP);
+    bool off = wait_until(cpu_is_offline, pc, BOUND_SCHED_START_NS, sleep_a_ms);
+    struct cpumask m;
+    mask_of(&m, x, -1);
+    struct thread_stats st = { 0 };
+    struct thread *t = off ? thread_create(noop_fn, NULL, "stranded", &m) : NULL;
+    int rc = t ? thread_join_stats(t, BOUND_SCHED_START_NS, &st) : -EINVAL;
+    bool there = rc == 0 && cpumask_test(&st.ran_on, (unsigned)x);
+    printk("sched: stopped: cpu %d stopped: %s; thread 'stranded' (only cpu %d) join rc %d", x,
+           off ? "yes" : "no", x, rc);
+    CHECK(off && rc == 0 && !there, name,
+          "cpu %d stopped: %s; join rc %d (want 0 within %llu ms); ran on the stopped cpu: %s", x,
+          off ? "yes" : "no", rc, (unsigned long long)(BOUND_SCHED_START_NS / MS),
+          there ? "yes" : "no");
+}
+
 static void sched_suite(void)
 {
-    ktap_begin(12);
+    ktap_begin(13);
     /* main stays on cpu 0 at first: bursts start there and the other cpus are free to steal. */
     struct cpumask only0;
     mask_of(&only0, 0, -1);
@@ -754,6 +793,7 @@ static void sched_suite(void)
     tickless_case();        /* 10 */
     hotplug_case();         /* 11 */
     self_down_case();       /* 12 */
+    stopped_cpu_case();     /* 13: last, the cpu it stops stays down */
 
     printk("sched: suite ran %llu ms", (unsigned long long)((now() - t0) / MS));
 }
