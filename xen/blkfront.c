@@ -401,7 +401,9 @@ int xen_blkfront_sync(struct blkfront *bf, bool flush)
 int xen_blkfront_close(struct blkfront *bf)
 {
     int rc = 0;
-    if (bf->port) {
+    uint64_t st;
+    /* A backend the toolstack took away (xl block-detach) has no state to follow. */
+    if (bf->port && !read_u64(bf->be, "state", &st)) {
         /* The backend unmaps the ring when it reaches Closed: only then is the grant ours. */
         rc = write_state(bf->fe, XenbusStateClosing);
         rc = rc ? rc : wait_be(bf->be, XenbusStateClosing, XenbusStateClosed, bf->err, sizeof(bf->err));
