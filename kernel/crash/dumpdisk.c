@@ -17,6 +17,7 @@
 #include <xenpv/blkif.h>
 #include <xenpv/xenstore.h>
 #include <xenpv/xenpv.h>
+#include <xenpv/wait.h>
 #include <minipv/errno.h>
 #include <minipv/string.h>
 #include <minipv/bounds.h>
@@ -106,6 +107,24 @@ bool kdump_disk_wanted(void)
     return disk_devid() > 0 && xs_available();
 }
 
+/* Test aid: a pause half-way through the pages, so a test can take the backend away mid-dump. */
+static uint64_t opt_pause_ms;
+KOPT_UINT(kdump_disk_pause_ms, "kdump_disk_pause_ms", opt_pause_ms, 0, 60000,
+          "test aid: the crash kernel pauses this long half-way through writing the dump disk");
+
+static bool never(void *arg)
+{
+    (void)arg;
+    return false;
+}
+
+static void pause_half_way(const char *name)
+{
+    printk("kdump: dump disk %s: pausing %llu ms half-way (kdump_disk_pause_ms=, a test aid)", name,
+           (unsigned long long)opt_pause_ms);
+    wait_until(never, NULL, opt_pause_ms * NS_PER_MS, wait_idle_yield);
+}
+
 static struct blkfront bf;
 static uint8_t tpage[PAGE_SIZE] __aligned(PAGE_SIZE);
 
@@ -176,8 +195,11 @@ int kdump_disk_write(const struct kdump_disk_src *src)
     uint64_t sector = 0;
     for (size_t off = 0; !rc && off < src->head_len; off += PAGE_SIZE, sector += 8)
         rc = xen_blkfront_put(&bf, sector, virt_to_mfn(src->head + off), 8);
-    for (unsigned long mfn; !rc && (mfn = src->next_mfn(src->ctx)); sector += 8)
+    for (unsigned long mfn; !rc && (mfn = src->next_mfn(src->ctx)); sector += 8) {
+        if (opt_pause_ms && sector == (src->total / 512 / 16) * 8)
+            pause_half_way(name);
         rc = xen_blkfront_put(&bf, sector, mfn, 8);
+    }
     rc = rc ? rc : xen_blkfront_sync(&bf, true);
     uint64_t ns = xen_system_time() - t0;
     rc = rc ? rc : put_trailer(VMCORE_DISK_COMPLETE, src, ns);

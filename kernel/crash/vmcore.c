@@ -14,6 +14,8 @@
 #include <kernel/mm.h>
 #include <kernel/vmcore.h>
 #include <kernel/sort.h>
+#include <kernel/sched.h>
+#include <kernel/cpumask.h>
 #include <arch/mm.h>
 #include <xenpv/xenpv.h>
 #include <xenpv/hypercall.h>
@@ -428,6 +430,14 @@ void kdump_write_vmcore(void)
         return;
     }
     bool full = opt_vmcore == VMCORE_FULL;
+    /*
+     * peek() invalidates its window on this cpu only (UVMF_LOCAL): a dump
+     * that moved to another cpu could read a stale translation there.
+     */
+    static struct cpumask mask;
+    cpumask_zero(&mask);
+    cpumask_set(&mask, smp_processor_id());
+    thread_set_affinity(thread_current(), &mask);
     to_disk = kdump_disk_wanted();
     if (to_disk)
         find_live();
@@ -457,6 +467,8 @@ void kdump_write_vmcore(void)
         nsegs = 0;
     }
     write_core(full);
+    cpumask_fill(&mask, nr_cpus);
+    thread_set_affinity(thread_current(), &mask);
     /* Nothing below is needed again: a fresh kernel or a shutdown follows. */
 }
 

@@ -9,7 +9,7 @@
 #           first), 9 (xl trigger nmi) and 40 vCPUs; a read-only, a too small
 #           and a missing dump disk (the console takes the vmcore)
 #   fill    a 256 MiB domU with 128 MiB of pattern (kdump_fill=128) read back
-#           through gdb, with the rate; xl block-detach mid-dump (cut)
+#           through gdb, with the rate; xl block-detach -f mid-dump (cut)
 . "$(dirname "$0")/lib.sh"
 
 D=$LOGS/dumpdisk

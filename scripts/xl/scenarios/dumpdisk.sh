@@ -9,7 +9,8 @@
 #           kernel; DRILLS crashes in a row, each dump over the last
 #   ro, small, none   the disk is read-only, too small, not in the cfg:
 #           one line names it and the vmcore goes to the console
-#   detach  the backend goes away mid-dump (xl block-detach -f): a line names
+#   detach  the backend goes away mid-dump (xl block-detach -f while the
+#           crash kernel pauses half-way, kdump_disk_pause_ms=): a line names
 #           the failure, the disk says cut, the registers go to the console
 # The host then reads each disk file (vmcore-extract --disk, gdb).
 # shellcheck source=scripts/xl/scenarios/lib.sh
@@ -37,7 +38,7 @@ crash_once() {
         console_cmd "$DOMID" "crash $HOW $V"
     fi
     if [ "$KIND" = detach ]; then
-        wait_after "$DOMNAME" "$m" 120 "connected in"
+        wait_after "$DOMNAME" "$m" 120 "ms half-way (kdump_disk_pause_ms="
         # --force: the crash kernel never answers the close, so libxl would wait 10 s and keep it.
         timeout 30 xl block-detach -f "$DOMID" "$DISK"
         check "$1: xl block-detach -f $DISK while the crash kernel writes" "rc $?" [ $? -eq 0 ]
