@@ -130,7 +130,8 @@ static uint8_t tpage[PAGE_SIZE] __aligned(PAGE_SIZE);
 
 static int put_trailer(uint32_t state, const struct kdump_disk_src *src, uint64_t ns)
 {
-    vmcore_trailer_make((struct vmcore_trailer *)tpage, state, src->total, src->sum, bf.sectors, ns,
+    uint64_t sum = state == VMCORE_DISK_COMPLETE ? src->sum(src->ctx) : 0;
+    vmcore_trailer_make((struct vmcore_trailer *)tpage, state, src->total, sum, bf.sectors, ns,
                         src->generation);
     xen_blkfront_put(&bf, bf.sectors - 1, virt_to_mfn(tpage), 1);
     return xen_blkfront_sync(&bf, true);

@@ -26,9 +26,10 @@ void kexec_regs_to_user(const struct cpu_regs *r, uint64_t u[HANDOFF_NREGS], uin
 struct kdump_disk_src {
     const uint8_t *head;            /* ELF headers and notes, padded to whole pages */
     size_t head_len;
-    uint64_t total, sum;            /* the whole core: its bytes, vmcore_sum */
+    uint64_t total;                 /* the whole core's bytes */
     uint32_t generation;
     unsigned long (*next_mfn)(void *ctx);   /* each data page's frame in file order; 0: the end */
+    uint64_t (*sum)(void *ctx);     /* after the last page: vmcore_sum of the whole core */
     void *ctx;
 };
 void kdump_disk_boot(void);

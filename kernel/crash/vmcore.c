@@ -54,8 +54,8 @@ static struct { uint64_t va, mfn; } *vleaf;     /* old VMAP pages (stacks) */
 static unsigned long lin_l1[512];               /* the old linear map's L1 tables: left out */
 static unsigned nlin_l1;
 static unsigned nvleaf, nzero;
-static bool to_disk;                    /* kdump_disk=: the pages' sum is taken while planning */
-static uint64_t pages_sum;
+static bool to_disk;                    /* kdump_disk= */
+static uint64_t head_sum, pages_sum, data_len;  /* the disk trailer's sum, taken as pages go out */
 uint64_t kdump_vmcore_bytes, kdump_vmcore_ns;
 
 static int map_ro(unsigned long va, unsigned long mfn)
@@ -83,8 +83,9 @@ static int map_array(unsigned long **out, const uint64_t *mfns, unsigned n)
 /*
  * Old frames that change while we dump: the console and xenstore rings and
  * every vcpu_info (Xen writes the time there; it never lets one move, so
- * ours may sit in old memory).  The disk's sum is taken while planning, so
- * on the disk they are left out.  Sorted, for a binary search per page.
+ * ours may sit in old memory).  The backend reads a page some time after
+ * the sum took it, so on the disk they are left out.  Sorted, for a binary
+ * search per page.
  */
 static uint64_t live_mfn[NR_CPUS + 2];
 static unsigned nlive;
@@ -206,18 +207,9 @@ static void find_linear_l1s(unsigned long l4_mfn)
             lin_l1[nlin_l1++] = (t[i] & PTE_ADDR) >> PAGE_SHIFT;
 }
 
-/* A page planned into the dump: its bytes join the disk trailer's sum, in file order. */
-static void planned(uint64_t vaddr, uint64_t paddr, const void *p)
-{
-    add_seg(vaddr, paddr, PAGE_SIZE);
-    if (to_disk)
-        pages_sum = vmcore_sum(pages_sum, p, PAGE_SIZE);
-}
-
 static int plan(bool full)
 {
     nsegs = nvleaf = nzero = 0;
-    pages_sum = 0;
     if (!full)
         return 0;
     find_linear_l1s(H->old_l4_mfn);
@@ -231,7 +223,7 @@ static int plan(bool full)
             nzero++;
             continue;                   /* a page of zeros tells gdb nothing */
         }
-        planned(KERNEL_VIRT_BASE + (pfn << PAGE_SHIFT), pfn << PAGE_SHIFT, p);
+        add_seg(KERNEL_VIRT_BASE + (pfn << PAGE_SHIFT), pfn << PAGE_SHIFT, PAGE_SIZE);
     }
     walk_vmap(H->old_l4_mfn);
     for (unsigned i = 0; i < nvleaf; i++) {
@@ -241,7 +233,7 @@ static int plan(bool full)
             nzero++;
             continue;
         }
-        planned(vleaf[i].va, 0, p);
+        add_seg(vleaf[i].va, 0, PAGE_SIZE);
     }
     return nsegs == MAX_SEGS ? -E2BIG : 0;
 }
@@ -312,9 +304,8 @@ static size_t pad_to_page(char *mp, size_t ml, size_t before)
 /* The data pages in file order (as planned: linear map, then VMAP), for the disk. */
 static unsigned long next_pfn, next_vleaf;
 
-static unsigned long next_mfn(void *ctx)
+static unsigned long next_page(void)
 {
-    (void)ctx;
     unsigned long n = MIN(H->old_nr_pages, (uint64_t)LINEAR_MAX_PAGES);
     for (; next_pfn < n; next_pfn++)
         if (old_used(next_pfn) && !(zero_bits[next_pfn / 64] >> (next_pfn % 64) & 1))
@@ -323,6 +314,23 @@ static unsigned long next_mfn(void *ctx)
         if (vleaf[next_vleaf].mfn)
             return vleaf[next_vleaf++].mfn;
     return 0;
+}
+
+/* Each page joins the sum as it is handed to the disk: the sum is of what went out. */
+static unsigned long next_mfn(void *ctx)
+{
+    (void)ctx;
+    unsigned long mfn = next_page();
+    const void *p = mfn ? peek(mfn) : NULL;
+    if (p)
+        pages_sum = vmcore_sum(pages_sum, p, PAGE_SIZE);
+    return mfn;
+}
+
+static uint64_t whole_sum(void *ctx)
+{
+    (void)ctx;
+    return vmcore_sum_join(head_sum, pages_sum, data_len);
 }
 
 static int write_disk(const uint8_t *hdr, size_t hl, const uint8_t *notes, size_t nl,
@@ -339,11 +347,12 @@ static int write_disk(const uint8_t *hdr, size_t hl, const uint8_t *notes, size_
     next_pfn = next_vleaf = 0;
     if (!full)
         next_pfn = next_vleaf = ~0UL;
-    uint64_t data = total - hl - nl;
+    head_sum = vmcore_sum(0, head, hl + nl);
+    pages_sum = 0;
+    data_len = total - hl - nl;
     struct kdump_disk_src src = {
         .head = head, .head_len = pages * PAGE_SIZE, .total = total,
-        .sum = vmcore_sum_join(vmcore_sum(0, head, hl + nl), full ? pages_sum : 0, data),
-        .generation = H->generation - 1, .next_mfn = next_mfn,
+        .generation = H->generation - 1, .next_mfn = next_mfn, .sum = whole_sum,
     };
     int rc = kdump_disk_write(&src);
     page_free(head, pages);
