@@ -281,6 +281,17 @@ int xen_blkfront_open(struct blkfront *bf, uint16_t devid)
 
 /* ---- requests ---- */
 
+static void *bounce_page(struct blkfront *bf, unsigned slot, unsigned j)
+{
+    return bf->bounce + ((size_t)slot * BLKFRONT_SEGS + j) * PAGE_SIZE;
+}
+
+void xen_blkfront_set_bounce(struct blkfront *bf, void *pages, unsigned slots)
+{
+    bf->bounce = pages;
+    bf->slots = MIN(slots, (unsigned)BLKFRONT_SLOTS);
+}
+
 static void reap(struct blkfront *bf)
 {
     int more;
@@ -329,7 +340,8 @@ static bool slots_done(void *arg)
 
 static int wait_slots(struct blkfront *bf, bool any)
 {
-    struct slot_wait w = { bf, any ? 0xffffffffu : bf->busy, any };
+    uint32_t usable = bf->slots == 32 ? 0xffffffffu : (1u << bf->slots) - 1;
+    struct slot_wait w = { bf, any ? usable : bf->busy, any };
     if (wait_until(slots_done, &w, BOUND_BLK_IO_NS, nap))
         return bf->failed;
     say(bf->err, sizeof(bf->err), bf->be, ": no answer within ", BOUND_BLK_IO_NS / NS_PER_S, true);
@@ -338,22 +350,31 @@ static int wait_slots(struct blkfront *bf, bool any)
     return bf->failed;
 }
 
+/* A free slot for the next request (its bounce pages are ours again), or -1. */
+static int take_slot(struct blkfront *bf)
+{
+    uint32_t usable = bf->slots == 32 ? 0xffffffffu : (1u << bf->slots) - 1;
+    if (!(~bf->busy & usable) && wait_slots(bf, true))
+        return -1;
+    return __builtin_ctz(~bf->busy & usable);
+}
+
 static int send(struct blkfront *bf, uint8_t op)
 {
     if (bf->failed)
         return bf->failed;
-    if (bf->busy == 0xffffffffu && wait_slots(bf, true))
+    int slot = bf->npend ? bf->pend_slot : take_slot(bf);
+    if (slot < 0)
         return bf->failed;
-    unsigned slot = (unsigned)__builtin_ctz(~bf->busy);
     blkif_request_t *r = RING_GET_REQUEST(&bf->ring, bf->ring.req_prod_pvt);
     r->operation = op;
     r->nr_segments = (uint8_t)bf->npend;
     r->handle = bf->devid;
-    r->id = slot;
+    r->id = (uint64_t)slot;
     r->sector_number = op == BLKIF_OP_FLUSH_DISKCACHE ? 0 : bf->pend_sector;
     for (unsigned j = 0; j < bf->npend; j++) {
         /* Read-only: the backend maps a write's pages GNTMAP_readonly (no feature-persistent). */
-        xen_gnttab_grant(SLOT_REF(slot, j), bf->be_id, bf->pend_mfn[j], true);
+        xen_gnttab_grant(SLOT_REF(slot, j), bf->be_id, virt_to_mfn(bounce_page(bf, slot, j)), true);
         r->seg[j] = (struct blkif_request_segment){ .gref = SLOT_REF(slot, j), .first_sect = 0,
                                                     .last_sect = (uint8_t)(bf->pend_nsect[j] - 1) };
     }
@@ -371,16 +392,22 @@ static int send(struct blkfront *bf, uint8_t op)
     return 0;
 }
 
-int xen_blkfront_put(struct blkfront *bf, uint64_t sector, unsigned long mfn, unsigned nsect)
+int xen_blkfront_put(struct blkfront *bf, uint64_t sector, const void *page, unsigned nsect)
 {
     if (bf->npend && (bf->npend == BLKFRONT_SEGS || bf->pend_nsect[bf->npend - 1] != 8 ||
                       bf->pend_sector + bf->pend_sects != sector))
         send(bf, BLKIF_OP_WRITE);
     if (bf->failed)
         return bf->failed;
-    if (!bf->npend)
+    if (!bf->npend) {
+        int slot = take_slot(bf);
+        if (slot < 0)
+            return bf->failed;
+        bf->pend_slot = slot;
         bf->pend_sector = sector;
-    bf->pend_mfn[bf->npend] = mfn;
+    }
+    /* A copy: the disk gets the page as it was now, whatever writes it later. */
+    memcpy(bounce_page(bf, bf->pend_slot, bf->npend), page, PAGE_SIZE);
     bf->pend_nsect[bf->npend++] = (uint8_t)nsect;
     bf->pend_sects += nsect;
     return 0;

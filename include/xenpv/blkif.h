@@ -30,9 +30,11 @@ struct blkfront {
     uint32_t port;
     blkif_front_ring_t ring;
     uint32_t busy;                      /* slots in flight, one bit each (id = slot) */
-    uint64_t pend_sector;               /* the request being built */
+    uint8_t *bounce;                    /* 11 pages a slot, the caller's: what the disk gets */
+    unsigned slots;                     /* slots in use (as many as have bounce pages) */
+    uint64_t pend_sector;               /* the request being built, in slot pend_slot */
     unsigned npend, pend_sects;
-    unsigned long pend_mfn[BLKFRONT_SEGS];
+    int pend_slot;
     uint8_t pend_nsect[BLKFRONT_SEGS];
     uint64_t requests, notifies, leaked;
     int failed;                         /* first error: the disk is given up */
@@ -49,11 +51,18 @@ int xen_blkfront_reset(uint16_t devid, char *err, size_t errlen);
 /* Handshake and connect; bf is zeroed first.  0 or -errno (bf->err). */
 int xen_blkfront_open(struct blkfront *bf, uint16_t devid);
 /*
- * Write nsect (1-8) sectors from the start of frame mfn at disk sector
- * `sector`: queued into the request being built, sent when it is full or
- * the next page is not contiguous.  0 or bf->failed.
+ * Before the first put: slots x 11 pages (zeroed, page-aligned, ours until
+ * close) into which each page is copied before it is granted, so the disk
+ * gets the page as it was at the put even if something writes it later.
+ * slots (1-32) is how many requests may be in flight.
  */
-int xen_blkfront_put(struct blkfront *bf, uint64_t sector, unsigned long mfn, unsigned nsect);
+void xen_blkfront_set_bounce(struct blkfront *bf, void *pages, unsigned slots);
+/*
+ * Write nsect (1-8) sectors from the start of page (copied at once) at disk
+ * sector `sector`: queued into the request being built, sent when it is full
+ * or the next page is not contiguous.  0 or bf->failed.
+ */
+int xen_blkfront_put(struct blkfront *bf, uint64_t sector, const void *page, unsigned nsect);
 /* Send what is queued and wait for every answer; then FLUSH_DISKCACHE if flush and offered. */
 int xen_blkfront_sync(struct blkfront *bf, bool flush);
 /* Closing -> Closed with the backend, grants and channel given back.  0 or -errno. */

@@ -127,14 +127,37 @@ static void pause_half_way(const char *name)
 
 static struct blkfront bf;
 static uint8_t tpage[PAGE_SIZE] __aligned(PAGE_SIZE);
+static uint64_t sum;                    /* vmcore_sum of what was put so far */
 
 static int put_trailer(uint32_t state, const struct kdump_disk_src *src, uint64_t ns)
 {
-    uint64_t sum = state == VMCORE_DISK_COMPLETE ? src->sum(src->ctx) : 0;
-    vmcore_trailer_make((struct vmcore_trailer *)tpage, state, src->total, sum, bf.sectors, ns,
-                        src->generation);
-    xen_blkfront_put(&bf, bf.sectors - 1, virt_to_mfn(tpage), 1);
+    vmcore_trailer_make((struct vmcore_trailer *)tpage, state, src->total,
+                        state == VMCORE_DISK_COMPLETE ? sum : 0, bf.sectors, ns, src->generation);
+    xen_blkfront_put(&bf, bf.sectors - 1, tpage, 1);
     return xen_blkfront_sync(&bf, true);
+}
+
+static int put_page(uint64_t sector, const void *p)
+{
+    sum = vmcore_sum(sum, p, PAGE_SIZE);
+    return xen_blkfront_put(&bf, sector, p, 8);
+}
+
+/*
+ * Each page is copied before it is granted (the backend reads it later):
+ * 11 pages a request in flight, as many requests as the crash kernel's
+ * memory allows (16 at most: 704 KiB).
+ */
+#define BOUNCE_SLOTS 16
+static void *bounce;
+static unsigned bounce_slots;
+
+static int take_bounce(void)
+{
+    for (bounce_slots = BOUNCE_SLOTS; bounce_slots; bounce_slots /= 2)
+        if ((bounce = page_alloc(bounce_slots * BLKFRONT_SEGS)))
+            return 0;
+    return -ENOMEM;
 }
 
 /* Whether the disk can take the dump: the reason it cannot, named, or 0. */
@@ -157,14 +180,17 @@ static void report(const char *name, int id, uint64_t bytes, uint64_t ns)
 {
     uint64_t ms = ns / NS_PER_MS, kbs = ns ? bytes * 1000000 / ns : 0;     /* KB/s = B/ms */
     printk("kdump: vmcore on disk %s (vbd %d): %llu bytes in %llu ms, %llu.%03llu MB/s "
-           "(%llu requests, %llu notifies, flush %s)", name, id, (unsigned long long)bytes,
+           "(%llu requests, %u in flight at most, %llu notifies, flush %s)", name, id,
+           (unsigned long long)bytes,
            (unsigned long long)ms, (unsigned long long)(kbs / 1000),
-           (unsigned long long)(kbs % 1000), (unsigned long long)bf.requests,
+           (unsigned long long)(kbs % 1000), (unsigned long long)bf.requests, bounce_slots,
            (unsigned long long)bf.notifies, bf.flush ? "yes" : "not offered");
     unsigned g = xen_gnttab_granted(GNTTAB_DUMP_FIRST, GNTTAB_DUMP_REFS);
     printk("kdump: dump disk closed: %u grants still given, %llu could not be taken back", g,
            (unsigned long long)bf.leaked);
 }
+
+static int write_it(const struct kdump_disk_src *src, const char *name, int id, uint64_t t0);
 
 /*
  * The crash kernel: write src to the disk.  0 when the dump is complete on
@@ -177,7 +203,20 @@ int kdump_disk_write(const struct kdump_disk_src *src)
     int id = disk_devid();
     const char *name = disk_name(q, sizeof(q));
     uint64_t t0 = xen_system_time();
+    if (take_bounce()) {
+        pr_warn("kdump: dump disk %s (vbd %d): no memory for a request's pages: vmcore to the "
+                "console", name, id);
+        return -ENODEV;
+    }
+    int rc = write_it(src, name, id, t0);
+    page_free(bounce, bounce_slots * BLKFRONT_SEGS);
+    return rc;
+}
+
+static int write_it(const struct kdump_disk_src *src, const char *name, int id, uint64_t t0)
+{
     int rc = xen_blkfront_open(&bf, (uint16_t)id);
+    xen_blkfront_set_bounce(&bf, bounce, bounce_slots);
     if (rc) {
         pr_warn("kdump: dump disk %s (vbd %d): %s (%d): vmcore to the console", name, id, bf.err, rc);
         xen_blkfront_close(&bf);
@@ -194,12 +233,13 @@ int kdump_disk_write(const struct kdump_disk_src *src)
     /* "writing" first: an older complete trailer must not vouch for a dump cut short. */
     rc = put_trailer(VMCORE_DISK_WRITING, src, 0);
     uint64_t sector = 0;
+    sum = 0;
     for (size_t off = 0; !rc && off < src->head_len; off += PAGE_SIZE, sector += 8)
-        rc = xen_blkfront_put(&bf, sector, virt_to_mfn(src->head + off), 8);
-    for (unsigned long mfn; !rc && (mfn = src->next_mfn(src->ctx)); sector += 8) {
+        rc = put_page(sector, src->head + off);
+    for (const void *p; !rc && (p = src->next_page(src->ctx)); sector += 8) {
         if (opt_pause_ms && sector == (src->total / 512 / 16) * 8)
             pause_half_way(name);
-        rc = xen_blkfront_put(&bf, sector, mfn, 8);
+        rc = put_page(sector, p);
     }
     rc = rc ? rc : xen_blkfront_sync(&bf, true);
     uint64_t ns = xen_system_time() - t0;

@@ -28,8 +28,7 @@ struct kdump_disk_src {
     size_t head_len;
     uint64_t total;                 /* the whole core's bytes */
     uint32_t generation;
-    unsigned long (*next_mfn)(void *ctx);   /* each data page's frame in file order; 0: the end */
-    uint64_t (*sum)(void *ctx);     /* after the last page: vmcore_sum of the whole core */
+    const void *(*next_page)(void *ctx);    /* each data page in file order; NULL: the end */
     void *ctx;
 };
 void kdump_disk_boot(void);

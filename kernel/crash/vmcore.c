@@ -55,7 +55,6 @@ static unsigned long lin_l1[512];               /* the old linear map's L1 table
 static unsigned nlin_l1;
 static unsigned nvleaf, nzero;
 static bool to_disk;                    /* kdump_disk= */
-static uint64_t head_sum, pages_sum, data_len;  /* the disk trailer's sum, taken as pages go out */
 uint64_t kdump_vmcore_bytes, kdump_vmcore_ns;
 
 static int map_ro(unsigned long va, unsigned long mfn)
@@ -83,9 +82,9 @@ static int map_array(unsigned long **out, const uint64_t *mfns, unsigned n)
 /*
  * Old frames that change while we dump: the console and xenstore rings and
  * every vcpu_info (Xen writes the time there; it never lets one move, so
- * ours may sit in old memory).  The backend reads a page some time after
- * the sum took it, so on the disk they are left out.  Sorted, for a binary
- * search per page.
+ * ours may sit in old memory).  On the disk they are left out: the dump is
+ * of the old kernel, not of what the crash kernel does meanwhile.  Sorted,
+ * for a binary search per page.
  */
 static uint64_t live_mfn[NR_CPUS + 2];
 static unsigned nlive;
@@ -316,21 +315,14 @@ static unsigned long next_page(void)
     return 0;
 }
 
-/* Each page joins the sum as it is handed to the disk: the sum is of what went out. */
-static unsigned long next_mfn(void *ctx)
+/* The next data page, mapped (valid until the next call), or NULL after the last. */
+static const void *next_data(void *ctx)
 {
     (void)ctx;
+    static const uint8_t zero_page[PAGE_SIZE];
     unsigned long mfn = next_page();
     const void *p = mfn ? peek(mfn) : NULL;
-    if (p)
-        pages_sum = vmcore_sum(pages_sum, p, PAGE_SIZE);
-    return mfn;
-}
-
-static uint64_t whole_sum(void *ctx)
-{
-    (void)ctx;
-    return vmcore_sum_join(head_sum, pages_sum, data_len);
+    return mfn && !p ? zero_page : p;
 }
 
 static int write_disk(const uint8_t *hdr, size_t hl, const uint8_t *notes, size_t nl,
@@ -347,12 +339,9 @@ static int write_disk(const uint8_t *hdr, size_t hl, const uint8_t *notes, size_
     next_pfn = next_vleaf = 0;
     if (!full)
         next_pfn = next_vleaf = ~0UL;
-    head_sum = vmcore_sum(0, head, hl + nl);
-    pages_sum = 0;
-    data_len = total - hl - nl;
     struct kdump_disk_src src = {
         .head = head, .head_len = pages * PAGE_SIZE, .total = total,
-        .generation = H->generation - 1, .next_mfn = next_mfn, .sum = whole_sum,
+        .generation = H->generation - 1, .next_page = next_data,
     };
     int rc = kdump_disk_write(&src);
     page_free(head, pages);
