@@ -102,6 +102,18 @@ int xen_bind_ipi(struct percpu *pc, evtchn_handler_t fn, void *arg, uint32_t *po
     return attach(op.port, pc, fn, arg);
 }
 
+int xen_evtchn_alloc_unbound(uint16_t remote, uint32_t *port)
+{
+    /* A port for a split driver's backend to bind; masked: its user polls it (SCHEDOP_poll). */
+    struct evtchn_alloc_unbound op = { .dom = DOMID_SELF, .remote_dom = remote };
+    long rc = hypercall_event_channel_op(EVTCHNOP_alloc_unbound, &op);
+    if (rc)
+        return (int)rc;
+    xen_evtchn_mask(op.port);
+    *port = op.port;
+    return 0;
+}
+
 int xen_evtchn_close(uint32_t port)
 {
     struct evtchn_close op = { .port = port };

@@ -100,4 +100,37 @@ int vmcore_reader_line(struct vmcore_reader *r, const char *line, size_t len, un
 /* After the last line: 0 if the stream asked for was whole, else -1 (r->err). */
 int vmcore_reader_finish(struct vmcore_reader *r);
 
+/* ---- the dump disk (vmcore_disk.c) ----
+ *
+ * With kdump_disk= the crash kernel writes the same ELF core from sector 0
+ * of a disk of its own, so `gdb build/minipv DISK-IMAGE` reads the image
+ * as it is, and the last 512-byte sector holds the trailer below.  The
+ * trailer says "writing" before the first byte of the core goes out and
+ * "complete" after the last one is flushed: a dump that stops half-way
+ * (the backend went away, the domain died) is named as cut, never taken
+ * for a whole one; an older dump under a cut one is never taken either.
+ */
+#define VMCORE_DISK_MAGIC "MINIPV-VMCORE-D1"        /* 16 bytes, no NUL */
+enum { VMCORE_DISK_WRITING = 1, VMCORE_DISK_COMPLETE = 2 };
+struct vmcore_trailer {                 /* little endian, 512 bytes */
+    char magic[16];
+    uint32_t state, generation;         /* VMCORE_DISK_*; the crashed kernel's generation */
+    uint64_t bytes;                     /* the core's length from sector 0 (a multiple of 8) */
+    uint64_t sum;                       /* vmcore_sum of those bytes */
+    uint64_t disk_sectors;              /* the disk's size when written */
+    uint64_t write_ns;                  /* how long the core took (complete only) */
+    uint8_t pad[512 - 60];
+    uint32_t crc;                       /* crc32 (handoff_crc32) of the bytes before it */
+};
+_Static_assert(sizeof(struct vmcore_trailer) == 512, "one sector");
+
+/* The core's checksum: h = h * K + w over its 64-bit little-endian words (n a multiple of 8). */
+uint64_t vmcore_sum(uint64_t h, const void *p, size_t n);
+/* The sum of A followed by B, from each one's sum and B's length (a multiple of 8). */
+uint64_t vmcore_sum_join(uint64_t sum_a, uint64_t sum_b, uint64_t len_b);
+void vmcore_trailer_make(struct vmcore_trailer *t, uint32_t state, uint64_t bytes, uint64_t sum,
+                         uint64_t disk_sectors, uint64_t write_ns, uint32_t generation);
+/* 0 if t is a trailer (magic, crc, state, sizes agree), else -1 with why naming the bad field. */
+int vmcore_trailer_check(const struct vmcore_trailer *t, uint64_t disk_bytes, char *why, size_t len);
+
 #endif

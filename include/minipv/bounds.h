@@ -102,4 +102,12 @@
  */
 #define BOUND_SUSPEND_NS            (120 * NS_PER_S)
 
+/* ---- the dump disk (xen/blkfront.c, kernel/crash/dumpdisk.c) ---- */
+/* The block backend follows one frontend state step (blkback in dom0, which may be busy). */
+#define BOUND_BLK_STATE_NS          (10 * NS_PER_S)
+/* One block request answered: a slow host disk under a busy dom0; longer is a dead backend. */
+#define BOUND_BLK_IO_NS             (20 * NS_PER_S)
+/* A look at the ring between sleeps on its channel (the backend may not signal). */
+#define BOUND_BLK_NAP_NS            (10 * NS_PER_MS)
+
 #endif

@@ -83,6 +83,8 @@ void xen_events_init(void);
 int xen_bind_virq(unsigned virq, struct percpu *pc, evtchn_handler_t fn, void *arg, uint32_t *port);
 int xen_bind_ipi(struct percpu *pc, evtchn_handler_t fn, void *arg, uint32_t *port);
 int xen_bind_port(uint32_t port, struct percpu *pc, evtchn_handler_t fn, void *arg);
+/* A masked port another domain (remote) may bind: for a polled split-driver ring. */
+int xen_evtchn_alloc_unbound(uint16_t remote, uint32_t *port);
 int xen_evtchn_close(uint32_t port);
 int xen_evtchn_send(uint32_t port);
 void xen_evtchn_mask(uint32_t port);

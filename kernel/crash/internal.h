@@ -22,4 +22,17 @@ extern struct crash_saved kexec_crash_saved[NR_CPUS];
 extern uint64_t kexec_crash_time_ns;
 void kexec_regs_to_user(const struct cpu_regs *r, uint64_t u[HANDOFF_NREGS], uint64_t gs_base);
 
+/* dumpdisk.c: the dump disk (kdump_disk=); vmcore.c hands it the core as below. */
+struct kdump_disk_src {
+    const uint8_t *head;            /* ELF headers and notes, padded to whole pages */
+    size_t head_len;
+    uint64_t total;                 /* the whole core's bytes */
+    uint32_t generation;
+    const void *(*next_page)(void *ctx);    /* each data page in file order; NULL: the end */
+    void *ctx;
+};
+void kdump_disk_boot(void);
+bool kdump_disk_wanted(void);
+int kdump_disk_write(const struct kdump_disk_src *src);
+
 #endif

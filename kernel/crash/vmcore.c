@@ -13,6 +13,9 @@
 #include <kernel/cpu.h>
 #include <kernel/mm.h>
 #include <kernel/vmcore.h>
+#include <kernel/sort.h>
+#include <kernel/sched.h>
+#include <kernel/cpumask.h>
 #include <arch/mm.h>
 #include <xenpv/xenpv.h>
 #include <xenpv/hypercall.h>
@@ -51,6 +54,7 @@ static struct { uint64_t va, mfn; } *vleaf;     /* old VMAP pages (stacks) */
 static unsigned long lin_l1[512];               /* the old linear map's L1 tables: left out */
 static unsigned nlin_l1;
 static unsigned nvleaf, nzero;
+static bool to_disk;                    /* kdump_disk= */
 uint64_t kdump_vmcore_bytes, kdump_vmcore_ns;
 
 static int map_ro(unsigned long va, unsigned long mfn)
@@ -75,10 +79,48 @@ static int map_array(unsigned long **out, const uint64_t *mfns, unsigned n)
     return 0;
 }
 
+/*
+ * Old frames that change while we dump: the console and xenstore rings and
+ * every vcpu_info (Xen writes the time there; it never lets one move, so
+ * ours may sit in old memory).  On the disk they are left out: the dump is
+ * of the old kernel, not of what the crash kernel does meanwhile.  Sorted,
+ * for a binary search per page.
+ */
+static uint64_t live_mfn[NR_CPUS + 2];
+static unsigned nlive;
+
+static void find_live(void)
+{
+    nlive = 0;
+    live_mfn[nlive++] = H->console_mfn;
+    live_mfn[nlive++] = H->store_mfn;
+    for (unsigned c = 0; c < nr_cpus; c++)
+        if (per_cpu(c)->vcpu_info_maddr)
+            live_mfn[nlive++] = per_cpu(c)->vcpu_info_maddr >> PAGE_SHIFT;
+    sort_u64(live_mfn, nlive);
+}
+
+static bool live(uint64_t mfn)
+{
+    unsigned lo = 0, hi = nlive;
+    while (lo < hi) {
+        unsigned mid = (lo + hi) / 2;
+        if (live_mfn[mid] == mfn)
+            return true;
+        if (live_mfn[mid] < mfn)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
 static bool old_used(unsigned long pfn)
 {
     if (pfn >= H->old_region_pfn && pfn < H->old_region_pfn + H->old_region_pages)
         return false;           /* the region: the crash kernel's own memory now */
+    if (to_disk && live(old_p2m[pfn]))
+        return false;
     if (pfn < H->old_first_free_pfn) {
         /*
          * The image, its boot tables, the bitmap; not its p2m nor the L1 tables of
@@ -184,7 +226,7 @@ static int plan(bool full)
     }
     walk_vmap(H->old_l4_mfn);
     for (unsigned i = 0; i < nvleaf; i++) {
-        const void *p = peek(vleaf[i].mfn);
+        const void *p = to_disk && live(vleaf[i].mfn) ? NULL : peek(vleaf[i].mfn);
         if (!p || all_zero(p)) {
             vleaf[i].mfn = 0;
             nzero++;
@@ -234,6 +276,78 @@ static void emit(const char *line, void *ctx)
     olen += n + 1;
 }
 
+static void written(uint64_t total, uint64_t ns, const char *where)
+{
+    kdump_vmcore_bytes = total;
+    kdump_vmcore_ns = ns;
+    printk("kdump: vmcore written: %llu bytes in %llu ms%s%s", (unsigned long long)total,
+           (unsigned long long)(ns / 1000000), where ? " to " : "", where ? where : "");
+    printk("bench: vmcore vcpus=%u bytes=%llu write_ms=%llu crash_to_written_ms=%llu%s", nr_cpus,
+           (unsigned long long)total, (unsigned long long)(ns / 1000000),
+           (unsigned long long)((xen_system_time() - H->crash_time_ns) / 1000000),
+           where ? " path=disk" : "");
+}
+
+/*
+ * On the disk the pages go out straight from their frames, so they must
+ * start on a sector: the MINIPV note takes NULs (desc bytes after its
+ * lines) until headers and notes end on a page.  Its new length.
+ */
+static size_t pad_to_page(char *mp, size_t ml, size_t before)
+{
+    while ((before + elfcore_note(NULL, "MINIPV", VMCORE_MINIPV_NOTE, mp, ml)) % PAGE_SIZE)
+        mp[ml++] = 0;
+    return ml;
+}
+
+/* The data pages in file order (as planned: linear map, then VMAP), for the disk. */
+static unsigned long next_pfn, next_vleaf;
+
+static unsigned long next_page(void)
+{
+    unsigned long n = MIN(H->old_nr_pages, (uint64_t)LINEAR_MAX_PAGES);
+    for (; next_pfn < n; next_pfn++)
+        if (old_used(next_pfn) && !(zero_bits[next_pfn / 64] >> (next_pfn % 64) & 1))
+            return old_p2m[next_pfn++];
+    for (; next_vleaf < nvleaf; next_vleaf++)
+        if (vleaf[next_vleaf].mfn)
+            return vleaf[next_vleaf++].mfn;
+    return 0;
+}
+
+/* The next data page, mapped (valid until the next call), or NULL after the last. */
+static const void *next_data(void *ctx)
+{
+    (void)ctx;
+    static const uint8_t zero_page[PAGE_SIZE];
+    unsigned long mfn = next_page();
+    const void *p = mfn ? peek(mfn) : NULL;
+    return mfn && !p ? zero_page : p;
+}
+
+static int write_disk(const uint8_t *hdr, size_t hl, const uint8_t *notes, size_t nl,
+                      uint64_t total, bool full)
+{
+    unsigned long pages = DIV_ROUND_UP(hl + nl, PAGE_SIZE);
+    uint8_t *head = page_alloc(pages);
+    if (!head) {
+        pr_err("kdump: dump disk: no memory for %lu pages of headers: vmcore to the console", pages);
+        return -ENOMEM;
+    }
+    memcpy(head, hdr, hl);
+    memcpy(head + hl, notes, nl);
+    next_pfn = next_vleaf = 0;
+    if (!full)
+        next_pfn = next_vleaf = ~0UL;
+    struct kdump_disk_src src = {
+        .head = head, .head_len = pages * PAGE_SIZE, .total = total,
+        .generation = H->generation - 1, .next_page = next_data,
+    };
+    int rc = kdump_disk_write(&src);
+    page_free(head, pages);
+    return rc;
+}
+
 static void write_core(bool full)
 {
     uint64_t t0 = xen_system_time();
@@ -245,8 +359,10 @@ static void write_core(bool full)
                                H->regs[i].flags & HANDOFF_REGS_CRASHED ? 11 /* SIGSEGV */
                                                                        : 19 /* SIGSTOP */,
                                H->regs[i].r);
-    char mp[2048];
-    size_t ml = minipv_note(mp, sizeof(mp));
+    static char mp[2048 + PAGE_SIZE];
+    size_t ml = minipv_note(mp, 2048);
+    if (to_disk)
+        ml = pad_to_page(mp, ml, elfcore_header_size(nsegs) + nl);
     nl += elfcore_note(notes + nl, "MINIPV", VMCORE_MINIPV_NOTE, mp, ml);
 
     uint64_t total = elfcore_header_size(nsegs) + nl;
@@ -257,6 +373,21 @@ static void write_core(bool full)
 
     printk("kdump: vmcore %s: %llu bytes, %u threads, %u segments (%u pages of zeros left out)",
            full ? "full" : "regs", (unsigned long long)total, H->nr_regs, nsegs, nzero);
+    if (to_disk) {
+        int rc = write_disk(hdr, hl, notes, nl, total, full);
+        if (!rc) {
+            written(total, xen_system_time() - t0, "the dump disk");
+            return;
+        }
+        if (rc == -EIO && full) {
+            /* Hours for a big guest on the console: the registers at least, now. */
+            pr_warn("kdump: vmcore=regs on the console instead (the disk failed part-way)");
+            to_disk = false;
+            nsegs = 0;
+            write_core(false);
+            return;
+        }
+    }
     struct vmcore_writer w;
     vmcore_stream_begin(&w, total, emit, NULL);
     flush_out();
@@ -282,16 +413,10 @@ static void write_core(bool full)
     }
     int rc = vmcore_stream_end(&w);
     flush_out();
-    kdump_vmcore_bytes = total;
-    kdump_vmcore_ns = xen_system_time() - t0;
     if (rc)
         pr_err("kdump: vmcore: %llu bytes written, %llu announced", (unsigned long long)w.bytes,
                (unsigned long long)total);
-    printk("kdump: vmcore written: %llu bytes in %llu ms", (unsigned long long)total,
-           (unsigned long long)(kdump_vmcore_ns / 1000000));
-    printk("bench: vmcore vcpus=%u bytes=%llu write_ms=%llu crash_to_written_ms=%llu", nr_cpus,
-           (unsigned long long)total, (unsigned long long)(kdump_vmcore_ns / 1000000),
-           (unsigned long long)((xen_system_time() - H->crash_time_ns) / 1000000));
+    written(total, xen_system_time() - t0, NULL);
 }
 
 void kdump_write_vmcore(void)
@@ -303,6 +428,17 @@ void kdump_write_vmcore(void)
         return;
     }
     bool full = opt_vmcore == VMCORE_FULL;
+    /*
+     * peek() invalidates its window on this cpu only (UVMF_LOCAL): a dump
+     * that moved to another cpu could read a stale translation there.
+     */
+    static struct cpumask mask;
+    cpumask_zero(&mask);
+    cpumask_set(&mask, smp_processor_id());
+    thread_set_affinity(thread_current(), &mask);
+    to_disk = kdump_disk_wanted();
+    if (to_disk)
+        find_live();
     win = arch_vmap_reserve(1);
     segs = page_alloc(DIV_ROUND_UP(MAX_SEGS * sizeof(*segs), PAGE_SIZE));
     vleaf = page_alloc(DIV_ROUND_UP(8192 * sizeof(*vleaf), PAGE_SIZE));
@@ -329,6 +465,8 @@ void kdump_write_vmcore(void)
         nsegs = 0;
     }
     write_core(full);
+    cpumask_fill(&mask, nr_cpus);
+    thread_set_affinity(thread_current(), &mask);
     /* Nothing below is needed again: a fresh kernel or a shutdown follows. */
 }
 
@@ -399,7 +537,11 @@ bool kdump_is_crash_kernel(void)
 void kdump_crash_kernel(const char *suite)
 {
     /* A suite that checks the crash kernel itself (test=crash) dumps when it is done. */
-    if (!kdump_is_crash_kernel() || !strcmp(suite, "crash"))
+    if (!kdump_is_crash_kernel()) {
+        kdump_disk_boot();
+        return;
+    }
+    if (!strcmp(suite, "crash"))
         return;
     kdump_write_vmcore();
     kdump_then();

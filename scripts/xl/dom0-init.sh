@@ -51,6 +51,22 @@ for m in xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc; do
     insmod /lib/modules/xen/$m.ko || die "insmod $m failed"
 done
 mount -t xenfs xenfs /proc/xen || die "mount xenfs failed"
+# run-xl.sh --disk: QEMU's virtio disks (/dev/vda, vdb, ...: host files) and
+# blkback to serve them to a domU; blkback must be there before `xl create`,
+# or the vbd never reaches InitWait and xl gives up after 10 s.
+if [ -n "${XL_DISKS:-}" ]; then
+    for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci \
+             virtio_blk xen-blkback; do
+        insmod /lib/modules/blk/$m.ko || die "insmod $m failed"
+    done
+    i=0
+    until [ "$(ls -d /sys/block/vd* 2>/dev/null | wc -l)" -ge "$XL_DISKS" ]; do
+        i=$((i + 1))
+        [ $i -le 100 ] || die "fewer than $XL_DISKS virtio disks 10s after virtio_blk"
+        sleep 0.1
+    done
+    for d in /sys/block/vd*; do say "dump disk /dev/${d##*/}: $(cat "$d/size") sectors"; done
+fi
 
 # C xenstored; its tdb goes under /run (no /var/lib/xenstored on ramfs).
 export XENSTORED_ROOTDIR=/run/xenstored

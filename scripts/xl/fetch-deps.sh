@@ -73,6 +73,21 @@ PKGS+=("$kpkg")
 ((refresh)) && rm -rf "$CACHE/stamps" "$CACHE/root" "$CACHE/debs"
 mkdir -p "$CACHE/debs" "$CACHE/root" "$CACHE/stamps"
 
+# Of the kernel package only the image and these modules: the full package
+# unpacks to ~450 MB of modules nobody boots.  The block ones are the dump
+# disk's bed: xen-blkback, and virtio-blk so a host file reaches dom0.
+KMODS=('*/modules/*/kernel/drivers/xen/*'
+       '*/modules/*/kernel/drivers/block/xen-blkback/*'
+       '*/modules/*/kernel/drivers/block/virtio_blk.ko*'
+       '*/modules/*/kernel/drivers/virtio/virtio.ko*'
+       '*/modules/*/kernel/drivers/virtio/virtio_ring.ko*'
+       '*/modules/*/kernel/drivers/virtio/virtio_pci*.ko*')
+unpack_kernel() {
+    local deb=$1; shift
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$CACHE/root" --wildcards "$@" ||
+        die "unpacking $deb failed"
+}
+
 missing=()
 for p in "${PKGS[@]}"; do
     [[ -f $CACHE/stamps/$p.done ]] || missing+=("$p")
@@ -95,12 +110,7 @@ if ((${#missing[@]})); then
         deb=$(ls -t "$CACHE/debs/${p}_"*.deb 2>/dev/null | head -n1) || true
         [[ -n "$deb" ]] || die "no .deb for $p after download"
         if [[ $p == "$kpkg" ]]; then
-            # Only the kernel image and the xen modules: the full package
-            # unpacks to ~450 MB of modules nobody boots.
-            dpkg-deb --fsys-tarfile "$deb" |
-                tar -x -C "$CACHE/root" --wildcards './boot/*' \
-                    '*/modules/*/kernel/drivers/xen/*' ||
-                die "unpacking $deb failed"
+            unpack_kernel "$deb" './boot/*' "${KMODS[@]}"
         else
             dpkg -x "$deb" "$CACHE/root" || die "dpkg -x $deb failed"
         fi
@@ -110,6 +120,14 @@ else
     echo "fetch-deps: all ${#PKGS[@]} packages already unpacked in $CACHE"
 fi
 echo "$kpkg" >"$CACHE/kernel-pkg"
+
+# A cache unpacked before the block modules were wanted: add just those.
+if ! ls "$CACHE"/root/lib/modules/*/kernel/drivers/block/xen-blkback/xen-blkback.ko* >/dev/null 2>&1; then
+    deb=$(ls -t "$CACHE/debs/${kpkg}_"*.deb 2>/dev/null | head -n1) || true
+    [[ -n $deb ]] || die "no .deb for $kpkg to take the block modules from (run with --refresh)"
+    echo "fetch-deps: adding the block modules from $(basename "$deb")" >&2
+    unpack_kernel "$deb" "${KMODS[@]:1}"
+fi
 
 # Sanity: the things mkdom0.sh relies on must be there.
 for f in boot/xen-4.17-amd64.gz usr/sbin/xl bin/busybox \

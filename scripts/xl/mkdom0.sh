@@ -5,7 +5,8 @@
 #   build/xl/vmlinuz         Debian's kernel for dom0 (as a plain ELF)
 #   build/xl/dom0-base.cpio  newc initramfs: busybox, xl & daemons + the
 #                            shared libs they need, xen modules, /init
-# Rebuilt only when an input changes (deb set, this script, dom0-init.sh).
+# Rebuilt only when an input changes (deb set, this script, dom0-init.sh,
+# block-dumpdisk).
 # run-xl.sh appends a small per-run cpio (guest, cfgs, scenario) to it.
 set -euo pipefail
 
@@ -28,7 +29,7 @@ kpkg=$(cat "$DEPS/kernel-pkg")
 kver=${kpkg#linux-image-}
 
 # Cache key: exact .deb versions + the scripts that shape the image.
-key=$(cat "$DEPS"/stamps/*.done "$0" "$HERE/dom0-init.sh" | sha256sum | cut -c1-16)
+key=$(cat "$DEPS"/stamps/*.done "$0" "$HERE/dom0-init.sh" "$HERE/block-dumpdisk" | sha256sum | cut -c1-16)
 if [[ -f $OUT/dom0-base.key && $(cat "$OUT/dom0-base.key") == "$key" &&
       -f $OUT/dom0-base.cpio && -f $OUT/xen && -f $OUT/vmlinuz ]]; then
     echo "mkdom0: $OUT/dom0-base.cpio up to date ($key)" >&2
@@ -151,6 +152,27 @@ for m in xen-evtchn xen-privcmd xenfs/xenfs xen-gntdev xen-gntalloc; do
         die "module $m not found under $MODDIR"
     fi
 done
+
+# The dump disk's bed (dom0-init.sh loads them when a run has --disk):
+# xen-blkback serves the vbd, virtio-blk brings QEMU's host file in as /dev/vda.
+KDIR=$ROOT/lib/modules/$kver/kernel/drivers
+mkdir -p "$STAGE/lib/modules/blk"
+for m in virtio/virtio virtio/virtio_ring virtio/virtio_pci_legacy_dev \
+         virtio/virtio_pci_modern_dev virtio/virtio_pci block/virtio_blk \
+         block/xen-blkback/xen-blkback; do
+    n=$(basename "$m")
+    if [[ -f $KDIR/$m.ko ]]; then
+        cp "$KDIR/$m.ko" "$STAGE/lib/modules/blk/$n.ko"
+    elif [[ -f $KDIR/$m.ko.xz ]]; then
+        xz -dc "$KDIR/$m.ko.xz" >"$STAGE/lib/modules/blk/$n.ko"
+    else
+        die "module $m not found under $KDIR (fetch-deps.sh unpacks it)"
+    fi
+done
+# xl runs a hotplug script for every disk; the stock one needs bash,
+# losetup and flock.  This one only names the device to blkback.
+mkdir -p "$STAGE/etc/xen/scripts"
+install -m 755 "$HERE/block-dumpdisk" "$STAGE/etc/xen/scripts/block-dumpdisk"
 
 # --- filesystem skeleton --------------------------------------------------------
 ln -s ../run "$STAGE/var/run"

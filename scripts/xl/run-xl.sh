@@ -4,7 +4,12 @@
 #
 #   run-xl.sh --guest PATH --cfg FILE [FILE...] --scenario FILE
 #             [--timeout S] [--log FILE] [--file SRC[:DEST]]...
-#             [--xen-append STR] [--dom0-append STR]
+#             [--xen-append STR] [--dom0-append STR] [--disk FILE]...
+#
+# --disk FILE: a host file becomes dom0's /dev/vda (the next one /dev/vdb,
+# ...; QEMU virtio-blk) with xen-blkback loaded, for a cfg's
+# disk=[...target=/dev/vda,script=/etc/xen/scripts/block-dumpdisk]: what a
+# domU writes there lands in FILE on the host.
 #
 # Inside dom0: guest at /guest/minipv, cfgs at /guest/<basename minus "xl-">
 # (config/xl-smoke.cfg -> /guest/smoke.cfg), scenario at /scenario.sh,
@@ -24,6 +29,7 @@ usage() { sed -n '2,15s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 guest='' scenario='' log='' timeout=180
 cfgs=() files=()
 xen_append='' dom0_append=''
+disks=()
 while (($#)); do
     case $1 in
     --guest) guest=${2:?}; shift 2 ;;
@@ -33,6 +39,7 @@ while (($#)); do
     --file) files+=("${2:?}"); shift 2 ;;
     --xen-append) xen_append=${2?}; shift 2 ;;
     --dom0-append) dom0_append=${2?}; shift 2 ;;
+    --disk) disks+=("${2:?}"); shift 2 ;;
     --cfg) shift
         while (($#)) && [[ $1 != --* ]]; do cfgs+=("$1"); shift; done ;;
     -h|--help) usage ;;
@@ -43,6 +50,10 @@ done
 [[ -f $guest ]] || die "guest image '$guest' not found (did you run make?)"
 [[ -f $scenario ]] || die "scenario '$scenario' not found"
 for c in "${cfgs[@]}"; do [[ -f $c ]] || die "cfg '$c' not found"; done
+for d in "${disks[@]}"; do
+    [[ -f $d ]] || die "disk '$d' not found (create it first, e.g. truncate -s 64M FILE)"
+    [[ $d != *,* ]] || die "disk path '$d' contains a comma (QEMU's -drive splits on it)"
+done
 [[ $timeout =~ ^[0-9]+$ ]] || die "--timeout wants whole seconds"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not installed (apt-get install qemu-system-x86)"
 
@@ -74,6 +85,7 @@ cp "$HERE/scenarios/lib.sh" "$P/xl-lib.sh"
 # Inner limit a bit below the host one so a stuck scenario still reports.
 inner=$((timeout > 60 ? timeout - 30 : timeout / 2))
 echo "XL_SCENARIO_TIMEOUT=$inner" >"$P/guest/env"
+((${#disks[@]})) && echo "XL_DISKS=${#disks[@]}" >>"$P/guest/env"
 (cd "$P" && find . -mindepth 1 | LC_ALL=C sort | "$BB" cpio -o -H newc -R 0:0 2>/dev/null) >"$RUN/payload.cpio"
 cat "$OUT/dom0-base.cpio" "$RUN/payload.cpio" >"$RUN/dom0.cpio"
 
@@ -101,6 +113,8 @@ qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp 2 -m "$qmem"
       -nodefaults -display none -no-reboot -serial stdio
       -kernel "$OUT/xen" -append "$xen_cmd"
       -initrd "$OUT/vmlinuz $dom0_cmd,$RUN/dom0.cpio")
+# cache=writeback: dom0's flushes reach the file (a FLUSH_DISKCACHE is honoured).
+for d in "${disks[@]}"; do qemu+=(-drive "file=$d,if=virtio,format=raw,cache=writeback"); done
 
 [[ -n $log ]] && { mkdir -p "$(dirname "$log")"; : >"$log"; }
 marks=$RUN/marks

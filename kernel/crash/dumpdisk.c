@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kdump_disk=: the dump disk.  The admin gives the domain one disk for the
+ * dump (an xl cfg disk= line) and names it here; the main kernel never
+ * connects it (it only puts back one an older kernel left connected), the
+ * crash kernel writes the ELF vmcore from sector 0 and the trailer in the
+ * last sector (include/kernel/vmcore.h).  A disk that is missing, read-only
+ * or too small is named and the console stream is used instead.
+ */
+#include "internal.h"
+#include <kernel/kernel.h>
+#include <kernel/cmdline.h>
+#include <kernel/escape.h>
+#include <kernel/mm.h>
+#include <kernel/vmcore.h>
+#include <arch/mm.h>
+#include <xenpv/blkif.h>
+#include <xenpv/xenstore.h>
+#include <xenpv/xenpv.h>
+#include <xenpv/wait.h>
+#include <minipv/errno.h>
+#include <minipv/string.h>
+#include <minipv/bounds.h>
+
+static char opt_disk[16];
+KOPT_STR(kdump_disk, "kdump_disk", opt_disk,
+         "the dump disk: xvdb..xvdz (or a vbd device id); the crash kernel writes the vmcore there");
+
+/* The vbd device id (xen-vbd-interface(7): 202 << 8 | disk << 4); 0: none; -1: a bad value. */
+static int disk_devid(void)
+{
+    const char *s = opt_disk;
+    if (!*s)
+        return 0;
+    if (!strncmp(s, "xvd", 3) && s[3] >= 'a' && s[3] <= 'z' && !s[4])
+        return 202 << 8 | (s[3] - 'a') << 4;
+    unsigned long v = 0;
+    for (; *s >= '0' && *s <= '9' && v <= 65535; s++)
+        v = v * 10 + (unsigned long)(*s - '0');
+    return *s || !v || v > 65535 ? -1 : (int)v;
+}
+
+static const char *disk_name(char *buf, size_t size)
+{
+    str_quote(buf, size, opt_disk, strlen(opt_disk), sizeof(opt_disk));
+    return buf;
+}
+
+/*
+ * Test aid: kdump_fill=N fills N MiB with a known pattern, so a test reads
+ * it back from the dump through gdb: word w of chunk c (1 MiB each,
+ * kdump_fill_chunk[c]) holds KDUMP_FILL_MAGIC ^ (c << 17 | w).
+ */
+#define KDUMP_FILL_MAGIC 0x6d696e6970764d42ULL
+#define KDUMP_FILL_MAX 1024
+static uint64_t opt_fill_mib;
+KOPT_UINT(kdump_fill, "kdump_fill", opt_fill_mib, 0, KDUMP_FILL_MAX,
+          "test aid: fill this many MiB with a known pattern (kdump_fill_chunk[]) for the dump");
+uint64_t *kdump_fill_chunk[KDUMP_FILL_MAX];
+unsigned kdump_fill_chunks;
+
+static void fill(void)
+{
+    const unsigned long pages = (1 << 20) / PAGE_SIZE;
+    for (unsigned c = 0; c < opt_fill_mib; c++) {
+        uint64_t *p = page_alloc(pages);
+        if (!p) {
+            pr_warn("kdump: kdump_fill=%llu: memory ran out after %u MiB", (unsigned long long)opt_fill_mib, c);
+            break;
+        }
+        for (uint64_t w = 0; w < (1 << 17); w++)
+            p[w] = KDUMP_FILL_MAGIC ^ ((uint64_t)c << 17 | w);
+        kdump_fill_chunk[kdump_fill_chunks++] = p;
+    }
+    if (kdump_fill_chunks)
+        printk("kdump: kdump_fill: %u MiB filled (kdump_fill_chunk[0..%u], magic 0x%llx)",
+               kdump_fill_chunks, kdump_fill_chunks - 1, (unsigned long long)KDUMP_FILL_MAGIC);
+}
+
+/* The main kernel at boot: check the option, and reset a disk an older kernel left connected. */
+void kdump_disk_boot(void)
+{
+    fill();
+    char q[80], err[200];
+    int id = disk_devid();
+    if (!id)
+        return;
+    if (id < 0) {
+        pr_warn("kdump: kdump_disk=%s is neither xvdb..xvdz nor a vbd id 1-65535: no dump disk",
+                disk_name(q, sizeof(q)));
+        return;
+    }
+    if (!xs_available()) {
+        pr_warn("kdump: kdump_disk=%s: no xenstore here (dom0?): no dump disk", disk_name(q, sizeof(q)));
+        return;
+    }
+    int rc = xen_blkfront_reset((uint16_t)id, err, sizeof(err));
+    if (rc)
+        pr_warn("kdump: dump disk %s (vbd %d): %s (%d): the crash kernel will try again",
+                disk_name(q, sizeof(q)), id, err, rc);
+    else
+        printk("kdump: dump disk %s (vbd %d): left for the crash kernel", disk_name(q, sizeof(q)), id);
+}
+
+bool kdump_disk_wanted(void)
+{
+    return disk_devid() > 0 && xs_available();
+}
+
+/* Test aid: a pause half-way through the pages, so a test can take the backend away mid-dump. */
+static uint64_t opt_pause_ms;
+KOPT_UINT(kdump_disk_pause_ms, "kdump_disk_pause_ms", opt_pause_ms, 0, 60000,
+          "test aid: the crash kernel pauses this long half-way through writing the dump disk");
+
+static bool never(void *arg)
+{
+    (void)arg;
+    return false;
+}
+
+static void pause_half_way(const char *name)
+{
+    printk("kdump: dump disk %s: pausing %llu ms half-way (kdump_disk_pause_ms=, a test aid)", name,
+           (unsigned long long)opt_pause_ms);
+    wait_until(never, NULL, opt_pause_ms * NS_PER_MS, wait_idle_yield);
+}
+
+static struct blkfront bf;
+static uint8_t tpage[PAGE_SIZE] __aligned(PAGE_SIZE);
+static uint64_t sum;                    /* vmcore_sum of what was put so far */
+
+static int put_trailer(uint32_t state, const struct kdump_disk_src *src, uint64_t ns)
+{
+    vmcore_trailer_make((struct vmcore_trailer *)tpage, state, src->total,
+                        state == VMCORE_DISK_COMPLETE ? sum : 0, bf.sectors, ns, src->generation);
+    xen_blkfront_put(&bf, bf.sectors - 1, tpage, 1);
+    return xen_blkfront_sync(&bf, true);
+}
+
+static int put_page(uint64_t sector, const void *p)
+{
+    sum = vmcore_sum(sum, p, PAGE_SIZE);
+    return xen_blkfront_put(&bf, sector, p, 8);
+}
+
+/*
+ * Each page is copied before it is granted (the backend reads it later):
+ * 11 pages a request in flight, as many requests as the crash kernel's
+ * memory allows (16 at most: 704 KiB).
+ */
+#define BOUNCE_SLOTS 16
+static void *bounce;
+static unsigned bounce_slots;
+
+static int take_bounce(void)
+{
+    for (bounce_slots = BOUNCE_SLOTS; bounce_slots; bounce_slots /= 2)
+        if ((bounce = page_alloc(bounce_slots * BLKFRONT_SEGS)))
+            return 0;
+    return -ENOMEM;
+}
+
+/* Whether the disk can take the dump: the reason it cannot, named, or 0. */
+static int usable(const char *name, int id, uint64_t need)
+{
+    if (bf.ro) {
+        pr_warn("kdump: dump disk %s (vbd %d) is read-only: vmcore to the console", name, id);
+        return -EROFS;
+    }
+    if (bf.sectors < need / 512) {
+        pr_warn("kdump: dump disk %s (vbd %d) is too small: %llu bytes, the vmcore needs %llu: "
+                "vmcore to the console", name, id, (unsigned long long)bf.sectors * 512,
+                (unsigned long long)need);
+        return -ENOSPC;
+    }
+    return 0;
+}
+
+static void report(const char *name, int id, uint64_t bytes, uint64_t ns)
+{
+    uint64_t ms = ns / NS_PER_MS, kbs = ns ? bytes * 1000000 / ns : 0;     /* KB/s = B/ms */
+    printk("kdump: vmcore on disk %s (vbd %d): %llu bytes in %llu ms, %llu.%03llu MB/s "
+           "(%llu requests, %u in flight at most, %llu notifies, flush %s)", name, id,
+           (unsigned long long)bytes,
+           (unsigned long long)ms, (unsigned long long)(kbs / 1000),
+           (unsigned long long)(kbs % 1000), (unsigned long long)bf.requests, bounce_slots,
+           (unsigned long long)bf.notifies, bf.flush ? "yes" : "not offered");
+    unsigned g = xen_gnttab_granted(GNTTAB_DUMP_FIRST, GNTTAB_DUMP_REFS);
+    printk("kdump: dump disk closed: %u grants still given, %llu could not be taken back", g,
+           (unsigned long long)bf.leaked);
+}
+
+static int write_it(const struct kdump_disk_src *src, const char *name, int id, uint64_t t0);
+
+/*
+ * The crash kernel: write src to the disk.  0 when the dump is complete on
+ * it; -ENODEV/-EROFS/-ENOSPC when the disk could not be used (nothing was
+ * written); -EIO when it failed part-way (the trailer says "writing").
+ */
+int kdump_disk_write(const struct kdump_disk_src *src)
+{
+    char q[80];
+    int id = disk_devid();
+    const char *name = disk_name(q, sizeof(q));
+    uint64_t t0 = xen_system_time();
+    if (take_bounce()) {
+        pr_warn("kdump: dump disk %s (vbd %d): no memory for a request's pages: vmcore to the "
+                "console", name, id);
+        return -ENODEV;
+    }
+    int rc = write_it(src, name, id, t0);
+    page_free(bounce, bounce_slots * BLKFRONT_SEGS);
+    return rc;
+}
+
+static int write_it(const struct kdump_disk_src *src, const char *name, int id, uint64_t t0)
+{
+    int rc = xen_blkfront_open(&bf, (uint16_t)id);
+    xen_blkfront_set_bounce(&bf, bounce, bounce_slots);
+    if (rc) {
+        pr_warn("kdump: dump disk %s (vbd %d): %s (%d): vmcore to the console", name, id, bf.err, rc);
+        xen_blkfront_close(&bf);
+        return -ENODEV;
+    }
+    if ((rc = usable(name, id, src->total + 512))) {
+        xen_blkfront_close(&bf);
+        return rc;
+    }
+    printk("kdump: dump disk %s (vbd %d): %llu sectors, connected in %llu ms: writing %llu bytes",
+           name, id, (unsigned long long)bf.sectors,
+           (unsigned long long)((xen_system_time() - t0) / NS_PER_MS), (unsigned long long)src->total);
+    t0 = xen_system_time();
+    /* "writing" first: an older complete trailer must not vouch for a dump cut short. */
+    rc = put_trailer(VMCORE_DISK_WRITING, src, 0);
+    uint64_t sector = 0;
+    sum = 0;
+    for (size_t off = 0; !rc && off < src->head_len; off += PAGE_SIZE, sector += 8)
+        rc = put_page(sector, src->head + off);
+    for (const void *p; !rc && (p = src->next_page(src->ctx)); sector += 8) {
+        if (opt_pause_ms && sector == (src->total / 512 / 16) * 8)
+            pause_half_way(name);
+        rc = put_page(sector, p);
+    }
+    rc = rc ? rc : xen_blkfront_sync(&bf, true);
+    uint64_t ns = xen_system_time() - t0;
+    rc = rc ? rc : put_trailer(VMCORE_DISK_COMPLETE, src, ns);
+    if (rc) {
+        pr_err("kdump: dump disk %s (vbd %d) failed after %llu of %llu bytes: %s: the disk holds a "
+               "cut dump", name, id, (unsigned long long)sector * 512,
+               (unsigned long long)src->total, bf.err);
+        xen_blkfront_close(&bf);
+        return -EIO;
+    }
+    if (xen_blkfront_close(&bf))
+        pr_warn("kdump: dump disk %s: closing: %s", name, bf.err);
+    report(name, id, src->total, ns);
+    return 0;
+}

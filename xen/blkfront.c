@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A polling PV block frontend (include/xenpv/blkif.h): the xenbus handshake
+ * under device/vbd/<devid>, one ring page, 11-page write requests from
+ * read-only grants.  It needs no interrupt: it reads the ring and naps in
+ * SCHEDOP_poll on its own masked channel, so the crash kernel can use it
+ * with nothing else running.
+ */
+#include <xenpv/blkif.h>
+#include <xenpv/xenstore.h>
+#include <xenpv/xenpv.h>
+#include <xenpv/wait.h>
+#include <xenpv/hypercall.h>
+#include <arch/mm.h>
+#include <arch/x86.h>
+#include <minipv/errno.h>
+#include <minipv/string.h>
+
+#define RING_REF GNTTAB_DUMP_FIRST
+/* Each slot's 11 data refs follow the ring's. */
+#define SLOT_REF(slot, j) (GNTTAB_DUMP_FIRST + 1 + (slot) * BLKFRONT_SEGS + (j))
+_Static_assert(1 + BLKFRONT_SLOTS * BLKFRONT_SEGS <= GNTTAB_DUMP_REFS, "dump refs");
+
+/* The shared ring: in the image, so each kernel (a crash kernel too) has its own. */
+static uint8_t ring_page[PAGE_SIZE] __aligned(PAGE_SIZE);
+
+static void say(char *err, size_t len, const char *a, const char *b, uint64_t v, bool num)
+{
+    err[0] = 0;
+    xs_msg_str(err, len, a);
+    xs_msg_str(err, len, b);
+    if (num)
+        xs_msg_uint(err, len, v);
+}
+
+static void path(char *out, size_t len, const char *dir, const char *key)
+{
+    out[0] = 0;
+    xs_msg_str(out, len, dir);
+    xs_msg_str(out, len, "/");
+    xs_msg_str(out, len, key);
+}
+
+/* A decimal key: 0, -ENOENT, or -EINVAL for a value that is not a number. */
+static int read_u64(const char *dir, const char *key, uint64_t *v)
+{
+    char p[128], b[32];
+    path(p, sizeof(p), dir, key);
+    int n = xs_read(0, p, b, sizeof(b));
+    if (n < 0)
+        return n;
+    uint64_t x = 0;
+    if (!n)
+        return -EINVAL;
+    for (int i = 0; i < n; i++) {
+        if (b[i] < '0' || b[i] > '9' || x > UINT64_MAX / 10)
+            return -EINVAL;
+        x = x * 10 + (uint64_t)(b[i] - '0');
+    }
+    *v = x;
+    return 0;
+}
+
+static int write_state(const char *fe, unsigned st)
+{
+    char p[64], v[4] = { (char)('0' + st), 0 };
+    path(p, sizeof(p), fe, "state");
+    return xs_write(0, p, v);
+}
+
+/* ---- waits: a look, then a nap on our channel ---- */
+
+static uint32_t nap_port;
+
+static void nap(void)
+{
+    evtchn_port_t port = nap_port;
+    struct sched_poll p = { .nr_ports = 1, .timeout = xen_system_time() + BOUND_BLK_NAP_NS };
+    set_xen_guest_handle(p.ports, &port);
+    hypercall_sched_op(SCHEDOP_poll, &p);
+    /* Cleared before the next look: a signal after it wakes the next nap at once. */
+    clear_bit(port % 64, &xen_shared_info->evtchn_pending[port / 64]);
+}
+
+struct state_wait {
+    const char *be;
+    unsigned want_lo, want_hi;
+    uint64_t got;
+};
+
+static bool be_state_in(void *arg)
+{
+    struct state_wait *w = arg;
+    return !read_u64(w->be, "state", &w->got) && w->got >= w->want_lo && w->got <= w->want_hi;
+}
+
+static int wait_be(const char *be, unsigned lo, unsigned hi, char *err, size_t len)
+{
+    struct state_wait w = { be, lo, hi, 0 };
+    if (wait_until(be_state_in, &w, BOUND_BLK_STATE_NS, nap))
+        return 0;
+    say(err, len, be, ": backend state stays ", w.got, true);
+    xs_msg_str(err, len, ", waited for ");
+    xs_msg_uint(err, len, lo);
+    return -ETIMEDOUT;
+}
+
+/* ---- reset: what an older kernel left ---- */
+
+static int find_backend(uint16_t devid, char *fe, size_t felen, char *be, size_t belen,
+                        uint64_t *be_id, char *err, size_t len)
+{
+    fe[0] = 0;
+    xs_msg_str(fe, felen, "device/vbd/");
+    xs_msg_uint(fe, felen, devid);
+    char p[64];
+    path(p, sizeof(p), fe, "backend");
+    int n = xs_read(0, p, be, belen);
+    if (n == -ENOENT) {
+        say(err, len, "no disk ", fe, 0, false);
+        xs_msg_str(err, len, " in the domain's config");
+        return n;
+    }
+    if (n <= 0) {
+        say(err, len, p, ": unreadable: ", (uint64_t)-n, true);
+        return n < 0 ? n : -EINVAL;
+    }
+    if (read_u64(fe, "backend-id", be_id) || *be_id >= DOMID_FIRST_RESERVED) {
+        say(err, len, fe, "/backend-id: missing or not a domain id", 0, false);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* Linux's xenbus_reset_frontend: from where the backend is, back to InitWait. */
+static int reset_steps(const char *fe, const char *be, char *err, size_t len)
+{
+    uint64_t st = 0;
+    int rc = read_u64(be, "state", &st);
+    if (rc)
+        return rc;
+    switch (st) {
+    case XenbusStateConnected:
+    case XenbusStateInitialised:
+        if ((rc = write_state(fe, XenbusStateClosing)) ||
+            (rc = wait_be(be, XenbusStateClosing, XenbusStateClosed, err, len)))
+            return rc;
+        __attribute__((fallthrough));
+    case XenbusStateClosing:
+        if ((rc = write_state(fe, XenbusStateClosed)) ||
+            (rc = wait_be(be, XenbusStateClosed, XenbusStateClosed, err, len)))
+            return rc;
+        __attribute__((fallthrough));
+    case XenbusStateClosed:
+        if ((rc = write_state(fe, XenbusStateInitialising)) ||
+            (rc = wait_be(be, XenbusStateInitWait, XenbusStateInitWait, err, len)))
+            return rc;
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+static int with_nap_port(uint16_t be_id)
+{
+    return nap_port ? 0 : xen_evtchn_alloc_unbound(be_id, &nap_port);
+}
+
+static void drop_nap_port(void)
+{
+    if (nap_port)
+        xen_evtchn_close(nap_port);
+    nap_port = 0;
+}
+
+int xen_blkfront_reset(uint16_t devid, char *err, size_t len)
+{
+    char fe[32], be[96];
+    uint64_t be_id, fst = 0;
+    err[0] = 0;
+    int rc = find_backend(devid, fe, sizeof(fe), be, sizeof(be), &be_id, err, len);
+    if (rc || read_u64(fe, "state", &fst) || fst == XenbusStateInitialising)
+        return rc;
+    if ((rc = with_nap_port((uint16_t)be_id)))
+        return rc;
+    rc = reset_steps(fe, be, err, len);
+    drop_nap_port();
+    return rc;
+}
+
+/* ---- open ---- */
+
+static int publish(struct blkfront *bf)
+{
+    char p[64], v[24];
+    for (int tries = 0; tries < 5; tries++) {
+        uint32_t tx;
+        int rc = xs_transaction_start(&tx);
+        if (rc)
+            return rc;
+        v[0] = 0;
+        xs_msg_uint(v, sizeof(v), RING_REF);
+        path(p, sizeof(p), bf->fe, "ring-ref");
+        rc = xs_write(tx, p, v);
+        v[0] = 0;
+        xs_msg_uint(v, sizeof(v), bf->port);
+        path(p, sizeof(p), bf->fe, "event-channel");
+        rc = rc ? rc : xs_write(tx, p, v);
+        /* Without it blkback takes the 32-bit layout (BLKIF_PROTOCOL_DEFAULT on x86). */
+        path(p, sizeof(p), bf->fe, "protocol");
+        rc = rc ? rc : xs_write(tx, p, XEN_IO_PROTO_ABI_X86_64);
+        path(p, sizeof(p), bf->fe, "state");
+        rc = rc ? rc : xs_write(tx, p, "3");            /* Initialised */
+        int end = xs_transaction_end(tx, rc == 0);
+        if (rc)
+            return rc;
+        if (end != -EAGAIN)
+            return end;
+    }
+    return -EAGAIN;
+}
+
+static int read_disk(struct blkfront *bf)
+{
+    uint64_t ss = 0, info = 0, fl = 0;
+    if (read_u64(bf->be, "sectors", &bf->sectors) || read_u64(bf->be, "sector-size", &ss) ||
+        read_u64(bf->be, "info", &info)) {
+        say(bf->err, sizeof(bf->err), bf->be, ": sectors, sector-size or info unreadable", 0, false);
+        return -EINVAL;
+    }
+    bf->sector_size = (uint32_t)ss;
+    bf->info = (uint32_t)info;
+    char p[128], mode[4] = "";
+    path(p, sizeof(p), bf->be, "mode");
+    xs_read(0, p, mode, sizeof(mode));
+    bf->ro = (info & VDISK_READONLY) || !strcmp(mode, "r");
+    bf->flush = !read_u64(bf->be, "feature-flush-cache", &fl) && fl;
+    /* blkif.h: sector-size is 512 unless the frontend offered large sectors; we did not. */
+    if (ss != 512) {
+        say(bf->err, sizeof(bf->err), bf->be, ": sector-size ", ss, true);
+        xs_msg_str(bf->err, sizeof(bf->err), ", not 512");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int xen_blkfront_open(struct blkfront *bf, uint16_t devid)
+{
+    memset(bf, 0, sizeof(*bf));
+    bf->devid = devid;
+    uint64_t be_id;
+    int rc = find_backend(devid, bf->fe, sizeof(bf->fe), bf->be, sizeof(bf->be), &be_id, bf->err,
+                          sizeof(bf->err));
+    if (rc)
+        return rc;
+    bf->be_id = (uint16_t)be_id;
+    if ((rc = xen_gnttab_init())) {
+        say(bf->err, sizeof(bf->err), "GNTTABOP_setup_table failed: ", "", (uint64_t)-rc, true);
+        return rc;
+    }
+    if ((rc = with_nap_port(bf->be_id)))
+        return rc;
+    bf->port = nap_port;
+    if ((rc = reset_steps(bf->fe, bf->be, bf->err, sizeof(bf->err))) ||
+        (rc = wait_be(bf->be, XenbusStateInitWait, XenbusStateInitWait, bf->err, sizeof(bf->err))))
+        return rc;
+    blkif_sring_t *s = (blkif_sring_t *)ring_page;
+    SHARED_RING_INIT(s);
+    FRONT_RING_INIT(&bf->ring, s, PAGE_SIZE);
+    xen_gnttab_grant(RING_REF, bf->be_id, virt_to_mfn(ring_page), false);
+    if ((rc = publish(bf))) {
+        say(bf->err, sizeof(bf->err), bf->fe, ": publishing the ring failed: ", (uint64_t)-rc, true);
+        return rc;
+    }
+    if ((rc = wait_be(bf->be, XenbusStateConnected, XenbusStateConnected, bf->err, sizeof(bf->err))) ||
+        (rc = read_disk(bf)))
+        return rc;
+    return write_state(bf->fe, XenbusStateConnected);
+}
+
+/* ---- requests ---- */
+
+static void *bounce_page(struct blkfront *bf, unsigned slot, unsigned j)
+{
+    return bf->bounce + ((size_t)slot * BLKFRONT_SEGS + j) * PAGE_SIZE;
+}
+
+void xen_blkfront_set_bounce(struct blkfront *bf, void *pages, unsigned slots)
+{
+    bf->bounce = pages;
+    bf->slots = MIN(slots, (unsigned)BLKFRONT_SLOTS);
+}
+
+static void reap(struct blkfront *bf)
+{
+    int more;
+    do {
+        RING_IDX prod = bf->ring.sring->rsp_prod;
+        xen_rmb();
+        for (RING_IDX i = bf->ring.rsp_cons; i != prod; i++) {
+            blkif_response_t *r = RING_GET_RESPONSE(&bf->ring, i);
+            uint64_t slot = r->id;
+            if (slot >= BLKFRONT_SLOTS || !(bf->busy & (1u << slot))) {
+                say(bf->err, sizeof(bf->err), bf->be, ": answer to no request of ours, id ", slot, true);
+                bf->failed = -EIO;
+                continue;
+            }
+            for (unsigned j = 0; j < BLKFRONT_SEGS; j++)
+                if (xen_gnttab_granted(SLOT_REF(slot, j), 1) && xen_gnttab_end(SLOT_REF(slot, j)))
+                    bf->leaked++;
+            bf->busy &= ~(1u << slot);
+            if (r->status != BLKIF_RSP_OKAY && !bf->failed) {
+                say(bf->err, sizeof(bf->err), bf->be, ": request failed, operation ", r->operation, true);
+                xs_msg_str(bf->err, sizeof(bf->err), r->status == BLKIF_RSP_EOPNOTSUPP
+                           ? " not supported" : " status error");
+                bf->failed = -EIO;
+            }
+        }
+        bf->ring.rsp_cons = prod;
+        /* Sets rsp_event: the backend signals our channel for the next answer. */
+        RING_FINAL_CHECK_FOR_RESPONSES(&bf->ring, more);
+    } while (more);
+}
+
+struct slot_wait {
+    struct blkfront *bf;
+    uint32_t mask;                      /* done when none of these slots is busy... */
+    bool any;                           /* ...or, if any, when one slot is free */
+};
+
+static bool slots_done(void *arg)
+{
+    struct slot_wait *w = arg;
+    reap(w->bf);
+    if (w->any)
+        return ~w->bf->busy & w->mask;
+    return !(w->bf->busy & w->mask);
+}
+
+static int wait_slots(struct blkfront *bf, bool any)
+{
+    uint32_t usable = bf->slots == 32 ? 0xffffffffu : (1u << bf->slots) - 1;
+    struct slot_wait w = { bf, any ? usable : bf->busy, any };
+    if (wait_until(slots_done, &w, BOUND_BLK_IO_NS, nap))
+        return bf->failed;
+    say(bf->err, sizeof(bf->err), bf->be, ": no answer within ", BOUND_BLK_IO_NS / NS_PER_S, true);
+    xs_msg_str(bf->err, sizeof(bf->err), " s (backend gone?)");
+    bf->failed = -ETIMEDOUT;
+    return bf->failed;
+}
+
+/* A free slot for the next request (its bounce pages are ours again), or -1. */
+static int take_slot(struct blkfront *bf)
+{
+    uint32_t usable = bf->slots == 32 ? 0xffffffffu : (1u << bf->slots) - 1;
+    if (!(~bf->busy & usable) && wait_slots(bf, true))
+        return -1;
+    return __builtin_ctz(~bf->busy & usable);
+}
+
+static int send(struct blkfront *bf, uint8_t op)
+{
+    if (bf->failed)
+        return bf->failed;
+    int slot = bf->npend ? bf->pend_slot : take_slot(bf);
+    if (slot < 0)
+        return bf->failed;
+    blkif_request_t *r = RING_GET_REQUEST(&bf->ring, bf->ring.req_prod_pvt);
+    r->operation = op;
+    r->nr_segments = (uint8_t)bf->npend;
+    r->handle = bf->devid;
+    r->id = (uint64_t)slot;
+    r->sector_number = op == BLKIF_OP_FLUSH_DISKCACHE ? 0 : bf->pend_sector;
+    for (unsigned j = 0; j < bf->npend; j++) {
+        /* Read-only: the backend maps a write's pages GNTMAP_readonly (no feature-persistent). */
+        xen_gnttab_grant(SLOT_REF(slot, j), bf->be_id, virt_to_mfn(bounce_page(bf, slot, j)), true);
+        r->seg[j] = (struct blkif_request_segment){ .gref = SLOT_REF(slot, j), .first_sect = 0,
+                                                    .last_sect = (uint8_t)(bf->pend_nsect[j] - 1) };
+    }
+    bf->busy |= 1u << slot;
+    bf->ring.req_prod_pvt++;
+    bf->requests++;
+    bf->npend = bf->pend_sects = 0;
+    int notify;
+    RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&bf->ring, notify);
+    /* The backend only looks at the ring after a signal: send one whenever the ring asks. */
+    if (notify) {
+        xen_evtchn_send(bf->port);
+        bf->notifies++;
+    }
+    return 0;
+}
+
+int xen_blkfront_put(struct blkfront *bf, uint64_t sector, const void *page, unsigned nsect)
+{
+    if (bf->npend && (bf->npend == BLKFRONT_SEGS || bf->pend_nsect[bf->npend - 1] != 8 ||
+                      bf->pend_sector + bf->pend_sects != sector))
+        send(bf, BLKIF_OP_WRITE);
+    if (bf->failed)
+        return bf->failed;
+    if (!bf->npend) {
+        int slot = take_slot(bf);
+        if (slot < 0)
+            return bf->failed;
+        bf->pend_slot = slot;
+        bf->pend_sector = sector;
+    }
+    /* A copy: the disk gets the page as it was now, whatever writes it later. */
+    memcpy(bounce_page(bf, bf->pend_slot, bf->npend), page, PAGE_SIZE);
+    bf->pend_nsect[bf->npend++] = (uint8_t)nsect;
+    bf->pend_sects += nsect;
+    return 0;
+}
+
+int xen_blkfront_sync(struct blkfront *bf, bool flush)
+{
+    if (bf->npend)
+        send(bf, BLKIF_OP_WRITE);
+    if (bf->failed || wait_slots(bf, false))
+        return bf->failed;
+    if (!flush || !bf->flush)
+        return 0;
+    send(bf, BLKIF_OP_FLUSH_DISKCACHE);
+    return bf->failed ? bf->failed : wait_slots(bf, false);
+}
+
+int xen_blkfront_close(struct blkfront *bf)
+{
+    int rc = 0;
+    uint64_t st;
+    /* A backend the toolstack took away (xl block-detach) has no state to follow. */
+    if (bf->port && !read_u64(bf->be, "state", &st)) {
+        /* The backend unmaps the ring when it reaches Closed: only then is the grant ours. */
+        rc = write_state(bf->fe, XenbusStateClosing);
+        rc = rc ? rc : wait_be(bf->be, XenbusStateClosing, XenbusStateClosed, bf->err, sizeof(bf->err));
+        rc = rc ? rc : write_state(bf->fe, XenbusStateClosed);
+        rc = rc ? rc : wait_be(bf->be, XenbusStateClosed, XenbusStateClosed, bf->err, sizeof(bf->err));
+    }
+    if (xen_gnttab_granted(RING_REF, 1) && xen_gnttab_end(RING_REF))
+        bf->leaked++;
+    for (unsigned s = 0; s < BLKFRONT_SLOTS; s++)
+        for (unsigned j = 0; j < BLKFRONT_SEGS; j++)
+            if (xen_gnttab_granted(SLOT_REF(s, j), 1) && xen_gnttab_end(SLOT_REF(s, j)))
+                bf->leaked++;
+    drop_nap_port();
+    bf->port = 0;
+    return rc;
+}
