@@ -165,15 +165,6 @@ void xen_events_forget(void)
     xen_events_init();
 }
 
-int xen_evtchn_alloc_unbound(domid_t remote, uint32_t *port)
-{
-    struct evtchn_alloc_unbound op = { .dom = DOMID_SELF, .remote_dom = remote };
-    long rc = hypercall_event_channel_op(EVTCHNOP_alloc_unbound, &op);
-    if (!rc)
-        *port = op.port;
-    return (int)rc;
-}
-
 int xen_evtchn_walk(const uint32_t *keep, unsigned nkeep, bool close, struct xen_evtchn_census *c)
 {
     /*

@@ -92,8 +92,6 @@ void xen_evtchn_unmask(uint32_t port);
 void xen_upcall(void);               /* the event upcall body */
 /* A new domain after a restore: forget every binding (nothing is closed) and mask all. */
 void xen_events_forget(void);
-/* A fresh port another domain (remote) may bind to; 0 or Xen's error. */
-int xen_evtchn_alloc_unbound(domid_t remote, uint32_t *port);
 /*
  * Walk every port of the domain (EVTCHNOP_status): count what is bound,
  * by kind, and with close set, close all but the keep[] ones (a kexec'd
