@@ -7,6 +7,11 @@
 # --mttcg: QEMU's multi-threaded TCG (-accel tcg,thread=multi) with one
 # emulated CPU per host core (-smp $(nproc)), so Xen's pCPUs really run in
 # parallel (test=scale); dom0 may then have more vCPUs than Xen has pCPUs.
+# With more busy vCPUs than pCPUs there, Xen's default scheduler (credit2)
+# kept one vCPU runnable, not running, for 5 to 60 s at a time (4 vCPUs on
+# 2 pCPUs, test=sched: 5 of 14 boots failed or hung; with
+# --xen-args sched=credit 6 of 6 passed): keep vCPUs <= pCPUs (tests/check/mttcg.t)
+# or pass sched=credit when a run must not stall.
 # Without it: one host thread runs every emulated CPU, and -smp is --vcpus.
 #
 # --module: a boot module for dom0 (Xen's second multiboot module): minipv
