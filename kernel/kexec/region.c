@@ -542,13 +542,14 @@ static void region_resume(enum life_resume how)
     rearm = false;
     char why[200] = "";
     struct kexec_region *r = &kexec_region;
+    uint64_t t0 = xen_system_time();
     if (arm_pages(false, why, sizeof(why))) {
         pr_warn("kexec: off after the suspend: %s", why);
         return;
     }
     r->armed = true;
-    printk("kexec: region rebuilt after the suspend: armed again (%lu pfns, %lu page tables)",
-           r->total, L.n_tables);
+    printk("kexec: region rebuilt after the suspend in %llu us: armed again (%lu pfns, %lu page "
+           "tables)", (unsigned long long)((xen_system_time() - t0) / 1000), r->total, L.n_tables);
 }
 
 LIFE_PARTICIPANT(85, region, .quiesce = region_quiesce, .write = region_write,

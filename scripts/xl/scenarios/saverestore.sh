@@ -108,7 +108,7 @@ topo_table() {
     console_cmd "$DOMID" "topo"
     wait_after "$DOMNAME" "$m_" 20 "topology: cpu vcpu apic"
     sleep 1
-    after "$DOMNAME" "$m_" | sed -n 's/.*topology: *\([0-9][0-9 ]*\) [a-z].*/\1/p' |
+    after "$DOMNAME" "$m_" | sed -n 's/.*topology: *\([0-9][0-9 ]*\) [A-Z].*/\1/p' |
         awk '{ print $1, $2, $3, $4, $5, $6, $7 }'
 }
 
