@@ -13,6 +13,8 @@
 #include <kernel/cpu.h>
 #include <kernel/elf_image.h>
 #include <kernel/life.h>
+#include <kernel/sched.h>
+#include <minipv/bounds.h>
 #include <arch/mm.h>
 #include <xenpv/xenpv.h>
 #include <xenpv/xenstore.h>
@@ -517,11 +519,40 @@ static void region_write(enum life_event ev, struct handoff *h)
  * disarmed before (the pages kept) and built again after, in either domain.
  */
 static bool rearm;
+static struct thread *rearm_thread;     /* the rebuild after the last suspend, until joined */
+
+/*
+ * The rebuild runs beside the rest of the resume, not in it: the vCPUs and
+ * the service are back meanwhile (a crash in that window finds kexec off and
+ * goes to the toolstack's on_crash; a kexec asked for then is refused as not
+ * armed).  Joined by the next suspend's quiesce, so one thread at most.
+ */
+static void rearm_region(void *arg)
+{
+    (void)arg;
+    char why[200] = "";
+    struct kexec_region *r = &kexec_region;
+    uint64_t t0 = xen_system_time();
+    if (arm_pages(false, why, sizeof(why))) {
+        pr_warn("kexec: off after the suspend: %s", why);
+        return;
+    }
+    r->armed = true;
+    printk("kexec: region rebuilt after the suspend in %llu us: armed again (%lu pfns, %lu page "
+           "tables)", (unsigned long long)((xen_system_time() - t0) / 1000), r->total, L.n_tables);
+}
 
 static int region_quiesce(enum life_event ev)
 {
     struct kexec_region *r = &kexec_region;
-    if (ev != LIFE_SUSPEND || !r->armed)
+    if (ev != LIFE_SUSPEND)
+        return 0;
+    if (rearm_thread && thread_join(rearm_thread, BOUND_SUSPEND_NS)) {
+        pr_err("suspend: kexec: the last rebuild of the region has not ended");
+        return -EBUSY;
+    }
+    rearm_thread = NULL;
+    if (!r->armed)
         return 0;
     int rc = arch_unpin(r->new_l4_mfn);
     if (rc) {
@@ -540,15 +571,8 @@ static void region_resume(enum life_resume how)
     if (!rearm)
         return;
     rearm = false;
-    char why[200] = "";
-    struct kexec_region *r = &kexec_region;
-    if (arm_pages(false, why, sizeof(why))) {
-        pr_warn("kexec: off after the suspend: %s", why);
-        return;
-    }
-    r->armed = true;
-    printk("kexec: region rebuilt after the suspend: armed again (%lu pfns, %lu page tables)",
-           r->total, L.n_tables);
+    if (!(rearm_thread = thread_create(rearm_region, NULL, "kexec-rearm", NULL)))
+        rearm_region(NULL);         /* no memory for a thread: here, then */
 }
 
 LIFE_PARTICIPANT(85, region, .quiesce = region_quiesce, .write = region_write,

@@ -363,9 +363,10 @@ static void do_suspend(void)
         printk("suspend: Xen refused SCHEDOP_shutdown(suspend): %ld; going on", r.hypercall_rc);
     else
         printk("suspend: back in %s%s%s: %u of %u vCPUs back [%s], guest resume %llu us, down "
-               "%llu ms", r.new_domain ? "a new domain (domid " : "the same domain (checkpoint "
-               "or cancel", r.new_domain ? dom : "", ")", back, online, ids,
-               (unsigned long long)resume_us, (unsigned long long)(r.down_ns / NS_PER_MS));
+               "%llu ms (vCPUs back after %llu us)", r.new_domain ? "a new domain (domid " :
+               "the same domain (checkpoint or cancel", r.new_domain ? dom : "", ")", back, online,
+               ids, (unsigned long long)resume_us, (unsigned long long)(r.down_ns / NS_PER_MS),
+               (unsigned long long)((r.back_ns - r.returned_ns) / 1000));
     toolstack_report_cpus("(after suspend)");
 }
 

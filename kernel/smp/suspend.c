@@ -42,6 +42,7 @@ static struct {
     volatile unsigned back;     /* ... and came back */
     volatile unsigned failed;   /* ... and could not bind their events again */
     volatile bool new_domain;
+    uint64_t back_ns;           /* when the last came back (our clock) */
 } S;
 
 /* ---- the other vCPUs: IPI_SUSPEND, the one park point, and back ---- */
@@ -94,6 +95,7 @@ static void cpus_resume(enum life_resume how)
     if (atomic_load(&S.failed))
         pr_err("suspend: %u vCPU(s) could not bind their event channels again",
                atomic_load(&S.failed));
+    S.back_ns = xen_system_time();
     irq_enable();
 }
 
@@ -169,6 +171,7 @@ static void leader(void *arg)
     back_from_xen(r->hypercall_rc, before, xen_before, r);
     life_resume(r->new_domain ? LIFE_NEW_DOMAIN : LIFE_SAME_DOMAIN);
     r->back = atomic_load(&S.back);
+    r->back_ns = S.back_ns;
     r->done_ns = xen_system_time();
 }
 

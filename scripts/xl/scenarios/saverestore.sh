@@ -102,6 +102,16 @@ migrate_cold() {
     [ -n "${3:-}" ] || guest_agrees "cold migration $1" "$2"
 }
 
+# topo_table: the console's `topo` table, without the state column (cpu vcpu apic pkg die core thread).
+topo_table() {
+    m_=$(mark "$DOMNAME")
+    console_cmd "$DOMID" "topo"
+    wait_after "$DOMNAME" "$m_" 20 "topology: cpu vcpu apic"
+    sleep 1
+    after "$DOMNAME" "$m_" | sed -n 's/.*topology: *\([0-9][0-9 ]*\) [A-Z].*/\1/p' |
+        awk '{ print $1, $2, $3, $4, $5, $6, $7 }'
+}
+
 # small_guest CFG N: xl save -c, a cold migration and the whole-machine check at N vCPUs.
 small_guest() {
     start_service "$1"
@@ -153,6 +163,7 @@ check "two xl save -c at once: at least one succeeds, the guest goes on with eve
     [ \( $ra -eq 0 -o $rb -eq 0 \) -a "$n_" -ge 1 -a -n "$(dom_state "$DOMID")" ]
 guest_agrees "after two saves at once" "$want"
 
+topo_before=$(topo_table)
 checkpoint
 machine_check "after xl save -c"
 
@@ -162,6 +173,11 @@ while [ $i -le "$ROUNDS" ]; do
     machine_check "after cold migration $i"
     i=$((i + 1))
 done
+
+topo_after=$(topo_table)
+check "after $ROUNDS cold migrations: the id map, every APIC ID and the topology are unchanged" \
+    "$(echo "$topo_before" | wc -l) rows before, $(echo "$topo_after" | wc -l) after; first: $(echo "$topo_after" | head -n 1)" \
+    [ -n "$topo_before" -a "$topo_before" = "$topo_after" ]
 
 # vCPUs 4-7 were offline at every save: in the new domain they need VCPUOP_initialise.
 if vcpu_set 8; then step ok "after restore: xl vcpu-set 8 (offline vCPUs initialised again)" "$WHY"
