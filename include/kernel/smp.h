@@ -135,7 +135,7 @@ struct smp_suspend_report {
     unsigned parked, back;      /* the other vCPUs parked for it, and back after */
     uint64_t down_ns;           /* Xen's clock across the hypercall (same host only) */
     uint64_t returned_ns;       /* our clock when the hypercall returned */
-    uint64_t back_ns;           /* ... when every parked vCPU was back */
+    uint64_t back_ns;           /* ... when the leader saw every parked vCPU back (after the rest) */
     uint64_t done_ns;           /* ... and when every participant had resumed */
 };
 /*

@@ -522,14 +522,19 @@ static bool rearm;
 static struct thread *rearm_thread;     /* the rebuild after the last suspend, until joined */
 
 /*
- * The rebuild runs beside the rest of the resume, not in it: the vCPUs and
- * the service are back meanwhile (a crash in that window finds kexec off and
- * goes to the toolstack's on_crash; a kexec asked for then is refused as not
- * armed).  Joined by the next suspend's quiesce, so one thread at most.
+ * The rebuild runs after the resume, not in it (its thousands of page-table
+ * and m2p updates took 10-55 ms under TCG): a thread that first lets the
+ * vCPUs and the service come back (under TCG every vCPU shares one host
+ * thread, so beside would not be faster).  A crash in that window finds
+ * kexec off and goes to the toolstack's on_crash; a kexec asked for then is
+ * refused as not armed.  Joined by the next suspend's quiesce.
  */
+#define REARM_DELAY_NS (100 * NS_PER_MS)
+
 static void rearm_region(void *arg)
 {
-    (void)arg;
+    if (arg)
+        thread_sleep(REARM_DELAY_NS);
     char why[200] = "";
     struct kexec_region *r = &kexec_region;
     uint64_t t0 = xen_system_time();
@@ -571,7 +576,7 @@ static void region_resume(enum life_resume how)
     if (!rearm)
         return;
     rearm = false;
-    if (!(rearm_thread = thread_create(rearm_region, NULL, "kexec-rearm", NULL)))
+    if (!(rearm_thread = thread_create(rearm_region, (void *)1, "kexec-rearm", NULL)))
         rearm_region(NULL);         /* no memory for a thread: here, then */
 }
 

@@ -88,15 +88,21 @@ static void cpus_resume(enum life_resume how)
     atomic_store(&S.new_domain, how == LIFE_NEW_DOMAIN);
     if (how == LIFE_NEW_DOMAIN)
         forget_offline();
+    /* Released, not waited for: they come back while the leader re-attaches xenstore. */
     smp_park_release();
-    if (!wait_until(all_back, NULL, cpu_call_bound_ns(), wait_idle_spin))
+    irq_enable();
+}
+
+/* The leader, after every participant resumed: the parked vCPUs back (bounded). */
+static void wait_back(void)
+{
+    if (!wait_until(all_back, NULL, cpu_call_bound_ns(), wait_idle_yield))
         pr_err("suspend: %u of %u parked vCPUs came back within %llu ms", atomic_load(&S.back),
                S.want, (unsigned long long)(cpu_call_bound_ns() / NS_PER_MS));
     if (atomic_load(&S.failed))
         pr_err("suspend: %u vCPU(s) could not bind their event channels again",
                atomic_load(&S.failed));
     S.back_ns = xen_system_time();
-    irq_enable();
 }
 
 static int cpus_quiesce(enum life_event ev)
@@ -170,6 +176,7 @@ static void leader(void *arg)
     r->hypercall_rc = xen_suspend_hypercall();
     back_from_xen(r->hypercall_rc, before, xen_before, r);
     life_resume(r->new_domain ? LIFE_NEW_DOMAIN : LIFE_SAME_DOMAIN);
+    wait_back();
     r->back = atomic_load(&S.back);
     r->back_ns = S.back_ns;
     r->done_ns = xen_system_time();
