@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A small polling PV block frontend (xen/blkfront.c) for the crash kernel's
- * dump disk: one blkif ring of one page (32 requests of up to 11 pages),
- * writes from read-only grants, no interrupts (it polls the ring and sleeps
- * in SCHEDOP_poll on its own channel).  Errors leave words in bf->err.
+ * dump disk: one blkif ring of one page (up to 32 requests of 11 pages),
+ * writes from read-only grants of bounce pages, no interrupts (it polls the
+ * ring and sleeps in SCHEDOP_poll on its own channel).  Errors leave words
+ * in bf->err.
  */
 #ifndef XENPV_BLKIF_H
 #define XENPV_BLKIF_H

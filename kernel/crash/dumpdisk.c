@@ -146,9 +146,9 @@ static int put_page(uint64_t sector, const void *p)
 /*
  * Each page is copied before it is granted (the backend reads it later):
  * 11 pages a request in flight, as many requests as the crash kernel's
- * memory allows (16 at most: 704 KiB).
+ * memory allows (the ring's 32 at most: 1.4 MiB).
  */
-#define BOUNCE_SLOTS 16
+#define BOUNCE_SLOTS 32
 static void *bounce;
 static unsigned bounce_slots;
 
