@@ -21,14 +21,28 @@
  * guest_loop (arithmetic, no Xen) is the reference: what the host gave k
  * vCPUs at once.
  *
+ * Serial cost against the latency suite's floor: xen_version, vcpu_is_up,
+ * evtchn_send_self and xenstore_read are the calls test=bench times alone
+ * (one call between two clock reads, p50).  Right after each k = 1 step the
+ * suite takes that floor again with test=bench's own code (floor.c), on the
+ * same vCPU, so both see the same moment of the host:
+ *   scale: serial op=NAME floor=BENCHNAME serial_ns=.. floor_ns=.. clock_ns=..
+ *          call_ns=.. ratio=.. within_20pct=yes|no reps=..
+ * serial_ns the p50 of the step's batch costs (not the budget's mean, which
+ * holds every interruption the floor's p50 leaves out), call_ns the floor
+ * less one clock read.
+ *
  * Planted contention (scale_plant=lock, the default): xen_version_locked is
- * 8 xen_version calls (one op) with every vCPU serialised on one guest spinlock.  The suite
- * passes only if its knee is 1 and plain xen_version has none: the proof the
- * method sees a serialisation.  That means something only where vCPUs really
- * run in parallel (multi-threaded TCG, a real host): when guest_loop itself
- * has its knee at 1 (one TCG thread, a host busy elsewhere) the check is
- * skipped (the run ends SKIP), not failed.  scale_plant=nolock is a test
- * aid: the planted op runs without its lock, so the check must fail.
+ * 8 xen_version calls (one op) with every vCPU serialised on one guest
+ * spinlock; in the table its knee is printed beside plain xen_version's.
+ * The check itself runs in scale_rounds= rounds of its own (planted_check):
+ * guest_loop, the planted op with its lock and without it, at k = 1 and 2,
+ * medians of each round's speedup.  It passes when the locked one has its
+ * knee at 1 and the unlocked one none; when guest_loop's median speedup
+ * says the host gave too little parallelism (one TCG thread, a host busy
+ * elsewhere) it is a SKIP naming that speedup, not a failure.
+ * scale_plant=nolock is a test aid: the lock rounds run without it, so the
+ * check must fail.
  */
 #include <kernel/sort.h>
 #include <kernel/test.h>
