@@ -95,6 +95,7 @@ struct worker {
     uint64_t ops, run_ns;
     long err;                   /* first failure of the operation */
     uint64_t sink;              /* guest_loop's result, so it is computed */
+    unsigned ran_on;            /* the cpu measure() ended on (a failed step names it) */
 };
 
 struct scale_op {
@@ -347,6 +348,7 @@ static void measure(struct worker *w)
         run = own_running_ns(w->cpu) - run0;
     w->ops = ops;
     w->run_ns = run;
+    w->ran_on = smp_processor_id();
 }
 
 static bool on_own_cpu(void *arg)
@@ -551,6 +553,10 @@ static bool collect(struct op_stats *st, unsigned s)
         struct worker *w = &workers[i];
         if (w->err || !w->ops || !w->run_ns) {
             st->err = w->err ? w->err : -EINVAL;
+            /* seen at k=4 on 2 pCPUs and once at k=2 in a domU, cause not found: name it all */
+            pr_err("scale: %s at k=%u: worker %u (cpu %u, ended on cpu %u): ops %llu, "
+                   "running ns %llu, error %ld", cur_op->name, ks[s], i, w->cpu, w->ran_on,
+                   (unsigned long long)w->ops, (unsigned long long)w->run_ns, w->err);
             return false;
         }
         st->ns[s][st->n_ns[s]++] = w->run_ns / w->ops;
