@@ -346,6 +346,15 @@ static void measure(struct worker *w)
         irq_restore(flags);
     if (!run)
         run = own_running_ns(w->cpu) - run0;
+    /*
+     * Xen adds the running stint only when NOW() is past its start: on a
+     * loaded host under TCG a pCPU's NOW() lagged that start and a worker
+     * read "0 ns" after 56895 ops (or a value past the wall time).  Then
+     * the wall clock stands in.
+     */
+    uint64_t wall = xen_system_time() - wall0;
+    if (!run || run > wall + wall / 8)
+        run = wall;
     w->ops = ops;
     w->run_ns = run;
     w->ran_on = smp_processor_id();
