@@ -8,9 +8,15 @@
 # taken away (scale_plant=nolock) the same check fails.  A run where the host
 # gave no parallelism at all (guest_loop, no Xen, did not scale: a host busy
 # with other work) is tried once more; then the method's checks are skipped.
-# A method check that fails is a TAP TODO (reported, not judged): on this
-# shared 2-core host the knees are not stable from run to run.  Short budgets: a few
-# seconds of guest time per boot.
+# A method check on the table's knees that fails is a TAP TODO (reported,
+# not judged): on this shared 2-core host they are not stable from run to
+# run.  The suite's own planted check (interleaved rounds of guest_loop, the
+# planted op with and without its lock, medians of paired speedups) is
+# judged: seen with the lock, not seen with scale_plant=nolock, a SKIP naming
+# the parallelism the host gave when under the gate.  Each op the latency
+# suite also times (test=bench's floor, taken again in the same boot beside
+# the k=1 step) must cost within 20% of it.  Short budgets: a few seconds of
+# guest time per boot.
 . "$(dirname "$0")/lib.sh"
 
 OPS="guest_loop xen_version vcpu_is_up singleshot_timer evtchn_send_self evtchn_send_other
@@ -31,7 +37,7 @@ mboot() {
         INCONCLUSIVE=""
         grep -q '^scale: planted .*seen=inconclusive' "$LOG" || break
         INCONCLUSIVE=yes
-        echo "# $name: the host gave no parallelism (try $try): $(grep -m1 '^scale: knee op=guest_loop' "$LOG")"
+        echo "# $name: the host gave no parallelism (try $try): guest_loop x$(grep -m1 '^scale: planted ' "$LOG" | kv parallelism) at k=2; $(grep -m1 '^scale: knee op=guest_loop' "$LOG")"
     done
 }
 
@@ -46,6 +52,32 @@ method() {
         ok 0 "$1"
     else
         T=$((T + 1)); echo "not ok $T - $1 # TODO noisy shared host: $(grep -m1 '^scale: planted' "$LOG")"
+    fi
+}
+
+# verdict NAME WANT: the suite's planted line says seen=WANT; a SKIP naming
+# the host's parallelism when it was under the gate both times.
+verdict() {
+    l=$(grep -m1 '^scale: planted ' "$LOG")
+    if [ -n "$INCONCLUSIVE" ]; then
+        T=$((T + 1)); echo "ok $T - $1 # SKIP the host gave no steady parallelism twice (x$(echo "$l" | kv parallelism), quartiles $(echo "$l" | kv quartiles); want >= 1.70 within 1.50-2.30)"
+    else
+        echo "$l" | grep -q " seen=$2\$"; ok $? "$1" "line: ${l:-none} in $LOG"
+    fi
+}
+
+# serial NAME OP: the op's serial line is there with numbers (judged), and its
+# serial cost within 20% of the latency suite's floor of the same call: a
+# TODO when not (at load 4 one dom0 boot of about ten gave 0.63 and 0.72:
+# reported, and FLAGGED by bench/scale, not judged here).
+serial() {
+    l=$(grep -m1 "^scale: serial op=$2 " "$LOG")
+    echo "$l" | grep -Eq ' serial_ns=[0-9]+ floor_ns=[0-9]+ clock_ns=[0-9]+ call_ns=[0-9]+ ratio=[0-9]+\.[0-9]+ within_20pct=(yes|no) reps=3$'
+    ok $? "$1: $2's serial cost and its latency floor (same boot, same call)" "line: ${l:-none} in $LOG"
+    if echo "$l" | grep -q ' within_20pct=yes '; then
+        ok 0 "$1: $2's serial cost within 20% of the latency floor"
+    else
+        todo "$1: $2's serial cost within 20% of the latency floor" "noisy shared host: $(echo "$l" | kv ratio) (serial/floor)"
     fi
 }
 
@@ -81,11 +113,14 @@ for v in 2; do
         '^scale: op=xenstore_read k=[0-9]+ .*ns_op_p50=missing .* n=0$' "$(echo $ks | wc -w)"
     method "scale $v: planted knee at 1" '^scale: knee op=xen_version_locked knee=1 '
     method "scale $v: plain xen_version has no knee" '^scale: knee op=xen_version knee=none '
+    verdict "scale $v: planted rounds: lock knee 1, the same op without the lock none" yes
+    for op in xen_version vcpu_is_up evtchn_send_self; do serial "scale $v" $op; done
 done
 
 # The check can fail: without the lock the planted op scales and the run is FAILURE.
 mboot scale-nolock 2 $ARGS scale_plant=nolock
 method "scale nolock: the planted check failed" '^not ok 14 planted contention seen'
 method "scale nolock: planted contention not seen" '^scale: planted knee=0 plain_knee=0 .*seen=no'
+verdict "scale nolock: planted rounds without the lock: not seen" no
 
 done_testing

@@ -29,6 +29,7 @@
 #include <kernel/sort.h>
 #include <kernel/test.h>
 #include "machine.h"
+#include "floor.h"
 #include <kernel/smp.h>
 #include <kernel/sched.h>
 #include <xenpv/xenpv.h>
@@ -74,56 +75,31 @@ static unsigned scaled(unsigned small, unsigned large)
     return cpumask_weight(&cpu_online_mask) > 64 ? large : small;
 }
 
-/* ---- hypercall floors ---- */
+/* ---- hypercall floors (floor.c: test=scale takes the same beside its serial step) ---- */
 
 static void null_handler(uint32_t port, void *arg) { (void)port; (void)arg; }
 
 static void floors(void)
 {
     const unsigned n = 1000;
-    nsamples = 0;
-    for (unsigned i = 0; i < n; i++) {
-        uint64_t t0 = xen_system_time();
-        sample(xen_system_time() - t0);
-    }
+    nsamples = floor_clock(samples, n);
     report("clock_read", n, "back-to-back clock reads");
 
     uint32_t port = 0;
     nsamples = 0;
     if (xen_bind_ipi(this_cpu(), null_handler, NULL, &port) == 0) {
         unsigned long flags = irq_save();
-        for (unsigned i = 0; i < n; i++) {
-            struct evtchn_send op = { .port = port };
-            uint64_t t0 = xen_system_time();
-            long rc = hypercall_event_channel_op(EVTCHNOP_send, &op);
-            uint64_t t1 = xen_system_time();
-            if (!rc)
-                sample(t1 - t0);
-        }
+        nsamples = floor_sample(floor_evtchn_send, (void *)(unsigned long)port, samples, n);
         irq_restore(flags);
         xen_evtchn_close(port);
     }
     report("hcall_evtchn_send", n, "EVTCHNOP_send to self");
 
-    nsamples = 0;
-    unsigned me = this_cpu()->vcpu_id;
-    for (unsigned i = 0; i < n; i++) {
-        uint64_t t0 = xen_system_time();
-        long rc = hypercall_vcpu_op(VCPUOP_is_up, me, NULL);
-        uint64_t t1 = xen_system_time();
-        if (rc == 1)
-            sample(t1 - t0);
-    }
+    void *me = (void *)(unsigned long)this_cpu()->vcpu_id;
+    nsamples = floor_sample(floor_vcpu_is_up, me, samples, n);
     report("hcall_vcpu_is_up", n, "VCPUOP_is_up of our vCPU");
 
-    nsamples = 0;
-    for (unsigned i = 0; i < n; i++) {
-        uint64_t t0 = xen_system_time();
-        long rc = hypercall_xen_version(XENVER_version, NULL);
-        uint64_t t1 = xen_system_time();
-        if (rc > 0)
-            sample(t1 - t0);
-    }
+    nsamples = floor_sample(floor_xen_version, NULL, samples, n);
     report("hcall_xen_version", n, "XENVER_version");
 }
 
@@ -404,15 +380,7 @@ static void xenstore_read(void)
         return;
     }
     const unsigned n = 50;
-    char buf[32];
-    nsamples = 0;
-    for (unsigned i = 0; i < n; i++) {
-        uint64_t t0 = xen_system_time();
-        int rc = xs_read(0, "domid", buf, sizeof(buf));
-        uint64_t t1 = xen_system_time();
-        if (rc > 0)
-            sample(t1 - t0);
-    }
+    nsamples = floor_sample(floor_xenstore_read, NULL, samples, n);
     report("xenstore_read", n, "xs_read of domid");
 }
 
