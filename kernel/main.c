@@ -167,7 +167,7 @@ void kernel_start(struct start_info *si, uint64_t ho_va, uint64_t magic)
     mm_init(si, ho ? ho->usable_pages : si->nr_pages);
     if (xen_map_shared_info())
         panic("cannot map shared_info (mfn 0x%lx)", si->shared_info >> PAGE_SHIFT);
-    mm_p2m_publish();               /* the toolstack may dump or save us from now on */
+    mm_p2m_publish(true);           /* the toolstack may dump or save us from now on */
     xen_events_init();
 
     /* The id map first: everything below may name the boot vCPU. */

@@ -194,14 +194,30 @@ static int watch_slot(const char *path, const char *token)
     return -1;
 }
 
+/* Why a watch cannot be kept for a restore: its path (escaped) and the limit it hit. */
+static int watch_refused(const char *path, const char *limit, size_t n)
+{
+    xs_fail(-ENOSPC, "watch on ");
+    xs_msg_quoted(xs_errmsg, sizeof(xs_errmsg), path, strlen(path), 48);
+    xs_msg_str(xs_errmsg, sizeof(xs_errmsg), limit);
+    xs_msg_uint(xs_errmsg, sizeof(xs_errmsg), n);
+    xs_msg_str(xs_errmsg, sizeof(xs_errmsg), " (a restore could not set it again): not set");
+    return -ENOSPC;
+}
+
 int xs_watch(const char *path, const char *token)
 {
     int i = watch_slot(path, token);
     if (i < 0)
         i = watch_slot("", "");
-    if (i < 0 || strlen(path) >= sizeof(watches[i].path) ||
-        strlen(token) >= sizeof(watches[i].token))
-        return xs_fail(-ENOSPC, "watch table full or path too long (a restore could not set it again)");
+    if (i < 0)
+        return watch_refused(path, ": the watch table is full, slots ", XS_MAX_WATCHES);
+    if (strlen(path) >= sizeof(watches[i].path))
+        return watch_refused(path, ": path longer than the bytes kept, ",
+                             sizeof(watches[i].path) - 1);
+    if (strlen(token) >= sizeof(watches[i].token))
+        return watch_refused(path, ": token longer than the bytes kept, ",
+                             sizeof(watches[i].token) - 1);
     int rc = simple(XS_WATCH, 0, path, token, true);
     if (!rc) {
         strlcpy(watches[i].path, path, sizeof(watches[i].path));
@@ -231,22 +247,41 @@ static int send_watch(int i, uint32_t id, uint64_t deadline)
     return rc ? rc : xs_write_bytes(watches[i].token, lt, deadline);
 }
 
-int xs_rewatch(void)
+/* The watches sent again after a restore, their answers not yet taken (client locked). */
+static struct {
+    bool open;
+    uint32_t base;
+    unsigned sent;
+    uint64_t deadline;
+    int rc;
+} rewatch;
+
+int xs_rewatch_send(void)
 {
-    /* All sent, then all answered: one round trip however many there are (a resume waits on it). */
-    if (!xs_ring)
+    /* All sent now, all answered in xs_rewatch_finish: one round trip, overlapping the rest. */
+    if (!xs_ring || rewatch.open)
         return 0;
     if (!xs_lock_take())
         return -EBUSY;
-    uint32_t base = xs_take_ids(XS_MAX_WATCHES);
-    uint64_t deadline = xen_system_time() + xs_timeout_ns;
+    rewatch = (typeof(rewatch)){ .open = true, .base = xs_take_ids(XS_MAX_WATCHES),
+                                 .deadline = xen_system_time() + xs_timeout_ns };
     int rc = 0;
-    unsigned sent = 0, answered = 0;
     for (int i = 0; i < XS_MAX_WATCHES && !rc; i++)
-        if (watches[i].path[0] && !(rc = send_watch(i, base + (uint32_t)i, deadline)))
-            sent++;
-    while (!rc && answered < sent) {
-        rc = xs_wait_reply(base, base + XS_MAX_WATCHES, deadline);
+        if (watches[i].path[0] && !(rc = send_watch(i, rewatch.base + (uint32_t)i,
+                                                    rewatch.deadline)))
+            rewatch.sent++;
+    rewatch.rc = rc;
+    return rc;
+}
+
+int xs_rewatch_finish(void)
+{
+    if (!rewatch.open)
+        return 0;
+    int rc = rewatch.rc;
+    unsigned answered = 0;
+    while (!rc && answered < rewatch.sent) {
+        rc = xs_wait_reply(rewatch.base, rewatch.base + XS_MAX_WATCHES, rewatch.deadline);
         if (rc == 1) {
             rc = xs_rx.hdr.type == XS_ERROR
                      ? xs_parse_error(xs_rx.body, xs_rx.hdr.len, xs_errmsg, sizeof(xs_errmsg))
@@ -255,8 +290,16 @@ int xs_rewatch(void)
             answered++;
         }
     }
+    rewatch.open = false;
     xs_lock_give();
     return rc;
+}
+
+int xs_rewatch(void)
+{
+    int rc = xs_rewatch_send();
+    int done = xs_rewatch_finish();
+    return rc ? rc : done;
 }
 
 int xs_directory(uint32_t tx, const char *path, char *buf, size_t size)

@@ -67,7 +67,8 @@ struct life_participant {
  * digits (the linker sorts the section by name).  The orders in use:
  *   20 timers    30 xenstore  40 console   50 events    60 mm
  *   70 result    80 crash     85 region    90 vcpus (last: its quiesce for
- *   kexec is the point of no return).  10 is kept for the scheduler, which
+ *   kexec is the point of no return); 95 xenstore_early (resume only, so
+ *   first: a suspend's watches sent while the rest resumes).  10 is kept for the scheduler, which
  *   carries nothing across a kexec; suspend gives it a resume hook (deadlines).
  */
 #define LIFE_PARTICIPANT(ord, id, ...)                                                  \
@@ -81,6 +82,17 @@ int life_quiesce(enum life_event ev);
 void life_write(enum life_event ev, struct handoff *h);
 void life_read(const struct handoff *h);
 void life_resume(enum life_resume how);
+/*
+ * The same walk, timed: after each participant's resume, steps[i] gets its
+ * name and clock() (at most max steps; returns how many).  The suspend's
+ * resume line prints the split, so what is on its critical path shows.
+ */
+struct life_step {
+    const char *name;
+    uint64_t end_ns;
+};
+unsigned life_resume_timed(enum life_resume how, uint64_t (*clock)(void),
+                           struct life_step *steps, unsigned max);
 const char *life_event_name(enum life_event ev);
 /*
  * One event at a time: a suspend must not start under a kexec and the

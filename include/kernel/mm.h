@@ -26,7 +26,7 @@ extern unsigned long mm_first_free_pfn, mm_total_pages;
  * every change of the pfn <-> mfn relation (the m2p renumbering of kexec's
  * region, memory taken back after a kexec) so a live save sees it.
  */
-int mm_p2m_publish(void);
+int mm_p2m_publish(bool say);     /* say: print the line (a resume is quiet) */
 void mm_p2m_change_begin(void);
 void mm_p2m_change_end(void);
 

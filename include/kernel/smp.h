@@ -24,6 +24,7 @@
 #ifndef KERNEL_SMP_H
 #define KERNEL_SMP_H
 #include <kernel/cpu.h>
+#include <kernel/life.h>
 
 /* ---- the life cycle (kernel/smp/lifecycle.c) ---- */
 
@@ -137,6 +138,12 @@ struct smp_suspend_report {
     uint64_t returned_ns;       /* our clock when the hypercall returned */
     uint64_t back_ns;           /* ... when the leader saw every parked vCPU back (after the rest) */
     uint64_t done_ns;           /* ... and when every participant had resumed */
+    /* The split of the resume (our clock), from returned_ns on: */
+    uint64_t shinfo_ns;         /* shared_info mapped again, the console attached */
+    uint64_t events_ns;         /* the leader's own vcpu_info and events (new domain) */
+    uint64_t last_back_ns;      /* the last parked vCPU back, by its own clock (0: none) */
+    unsigned nsteps;            /* each life participant's resume, in walk order */
+    struct life_step steps[8];
 };
 /*
  * Suspend the domain for the toolstack (save, checkpoint, migration), from
@@ -144,6 +151,8 @@ struct smp_suspend_report {
  * else refused or failed before the hypercall, said why, nothing changed.
  */
 int smp_suspend(struct smp_suspend_report *r);
+/* Where a resume's time went: each phase's end, in us after the hypercall's return. */
+void smp_suspend_split(const struct smp_suspend_report *r, char *buf, size_t size);
 
 /* ---- hotplug (kernel/smp/hotplug.c) ---- */
 

@@ -122,6 +122,13 @@ void xs_resume_from(const struct xs_stream *st);
 int xs_suspend(void);
 void xs_resume(bool new_domain);
 int xs_rewatch(void);
+/*
+ * xs_rewatch in two halves, so the round trip overlaps other work: send
+ * every watch (the client stays locked), then take the answers (unlocks).
+ * A finish without a send does nothing.  0 or -errno each.
+ */
+int xs_rewatch_send(void);
+int xs_rewatch_finish(void);
 
 /* Words for the last failed call ("" if none). */
 const char *xs_last_error(void);

@@ -77,9 +77,21 @@ void life_read(const struct handoff *h)
             p->read(h);
 }
 
+unsigned life_resume_timed(enum life_resume how, uint64_t (*clock)(void),
+                           struct life_step *steps, unsigned max)
+{
+    unsigned n = 0;
+    for (const struct life_participant *p = END; p-- > FIRST;) {
+        if (!p->resume)
+            continue;
+        p->resume(how);
+        if (clock && n < max)
+            steps[n++] = (struct life_step){ .name = p->name, .end_ns = clock() };
+    }
+    return n;
+}
+
 void life_resume(enum life_resume how)
 {
-    for (const struct life_participant *p = END; p-- > FIRST;)
-        if (p->resume)
-            p->resume(how);
+    life_resume_timed(how, NULL, NULL, 0);
 }

@@ -200,10 +200,9 @@ int timer_arm(uint64_t deadline_ns)
     return (int)rc;
 }
 
-int cpu_events_init(struct percpu *pc)
+/* The channels alone: a rebind keeps the IPIs other cpus post meanwhile. */
+static int bind_channels(struct percpu *pc)
 {
-    pc->timer_deadline = 0;
-    pc->ipi_pending = 0;
     int rc = xen_bind_virq(VIRQ_TIMER, pc, timer_handler, pc, &pc->timer_port);
     if (rc)
         return rc;
@@ -215,6 +214,13 @@ int cpu_events_init(struct percpu *pc)
     return rc;
 }
 
+int cpu_events_init(struct percpu *pc)
+{
+    pc->timer_deadline = 0;
+    pc->ipi_pending = 0;
+    return bind_channels(pc);
+}
+
 int cpu_events_rebind(struct percpu *pc)
 {
     /*
@@ -223,13 +229,13 @@ int cpu_events_rebind(struct percpu *pc)
      * IPIs not yet handled and the timer's deadline carry over.
      */
     uint64_t deadline = pc->timer_deadline;
-    unsigned long pending = pc->ipi_pending;
+    pc->timer_deadline = 0;
     pc->timer_port = pc->ipi_port = 0;
-    int rc = cpu_events_init(pc);
+    int rc = bind_channels(pc);
     if (rc)
         return rc;
-    pc->ipi_pending = pending;
-    if (pending)
+    /* Posted before the new port was known (other vCPUs may already run): delivered now. */
+    if (atomic_load(&pc->ipi_pending))
         xen_evtchn_send(pc->ipi_port);
     if (deadline)
         timer_arm(deadline);

@@ -76,10 +76,8 @@ void kexec_fill_mailbox(unsigned vcpu, uint64_t entry, uint64_t stack, uint64_t 
     atomic_store(&mb->go, 1);
 }
 
-/*
- * In the old kernel, in an NMI past the point of no return: once go is set
- * the new kernel owns the console, so the NMI is only counted for it.
- */
+/* In the old kernel, in an NMI past the point of no return: once go is set
+ * the new kernel owns the console, so the NMI is only counted for it. */
 bool kexec_mark_nmi(unsigned vcpu)
 {
     struct kexec_mailbox *mb = kexec_mailbox(vcpu);
@@ -381,10 +379,8 @@ static int map_window(const struct kexec_region *r, bool map)
     return rc;
 }
 
-/*
- * From the built region to armed: read-only, renumbered, the window mapped,
- * the tables pinned.  0, or the error with why (then undone by the caller).
- */
+/* From the built region to armed: read-only, renumbered, the window mapped,
+ * the tables pinned.  0, or the error with why (then undone by the caller). */
 enum { DONE_NONE, DONE_PROTECT, DONE_M2P };     /* how far commit got: what to undo */
 
 static int commit(struct kexec_region *r, char *why, size_t whylen, int *done)
@@ -513,28 +509,26 @@ static void region_write(enum life_event ev, struct handoff *h)
 
 /*
  * A suspend.  Armed, the region fails a save: the m2p gives its frames (and
- * the console, store and vcpu_info frames) the new kernel's numbers, which
- * our p2m does not ("Bad mfn for L1"), and its L4 is pinned apart from
- * ours.  And everything it built holds this domain's mfns.  So it is
- * disarmed before (the pages kept) and built again after, in either domain.
+ * the console, store, vcpu_info frames) the new kernel's numbers, not our
+ * p2m's ("Bad mfn for L1"), its L4 is pinned apart, and all it built holds
+ * this domain's mfns: disarmed before (pages kept), rebuilt after.
  */
 static bool rearm;
 static struct thread *rearm_thread;     /* the rebuild after the last suspend, until joined */
+static volatile bool resumed;           /* the suspend came back: the rebuild may start */
+static struct sched_waitq resumed_wq = SCHED_WAITQ_INIT;
 
 /*
- * The rebuild runs after the resume, not in it (its thousands of page-table
- * and m2p updates took 10-55 ms under TCG): a thread that first lets the
- * vCPUs and the service come back (under TCG every vCPU shares one host
- * thread, so beside would not be faster).  A crash in that window finds
- * kexec off and goes to the toolstack's on_crash; a kexec asked for then is
+ * The rebuild (thousands of page-table and m2p updates: 10-55 ms under TCG)
+ * runs after the resume, in a thread made before the suspend (made in the
+ * resume it cost 1-14 ms of it), once the vCPUs and the service are back.
+ * A crash meanwhile finds kexec off (the toolstack's on_crash), a kexec is
  * refused as not armed.  Joined by the next suspend's quiesce.
  */
 #define REARM_DELAY_NS (100 * NS_PER_MS)
 
-static void rearm_region(void *arg)
+static void rearm_region(void)
 {
-    if (arg)
-        thread_sleep(REARM_DELAY_NS);
     char why[200] = "";
     struct kexec_region *r = &kexec_region;
     uint64_t t0 = xen_system_time();
@@ -545,6 +539,21 @@ static void rearm_region(void *arg)
     r->armed = true;
     printk("kexec: region rebuilt after the suspend in %llu us: armed again (%lu pfns, %lu page "
            "tables)", (unsigned long long)((xen_system_time() - t0) / 1000), r->total, L.n_tables);
+}
+
+static bool is_resumed(void *arg) { (void)arg; return resumed; }
+
+/* The thread: the resume (our clock stops for the downtime), a pause, the rebuild. */
+static void rearm_after_resume(void *arg)
+{
+    (void)arg;
+    if (!sched_sleep(&resumed_wq, is_resumed, NULL, BOUND_SUSPEND_NS)) {
+        pr_err("kexec: off: the suspend did not resume within %llu s",
+               (unsigned long long)(BOUND_SUSPEND_NS / NS_PER_S));
+        return;
+    }
+    thread_sleep(REARM_DELAY_NS);
+    rearm_region();
 }
 
 static int region_quiesce(enum life_event ev)
@@ -567,6 +576,9 @@ static int region_quiesce(enum life_event ev)
     undo(r, DONE_M2P);
     r->armed = false;
     rearm = true;
+    resumed = false;
+    /* No memory for a thread: the resume rebuilds in place (slower, still right). */
+    rearm_thread = thread_create(rearm_after_resume, NULL, "kexec-rearm", NULL);
     return 0;
 }
 
@@ -576,8 +588,11 @@ static void region_resume(enum life_resume how)
     if (!rearm)
         return;
     rearm = false;
-    if (!(rearm_thread = thread_create(rearm_region, (void *)1, "kexec-rearm", NULL)))
-        rearm_region(NULL);         /* no memory for a thread: here, then */
+    atomic_store(&resumed, true);
+    if (rearm_thread)
+        sched_wakeup(&resumed_wq);
+    else
+        rearm_region();
 }
 
 LIFE_PARTICIPANT(85, region, .quiesce = region_quiesce, .write = region_write,

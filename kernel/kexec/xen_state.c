@@ -81,14 +81,35 @@ static void xenstore_read(const struct handoff *h)
     xs_resume_from(&xs);
 }
 
+static bool xs_resumed_early;
+
+/*
+ * A suspend's resume, first of all (order 95, before the vCPUs come back):
+ * the client on its new port and every watch sent again, so xenstored's
+ * round trip runs while the rest resumes; order 30 takes the answers.
+ */
+static void xenstore_resume_early(enum life_resume how)
+{
+    if (!xs_suspended || how == LIFE_NEW_KERNEL)
+        return;
+    xs_resumed_early = true;
+    xs_resume(how == LIFE_NEW_DOMAIN);
+    if (how == LIFE_NEW_DOMAIN && xs_rewatch_send())
+        pr_err("suspend: sending the xenstore watches again failed: %s", xs_last_error());
+}
+
+LIFE_PARTICIPANT(95, xenstore_early, .resume = xenstore_resume_early);
+
 static void xenstore_resume(enum life_resume how)
 {
     if (!xs_suspended)
         return;
-    xs_suspended = false;
-    xs_resume(how == LIFE_NEW_DOMAIN);
+    /* A quiesce refused after ours never reached order 95: all of it here. */
+    if (!xs_resumed_early)
+        xenstore_resume_early(how);
+    xs_suspended = xs_resumed_early = false;
     /* Their first events rescan cpu/ (the availability libxl wrote back) and control/shutdown. */
-    if (how == LIFE_NEW_DOMAIN && xs_rewatch())
+    if (xs_rewatch_finish())
         pr_err("suspend: setting the xenstore watches again failed: %s", xs_last_error());
 }
 

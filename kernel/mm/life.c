@@ -23,11 +23,14 @@ static void mm_write(enum life_event ev, struct handoff *h)
     h->prev_free_pages = pages_free();
 }
 
-/* A new domain: new mfns everywhere; the restore zeroed what the tools read. */
+/*
+ * A new domain: new mfns everywhere; the restore zeroed what the tools read.
+ * Quiet: a console line in the resume costs dom0 work its xenstored waits on.
+ */
 static void mm_resume(enum life_resume how)
 {
     if (how == LIFE_NEW_DOMAIN)
-        mm_p2m_publish();
+        mm_p2m_publish(false);
 }
 
 LIFE_PARTICIPANT(60, mm, .write = mm_write, .resume = mm_resume);

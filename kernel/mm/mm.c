@@ -122,7 +122,7 @@ void mm_pool_bitmap(uint64_t *pfn, uint64_t *end)
 /* ---- the p2m the toolstack reads (rules: include/kernel/p2m_pub.h) ---- */
 static struct p2m_pub p2m_pub;
 
-int mm_p2m_publish(void)
+int mm_p2m_publish(bool say)
 {
     /*
      * xl save and xl dump-core read it before they pause or suspend us, so
@@ -154,6 +154,8 @@ int mm_p2m_publish(void)
         pr_warn("mm: %s: xl save and xl dump-core will fail", why);
         return rc;
     }
+    if (!say)
+        return 0;
     printk("mm: p2m for the toolstack: %lu pfns at %#lx (%lu frames), L4 mfn %#lx, generation %llu",
            nr_pages, P2M_VIRT_BASE, frames, arch_pt_base_mfn(),
            (unsigned long long)p2m_pub_generation(&p2m_pub));

@@ -303,6 +303,15 @@ static void suspend_requested(const char *via)
     atomic_store(&suspend_asked, 1UL);
 }
 
+/* The suspend channel's events to cpu (it follows the xenstore channel); 0 or -errno. */
+static int suspend_port_to(unsigned cpu)
+{
+    int rc = suspend_port ? xen_bind_port(suspend_port, per_cpu(cpu), suspend_event, NULL) : 0;
+    if (rc)
+        pr_err("control: binding the suspend channel to cpu %u failed: %d", cpu, rc);
+    return rc;
+}
+
 /* The channel xl notifies (its toolstack runs in dom0); in a new domain, a new one. */
 static void offer_suspend_channel(void)
 {
@@ -344,8 +353,7 @@ static void do_suspend(void)
     int rc = smp_suspend(&r);
     if (rc || !r.new_domain) {
         suspend_port = port;
-        if (port && xen_bind_port(port, per_cpu(xs_bound_cpu()), suspend_event, NULL))
-            pr_err("control: binding the suspend channel to cpu %u again failed", xs_bound_cpu());
+        suspend_port_to(xs_bound_cpu());
     }
     if (rc) {
         printk("suspend: not suspended (%d): going on", rc);
@@ -367,6 +375,9 @@ static void do_suspend(void)
                "the same domain (checkpoint or cancel", r.new_domain ? dom : "", ")", back, online,
                ids, (unsigned long long)resume_us, (unsigned long long)(r.down_ns / NS_PER_MS),
                (unsigned long long)((r.back_ns - r.returned_ns) / 1000));
+    char split[320];
+    smp_suspend_split(&r, split, sizeof(split));
+    printk("suspend: resume split (us after the hypercall's return): %s", split);
     toolstack_report_cpus("(after suspend)");
 }
 
@@ -450,8 +461,7 @@ static void xenstore_follows_cpus(unsigned cpu, bool up)
     int rc = xs_rebind(per_cpu(duty));
     if (rc)
         pr_err("control: moving the xenstore channel to cpu %u failed: %d", duty, rc);
-    if (suspend_port && (rc = xen_bind_port(suspend_port, per_cpu(duty), suspend_event, NULL)))
-        pr_err("control: moving the suspend channel to cpu %u failed: %d", duty, rc);
+    suspend_port_to(duty);
 }
 static struct cpu_notifier xenstore_follows_cpus_notifier = { .fn = xenstore_follows_cpus };
 

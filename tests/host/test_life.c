@@ -62,10 +62,22 @@ static int do_quiesce(void) { return life_quiesce(LIFE_SUSPEND); }
 static int do_write(void) { life_write(LIFE_KEXEC, NULL); return 0; }
 static int do_read(void) { life_read(NULL); return 0; }
 static int do_resume(void) { life_resume(LIFE_NEW_DOMAIN); return 0; }
+/* The timed walk's clock: notes each look, so the calls show it comes after each resume. */
+static uint64_t ticks;
+static uint64_t fake_clock(void) { note("c", (int)++ticks); return ticks * 100; }
+static struct life_step steps[3];
+static unsigned nsteps, steps_max;
+static int do_resume_timed(void)
+{
+    ticks = 0;
+    memset(steps, 0, sizeof(steps));
+    nsteps = life_resume_timed(LIFE_NEW_DOMAIN, fake_clock, steps, steps_max);
+    return 0;
+}
 
 int main(void)
 {
-    ktap_plan(9);
+    ktap_plan(11);
     test_first = parts;
     test_end = parts + sizeof(parts) / sizeof(parts[0]);
     CASE(walk(do_quiesce) == 0 && !strcmp(calls, "q1 q2 q3"), "quiesce walks in order",
@@ -88,6 +100,17 @@ int main(void)
     int ok_read = !strcmp(calls, "r1 r2 r3");
     walk(do_resume);
     CASE(ok_read && !strcmp(calls, "s3 s2 s1"), "read in order, resume in reverse", "'%s'", calls);
+    steps_max = 3;
+    walk(do_resume_timed);
+    CASE(nsteps == 3 && !strcmp(calls, "s3 c1 s2 c2 s1 c3") && !strcmp(steps[0].name, "three") &&
+             steps[0].end_ns == 100 && !strcmp(steps[2].name, "one") && steps[2].end_ns == 300,
+         "timed resume: the clock read after each participant's resume, named, in walk order",
+         "%u '%s' %s", nsteps, calls, steps[0].name ? steps[0].name : "-");
+    steps_max = 1;
+    walk(do_resume_timed);
+    CASE(nsteps == 1 && !strcmp(calls, "s3 c1 s2 s1") && !steps[1].name,
+         "timed resume: at most max steps kept, every participant still resumed", "%u '%s'",
+         nsteps, calls);
     CASE(!strcmp(life_event_name(LIFE_SUSPEND), "suspend") &&
              !strcmp(life_resume_name(LIFE_NEW_KERNEL), "new kernel") &&
              !strcmp(life_event_name((enum life_event)7), "?"),
