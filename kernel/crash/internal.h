@@ -28,7 +28,8 @@ struct kdump_disk_src {
     size_t head_len;
     uint64_t total;                 /* the whole core's bytes */
     uint32_t generation;
-    const void *(*next_page)(void *ctx);    /* each data page in file order; NULL: the end */
+    /* Each data page in file order, mapped, and its frame (granted as is); NULL: the end. */
+    const void *(*next_page)(void *ctx, unsigned long *mfn);
     void *ctx;
 };
 void kdump_disk_boot(void);

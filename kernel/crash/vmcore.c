@@ -80,13 +80,18 @@ static int map_array(unsigned long **out, const uint64_t *mfns, unsigned n)
 }
 
 /*
- * Old frames that change while we dump: the console and xenstore rings and
+ * Old frames that change while we dump: the console and xenstore rings,
  * every vcpu_info (Xen writes the time there; it never lets one move, so
- * ours may sit in old memory).  On the disk they are left out: the dump is
- * of the old kernel, not of what the crash kernel does meanwhile.  Sorted,
- * for a binary search per page.
+ * ours may sit in old memory) and shared_info, which the old kernel mapped
+ * in its VMAP (Xen sets an event's pending bit there at every answer of the
+ * dump disk's backend, the crash kernel clears it: a page that changed
+ * between its sum and the backend's read made the disk's sum disagree now
+ * and then).  On the disk they are left out, so every other page can be
+ * granted to the backend as it is, without a copy: the dump is of the old
+ * kernel, not of what the crash kernel does meanwhile.  Sorted, for a
+ * binary search per page.
  */
-static uint64_t live_mfn[NR_CPUS + 2];
+static uint64_t live_mfn[NR_CPUS + 3];
 static unsigned nlive;
 
 static void find_live(void)
@@ -94,6 +99,7 @@ static void find_live(void)
     nlive = 0;
     live_mfn[nlive++] = H->console_mfn;
     live_mfn[nlive++] = H->store_mfn;
+    live_mfn[nlive++] = xen_start_info->shared_info >> PAGE_SHIFT;  /* a machine address */
     for (unsigned c = 0; c < nr_cpus; c++)
         if (per_cpu(c)->vcpu_info_maddr)
             live_mfn[nlive++] = per_cpu(c)->vcpu_info_maddr >> PAGE_SHIFT;
@@ -315,13 +321,17 @@ static unsigned long next_page(void)
     return 0;
 }
 
-/* The next data page, mapped (valid until the next call), or NULL after the last. */
-static const void *next_data(void *ctx)
+/*
+ * The next data page, mapped (valid until the next call), and its frame
+ * (the backend is granted that frame), or NULL after the last.
+ */
+static const void *next_data(void *ctx, unsigned long *frame)
 {
     (void)ctx;
-    static const uint8_t zero_page[PAGE_SIZE];
+    static const uint8_t zero_page[PAGE_SIZE] __aligned(PAGE_SIZE);
     unsigned long mfn = next_page();
     const void *p = mfn ? peek(mfn) : NULL;
+    *frame = p ? mfn : virt_to_mfn(zero_page);
     return mfn && !p ? zero_page : p;
 }
 
