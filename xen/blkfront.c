@@ -372,7 +372,10 @@ static bool slots_done(void *arg)
 static int wait_slots(struct blkfront *bf, bool any)
 {
     struct slot_wait w = { bf, any ? usable_slots(bf) : bf->busy, any };
-    if (wait_until(slots_done, &w, BOUND_BLK_IO_NS, nap))
+    uint64_t t0 = xen_system_time();
+    bool done = wait_until(slots_done, &w, BOUND_BLK_IO_NS, nap);
+    bf->wait_ns += xen_system_time() - t0;
+    if (done)
         return bf->failed;
     say(bf->err, sizeof(bf->err), bf->be, ": no answer within ", BOUND_BLK_IO_NS / NS_PER_S, true);
     xs_msg_str(bf->err, sizeof(bf->err), " s (backend gone?)");

@@ -43,6 +43,7 @@ struct blkfront {
     unsigned long pend_mfn[BLKFRONT_MAX_SEGS];
     uint8_t pend_nsect[BLKFRONT_MAX_SEGS];
     uint64_t requests, notifies, leaked;
+    uint64_t wait_ns;                   /* time spent waiting for the backend's answers */
     int failed;                         /* first error: the disk is given up */
     char err[200];
 };

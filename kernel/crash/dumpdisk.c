@@ -127,7 +127,7 @@ static void pause_half_way(const char *name)
 
 static struct blkfront bf;
 static uint8_t tpage[PAGE_SIZE] __aligned(PAGE_SIZE);
-static uint64_t sum;                    /* vmcore_sum of what was put so far */
+static uint64_t sum;                    /* vmcore_sum of the whole core */
 
 static int put_trailer(uint32_t state, const struct kdump_disk_src *src, uint64_t ns)
 {
@@ -137,16 +137,6 @@ static int put_trailer(uint32_t state, const struct kdump_disk_src *src, uint64_
     return xen_blkfront_sync(&bf, true);
 }
 
-/*
- * The page's own frame is granted, no copy: nothing writes an old page the
- * dump takes while it is in flight (vmcore.c leaves out the ones Xen or the
- * crash kernel write), so the sum taken now is of what the backend reads.
- */
-static int put_page(uint64_t sector, const void *p, unsigned long mfn)
-{
-    sum = vmcore_sum(sum, p, PAGE_SIZE);
-    return xen_blkfront_put(&bf, sector, mfn, 8);
-}
 
 /*
  * Requests in flight: the ring's 32, each of up to kdump_disk_segs pages
@@ -187,10 +177,12 @@ static void report(const char *name, int id, uint64_t bytes, uint64_t ns)
 {
     uint64_t ms = ns / NS_PER_MS, kbs = ns ? bytes * 1000000 / ns : 0;     /* KB/s = B/ms */
     printk("kdump: vmcore on disk %s (vbd %d): %llu bytes in %llu ms, %llu.%03llu MB/s "
-           "(%llu requests of %u pages at most, %u in flight at most, %llu notifies, flush %s)", name, id,
+           "(%llu requests of %u pages at most, %u in flight at most, %llu notifies, flush %s; "
+           "%llu ms of it waiting for the backend)", name, id,
            (unsigned long long)bytes, (unsigned long long)ms, (unsigned long long)(kbs / 1000),
            (unsigned long long)(kbs % 1000), (unsigned long long)bf.requests, bf.segs, ind_slots,
-           (unsigned long long)bf.notifies, bf.flush ? "yes" : "not offered");
+           (unsigned long long)bf.notifies, bf.flush ? "yes" : "not offered",
+           (unsigned long long)(bf.wait_ns / NS_PER_MS));
     unsigned g = xen_gnttab_granted(GNTTAB_DUMP_FIRST, GNTTAB_DUMP_REFS);
     printk("kdump: dump disk closed: %u grants still given, %llu could not be taken back", g,
            (unsigned long long)bf.leaked);
@@ -240,13 +232,20 @@ static int write_it(const struct kdump_disk_src *src, const char *name, int id, 
     rc = put_trailer(VMCORE_DISK_WRITING, src, 0);
     uint64_t sector = 0;
     sum = 0;
+    /*
+     * Each page's own frame is granted, no copy, no look: nothing writes a
+     * page the dump takes while it is in flight (vmcore.c leaves out the
+     * ones Xen or the crash kernel write), so the sum vmcore.c took of the
+     * data pages when it planned the dump is of what the backend reads.
+     */
+    sum = vmcore_sum(0, src->head, src->head_len);
     for (size_t off = 0; !rc && off < src->head_len; off += PAGE_SIZE, sector += 8)
-        rc = put_page(sector, src->head + off, virt_to_mfn(src->head + off));
-    unsigned long mfn;
-    for (const void *p; !rc && (p = src->next_page(src->ctx, &mfn)); sector += 8) {
+        rc = xen_blkfront_put(&bf, sector, virt_to_mfn(src->head + off), 8);
+    sum = vmcore_sum_join(sum, src->data_sum, src->total - src->head_len);
+    for (unsigned long mfn; !rc && (mfn = src->next_mfn(src->ctx)); sector += 8) {
         if (opt_pause_ms && sector == (src->total / 512 / 16) * 8)
             pause_half_way(name);
-        rc = put_page(sector, p, mfn);
+        rc = xen_blkfront_put(&bf, sector, mfn, 8);
     }
     rc = rc ? rc : xen_blkfront_sync(&bf, true);
     uint64_t ns = xen_system_time() - t0;

@@ -28,8 +28,8 @@ struct kdump_disk_src {
     size_t head_len;
     uint64_t total;                 /* the whole core's bytes */
     uint32_t generation;
-    /* Each data page in file order, mapped, and its frame (granted as is); NULL: the end. */
-    const void *(*next_page)(void *ctx, unsigned long *mfn);
+    unsigned long (*next_mfn)(void *ctx);   /* each data page's frame in file order; 0: the end */
+    uint64_t data_sum;              /* vmcore_sum of the data pages, in that order */
     void *ctx;
 };
 void kdump_disk_boot(void);

@@ -212,9 +212,18 @@ static void find_linear_l1s(unsigned long l4_mfn)
             lin_l1[nlin_l1++] = (t[i] & PTE_ADDR) >> PAGE_SHIFT;
 }
 
+/*
+ * The plan reads every page once (zeros are left out); for the disk it also
+ * takes their sum in file order then, so the write only grants frames: the
+ * pages it takes do not change (find_live), so the sum holds for what the
+ * backend reads later.
+ */
+static uint64_t data_sum;
+
 static int plan(bool full)
 {
     nsegs = nvleaf = nzero = 0;
+    data_sum = 0;
     if (!full)
         return 0;
     find_linear_l1s(H->old_l4_mfn);
@@ -228,6 +237,8 @@ static int plan(bool full)
             nzero++;
             continue;                   /* a page of zeros tells gdb nothing */
         }
+        if (to_disk)
+            data_sum = vmcore_sum(data_sum, p, PAGE_SIZE);
         add_seg(KERNEL_VIRT_BASE + (pfn << PAGE_SHIFT), pfn << PAGE_SHIFT, PAGE_SIZE);
     }
     walk_vmap(H->old_l4_mfn);
@@ -238,6 +249,8 @@ static int plan(bool full)
             nzero++;
             continue;
         }
+        if (to_disk)
+            data_sum = vmcore_sum(data_sum, p, PAGE_SIZE);
         add_seg(vleaf[i].va, 0, PAGE_SIZE);
     }
     return nsegs == MAX_SEGS ? -E2BIG : 0;
@@ -321,18 +334,11 @@ static unsigned long next_page(void)
     return 0;
 }
 
-/*
- * The next data page, mapped (valid until the next call), and its frame
- * (the backend is granted that frame), or NULL after the last.
- */
-static const void *next_data(void *ctx, unsigned long *frame)
+/* The next data page's frame (granted to the backend as it is), or 0 after the last. */
+static unsigned long next_data(void *ctx)
 {
     (void)ctx;
-    static const uint8_t zero_page[PAGE_SIZE] __aligned(PAGE_SIZE);
-    unsigned long mfn = next_page();
-    const void *p = mfn ? peek(mfn) : NULL;
-    *frame = p ? mfn : virt_to_mfn(zero_page);
-    return mfn && !p ? zero_page : p;
+    return next_page();
 }
 
 static int write_disk(const uint8_t *hdr, size_t hl, const uint8_t *notes, size_t nl,
@@ -351,7 +357,7 @@ static int write_disk(const uint8_t *hdr, size_t hl, const uint8_t *notes, size_
         next_pfn = next_vleaf = ~0UL;
     struct kdump_disk_src src = {
         .head = head, .head_len = pages * PAGE_SIZE, .total = total,
-        .generation = H->generation - 1, .next_page = next_data,
+        .generation = H->generation - 1, .next_mfn = next_data, .data_sum = data_sum,
     };
     int rc = kdump_disk_write(&src);
     page_free(head, pages);
