@@ -173,7 +173,7 @@ static int usable(const char *name, int id, uint64_t need)
     return 0;
 }
 
-static void report(const char *name, int id, uint64_t bytes, uint64_t ns)
+static void report(const char *name, int id, uint64_t bytes, uint64_t ns, uint64_t waited)
 {
     uint64_t ms = ns / NS_PER_MS, kbs = ns ? bytes * 1000000 / ns : 0;     /* KB/s = B/ms */
     printk("kdump: vmcore on disk %s (vbd %d): %llu bytes in %llu ms, %llu.%03llu MB/s "
@@ -182,7 +182,7 @@ static void report(const char *name, int id, uint64_t bytes, uint64_t ns)
            (unsigned long long)bytes, (unsigned long long)ms, (unsigned long long)(kbs / 1000),
            (unsigned long long)(kbs % 1000), (unsigned long long)bf.requests, bf.segs, ind_slots,
            (unsigned long long)bf.notifies, bf.flush ? "yes" : "not offered",
-           (unsigned long long)(bf.wait_ns / NS_PER_MS));
+           (unsigned long long)(waited / NS_PER_MS));
     unsigned g = xen_gnttab_granted(GNTTAB_DUMP_FIRST, GNTTAB_DUMP_REFS);
     printk("kdump: dump disk closed: %u grants still given, %llu could not be taken back", g,
            (unsigned long long)bf.leaked);
@@ -248,7 +248,7 @@ static int write_it(const struct kdump_disk_src *src, const char *name, int id, 
         rc = xen_blkfront_put(&bf, sector, mfn, 8);
     }
     rc = rc ? rc : xen_blkfront_sync(&bf, true);
-    uint64_t ns = xen_system_time() - t0;
+    uint64_t ns = xen_system_time() - t0, waited = bf.wait_ns;
     rc = rc ? rc : put_trailer(VMCORE_DISK_COMPLETE, src, ns);
     if (rc) {
         pr_err("kdump: dump disk %s (vbd %d) failed after %llu of %llu bytes: %s: the disk holds a "
@@ -259,6 +259,6 @@ static int write_it(const struct kdump_disk_src *src, const char *name, int id, 
     }
     if (xen_blkfront_close(&bf))
         pr_warn("kdump: dump disk %s: closing: %s", name, bf.err);
-    report(name, id, src->total, ns);
+    report(name, id, src->total, ns, waited);
     return 0;
 }
