@@ -21,7 +21,7 @@ LIBGCC  := $(shell $(CC) -print-libgcc-file-name)
 KSRCS := $(wildcard arch/x86/*.S arch/x86/*.c xen/*.c kernel/*.c kernel/*/*.c tests/guest/*.c)
 KOBJS := $(patsubst %,$(BUILD)/%.o,$(KSRCS))
 
-.PHONY: all run check check-host deps clean bench bench-quick bench-bringup fuzz xl-check torture matrix
+.PHONY: all run check check-host deps clean bench bench-dump bench-quick bench-bringup fuzz xl-check torture matrix
 all: $(BUILD)/minipv $(BUILD)/minipv.stripped
 
 # Xen's public headers from libxen-dev, reached as <xen/...> without -I/usr/include.
@@ -124,6 +124,10 @@ matrix: deps all
 # most on a machine that runs nothing else; bench/run reports the load.
 bench: deps all
 	bench/run
+	bench/dumpdisk
+# the vmcore's MB/s to the dump disk, the console and xl dump-core (about 10 minutes)
+bench-dump: deps all
+	bench/dumpdisk
 bench-quick: deps all
 	bench/run --quick
 # minipv alone as dom0, 1 ... 255 vCPUs, flat and tree

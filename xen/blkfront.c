@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A polling PV block frontend (include/xenpv/blkif.h): the xenbus handshake
- * under device/vbd/<devid>, one ring page, 11-page write requests from
- * read-only grants.  It needs no interrupt: it reads the ring and naps in
+ * under device/vbd/<devid>, one ring page, write requests of up to 11
+ * pages (or up to BLKFRONT_MAX_SEGS through an indirect page when the
+ * backend offers feature-max-indirect-segments) from read-only grants of
+ * the caller's frames themselves.  It needs no interrupt: it reads the ring and naps in
  * SCHEDOP_poll on its own masked channel, so the crash kernel can use it
  * with nothing else running.
  */
@@ -17,9 +19,12 @@
 #include <minipv/string.h>
 
 #define RING_REF GNTTAB_DUMP_FIRST
-/* Each slot's 11 data refs follow the ring's. */
-#define SLOT_REF(slot, j) (GNTTAB_DUMP_FIRST + 1 + (slot) * BLKFRONT_SEGS + (j))
-_Static_assert(1 + BLKFRONT_SLOTS * BLKFRONT_SEGS <= GNTTAB_DUMP_REFS, "dump refs");
+/* Each slot's data refs follow the ring's, then the ref of its indirect page. */
+#define SLOT_REF(slot, j) (GNTTAB_DUMP_FIRST + 1 + (slot) * (BLKFRONT_MAX_SEGS + 1) + (j))
+#define IND_REF(slot) SLOT_REF(slot, BLKFRONT_MAX_SEGS)
+_Static_assert(1 + BLKFRONT_SLOTS * (BLKFRONT_MAX_SEGS + 1) <= GNTTAB_DUMP_REFS, "dump refs");
+/* One indirect page holds every segment of a request. */
+_Static_assert(BLKFRONT_MAX_SEGS * sizeof(struct blkif_request_segment) <= PAGE_SIZE, "ind");
 
 /* The shared ring: in the image, so each kernel (a crash kernel too) has its own. */
 static uint8_t ring_page[PAGE_SIZE] __aligned(PAGE_SIZE);
@@ -86,23 +91,32 @@ struct state_wait {
     const char *be;
     unsigned want_lo, want_hi;
     uint64_t got;
+    bool gone_ok;                       /* a backend removed meanwhile will do */
 };
 
 static bool be_state_in(void *arg)
 {
     struct state_wait *w = arg;
-    return !read_u64(w->be, "state", &w->got) && w->got >= w->want_lo && w->got <= w->want_hi;
+    int rc = read_u64(w->be, "state", &w->got);
+    if (rc == -ENOENT && w->gone_ok)
+        return true;
+    return !rc && w->got >= w->want_lo && w->got <= w->want_hi;
 }
 
-static int wait_be(const char *be, unsigned lo, unsigned hi, char *err, size_t len)
+static int wait_state(const char *be, unsigned lo, unsigned hi, bool gone_ok, char *err, size_t len)
 {
-    struct state_wait w = { be, lo, hi, 0 };
+    struct state_wait w = { be, lo, hi, 0, gone_ok };
     if (wait_until(be_state_in, &w, BOUND_BLK_STATE_NS, nap))
         return 0;
     say(err, len, be, ": backend state stays ", w.got, true);
     xs_msg_str(err, len, ", waited for ");
     xs_msg_uint(err, len, lo);
     return -ETIMEDOUT;
+}
+
+static int wait_be(const char *be, unsigned lo, unsigned hi, char *err, size_t len)
+{
+    return wait_state(be, lo, hi, false, err, len);
 }
 
 /* ---- reset: what an older kernel left ---- */
@@ -236,6 +250,11 @@ static int read_disk(struct blkfront *bf)
     xs_read(0, p, mode, sizeof(mode));
     bf->ro = (info & VDISK_READONLY) || !strcmp(mode, "r");
     bf->flush = !read_u64(bf->be, "feature-flush-cache", &fl) && fl;
+    /* blkif.h: a backend that offers it takes BLKIF_OP_INDIRECT with up to this many segments. */
+    uint64_t ind = 0;
+    bf->segs = BLKFRONT_SEGS;
+    if (!read_u64(bf->be, "feature-max-indirect-segments", &ind) && ind > BLKFRONT_SEGS)
+        bf->segs = (unsigned)MIN(ind, (uint64_t)BLKFRONT_MAX_SEGS);
     /* blkif.h: sector-size is 512 unless the frontend offered large sectors; we did not. */
     if (ss != 512) {
         say(bf->err, sizeof(bf->err), bf->be, ": sector-size ", ss, true);
@@ -281,15 +300,28 @@ int xen_blkfront_open(struct blkfront *bf, uint16_t devid)
 
 /* ---- requests ---- */
 
-static void *bounce_page(struct blkfront *bf, unsigned slot, unsigned j)
+void xen_blkfront_set_pages(struct blkfront *bf, void *pages, unsigned slots, unsigned max_segs)
 {
-    return bf->bounce + ((size_t)slot * BLKFRONT_SEGS + j) * PAGE_SIZE;
+    bf->ind = pages;
+    bf->slots = MIN(slots, (unsigned)BLKFRONT_SLOTS);
+    if (!pages)
+        bf->segs = BLKFRONT_SEGS;
+    bf->segs = MIN(bf->segs, MAX(max_segs, (unsigned)BLKFRONT_SEGS));
 }
 
-void xen_blkfront_set_bounce(struct blkfront *bf, void *pages, unsigned slots)
+static uint32_t usable_slots(const struct blkfront *bf)
 {
-    bf->bounce = pages;
-    bf->slots = MIN(slots, (unsigned)BLKFRONT_SLOTS);
+    return bf->slots == 32 ? 0xffffffffu : (1u << bf->slots) - 1;
+}
+
+static void end_grants(struct blkfront *bf, unsigned slot)
+{
+    for (unsigned j = 0; j < bf->slot_segs[slot]; j++)
+        if (xen_gnttab_end(SLOT_REF(slot, j)))
+            bf->leaked++;
+    if (bf->slot_segs[slot] > BLKFRONT_SEGS && xen_gnttab_end(IND_REF(slot)))
+        bf->leaked++;
+    bf->slot_segs[slot] = 0;
 }
 
 static void reap(struct blkfront *bf)
@@ -306,9 +338,8 @@ static void reap(struct blkfront *bf)
                 bf->failed = -EIO;
                 continue;
             }
-            for (unsigned j = 0; j < BLKFRONT_SEGS; j++)
-                if (xen_gnttab_granted(SLOT_REF(slot, j), 1) && xen_gnttab_end(SLOT_REF(slot, j)))
-                    bf->leaked++;
+            /* blkback unmaps a request's grants before it answers: they are ours again. */
+            end_grants(bf, (unsigned)slot);
             bf->busy &= ~(1u << slot);
             if (r->status != BLKIF_RSP_OKAY && !bf->failed) {
                 say(bf->err, sizeof(bf->err), bf->be, ": request failed, operation ", r->operation, true);
@@ -340,9 +371,11 @@ static bool slots_done(void *arg)
 
 static int wait_slots(struct blkfront *bf, bool any)
 {
-    uint32_t usable = bf->slots == 32 ? 0xffffffffu : (1u << bf->slots) - 1;
-    struct slot_wait w = { bf, any ? usable : bf->busy, any };
-    if (wait_until(slots_done, &w, BOUND_BLK_IO_NS, nap))
+    struct slot_wait w = { bf, any ? usable_slots(bf) : bf->busy, any };
+    uint64_t t0 = xen_system_time();
+    bool done = wait_until(slots_done, &w, BOUND_BLK_IO_NS, nap);
+    bf->wait_ns += xen_system_time() - t0;
+    if (done)
         return bf->failed;
     say(bf->err, sizeof(bf->err), bf->be, ": no answer within ", BOUND_BLK_IO_NS / NS_PER_S, true);
     xs_msg_str(bf->err, sizeof(bf->err), " s (backend gone?)");
@@ -350,13 +383,50 @@ static int wait_slots(struct blkfront *bf, bool any)
     return bf->failed;
 }
 
-/* A free slot for the next request (its bounce pages are ours again), or -1. */
+/*
+ * A free slot for the next request, or -1.  A slot is free once its answer
+ * is read, never before: its refs (and indirect page) are reused only then.
+ */
 static int take_slot(struct blkfront *bf)
 {
-    uint32_t usable = bf->slots == 32 ? 0xffffffffu : (1u << bf->slots) - 1;
-    if (!(~bf->busy & usable) && wait_slots(bf, true))
+    reap(bf);
+    if (!(~bf->busy & usable_slots(bf)) && wait_slots(bf, true))
         return -1;
-    return __builtin_ctz(~bf->busy & usable);
+    return __builtin_ctz(~bf->busy & usable_slots(bf));
+}
+
+static void fill_segs(struct blkfront *bf, int slot, struct blkif_request_segment *seg)
+{
+    for (unsigned j = 0; j < bf->npend; j++) {
+        /* Read-only: the backend maps a write's pages GNTMAP_readonly (no feature-persistent). */
+        xen_gnttab_grant(SLOT_REF(slot, j), bf->be_id, bf->pend_mfn[j], true);
+        seg[j] = (struct blkif_request_segment){ .gref = SLOT_REF(slot, j), .first_sect = 0,
+                                                 .last_sect = (uint8_t)(bf->pend_nsect[j] - 1) };
+    }
+    bf->slot_segs[slot] = (uint16_t)bf->npend;
+}
+
+static void build(struct blkfront *bf, int slot, uint8_t op, RING_IDX idx)
+{
+    if (bf->npend > BLKFRONT_SEGS) {
+        /* blkif.h: BLKIF_OP_INDIRECT, the segments in a granted page (one holds 512). */
+        blkif_request_indirect_t *r = (void *)RING_GET_REQUEST(&bf->ring, idx);
+        struct blkif_request_segment *seg = (void *)(bf->ind + (size_t)slot * PAGE_SIZE);
+        fill_segs(bf, slot, seg);
+        xen_gnttab_grant(IND_REF(slot), bf->be_id, virt_to_mfn(seg), true);
+        *r = (blkif_request_indirect_t){ .operation = BLKIF_OP_INDIRECT, .indirect_op = op,
+                                         .nr_segments = (uint16_t)bf->npend, .id = (uint64_t)slot,
+                                         .sector_number = bf->pend_sector, .handle = bf->devid };
+        r->indirect_grefs[0] = IND_REF(slot);
+        return;
+    }
+    blkif_request_t *r = RING_GET_REQUEST(&bf->ring, idx);
+    r->operation = op;
+    r->nr_segments = (uint8_t)bf->npend;
+    r->handle = bf->devid;
+    r->id = (uint64_t)slot;
+    r->sector_number = op == BLKIF_OP_FLUSH_DISKCACHE ? 0 : bf->pend_sector;
+    fill_segs(bf, slot, r->seg);
 }
 
 static int send(struct blkfront *bf, uint8_t op)
@@ -366,18 +436,7 @@ static int send(struct blkfront *bf, uint8_t op)
     int slot = bf->npend ? bf->pend_slot : take_slot(bf);
     if (slot < 0)
         return bf->failed;
-    blkif_request_t *r = RING_GET_REQUEST(&bf->ring, bf->ring.req_prod_pvt);
-    r->operation = op;
-    r->nr_segments = (uint8_t)bf->npend;
-    r->handle = bf->devid;
-    r->id = (uint64_t)slot;
-    r->sector_number = op == BLKIF_OP_FLUSH_DISKCACHE ? 0 : bf->pend_sector;
-    for (unsigned j = 0; j < bf->npend; j++) {
-        /* Read-only: the backend maps a write's pages GNTMAP_readonly (no feature-persistent). */
-        xen_gnttab_grant(SLOT_REF(slot, j), bf->be_id, virt_to_mfn(bounce_page(bf, slot, j)), true);
-        r->seg[j] = (struct blkif_request_segment){ .gref = SLOT_REF(slot, j), .first_sect = 0,
-                                                    .last_sect = (uint8_t)(bf->pend_nsect[j] - 1) };
-    }
+    build(bf, slot, op, bf->ring.req_prod_pvt);
     bf->busy |= 1u << slot;
     bf->ring.req_prod_pvt++;
     bf->requests++;
@@ -392,9 +451,9 @@ static int send(struct blkfront *bf, uint8_t op)
     return 0;
 }
 
-int xen_blkfront_put(struct blkfront *bf, uint64_t sector, const void *page, unsigned nsect)
+int xen_blkfront_put(struct blkfront *bf, uint64_t sector, unsigned long mfn, unsigned nsect)
 {
-    if (bf->npend && (bf->npend == BLKFRONT_SEGS || bf->pend_nsect[bf->npend - 1] != 8 ||
+    if (bf->npend && (bf->npend == bf->segs || bf->pend_nsect[bf->npend - 1] != 8 ||
                       bf->pend_sector + bf->pend_sects != sector))
         send(bf, BLKIF_OP_WRITE);
     if (bf->failed)
@@ -406,8 +465,7 @@ int xen_blkfront_put(struct blkfront *bf, uint64_t sector, const void *page, uns
         bf->pend_slot = slot;
         bf->pend_sector = sector;
     }
-    /* A copy: the disk gets the page as it was now, whatever writes it later. */
-    memcpy(bounce_page(bf, bf->pend_slot, bf->npend), page, PAGE_SIZE);
+    bf->pend_mfn[bf->npend] = mfn;
     bf->pend_nsect[bf->npend++] = (uint8_t)nsect;
     bf->pend_sects += nsect;
     return 0;
@@ -431,18 +489,22 @@ int xen_blkfront_close(struct blkfront *bf)
     uint64_t st;
     /* A backend the toolstack took away (xl block-detach) has no state to follow. */
     if (bf->port && !read_u64(bf->be, "state", &st)) {
-        /* The backend unmaps the ring when it reaches Closed: only then is the grant ours. */
+        /*
+         * The backend unmaps the ring when it reaches Closed: only then is the
+         * grant ours.  After a plain xl block-detach libxl removes the backend
+         * as soon as it is Closed: gone is closed too.
+         */
         rc = write_state(bf->fe, XenbusStateClosing);
-        rc = rc ? rc : wait_be(bf->be, XenbusStateClosing, XenbusStateClosed, bf->err, sizeof(bf->err));
+        rc = rc ? rc : wait_state(bf->be, XenbusStateClosing, XenbusStateClosed, true, bf->err,
+                                  sizeof(bf->err));
         rc = rc ? rc : write_state(bf->fe, XenbusStateClosed);
-        rc = rc ? rc : wait_be(bf->be, XenbusStateClosed, XenbusStateClosed, bf->err, sizeof(bf->err));
+        rc = rc ? rc : wait_state(bf->be, XenbusStateClosed, XenbusStateClosed, true, bf->err,
+                                  sizeof(bf->err));
     }
     if (xen_gnttab_granted(RING_REF, 1) && xen_gnttab_end(RING_REF))
         bf->leaked++;
     for (unsigned s = 0; s < BLKFRONT_SLOTS; s++)
-        for (unsigned j = 0; j < BLKFRONT_SEGS; j++)
-            if (xen_gnttab_granted(SLOT_REF(s, j), 1) && xen_gnttab_end(SLOT_REF(s, j)))
-                bf->leaked++;
+        end_grants(bf, s);
     drop_nap_port();
     bf->port = 0;
     return rc;

@@ -20,6 +20,8 @@
 
 #define BLKFRONT_SLOTS 32               /* __CONST_RING_SIZE(blkif, 4096) */
 #define BLKFRONT_SEGS  BLKIF_MAX_SEGMENTS_PER_REQUEST
+/* An indirect request's segments at most: Linux blkback's MAX_INDIRECT_SEGMENTS (1 MiB). */
+#define BLKFRONT_MAX_SEGS 256
 
 struct blkfront {
     uint16_t devid;
@@ -31,13 +33,17 @@ struct blkfront {
     uint32_t port;
     blkif_front_ring_t ring;
     uint32_t busy;                      /* slots in flight, one bit each (id = slot) */
-    uint8_t *bounce;                    /* 11 pages a slot, the caller's: what the disk gets */
-    unsigned slots;                     /* slots in use (as many as have bounce pages) */
+    uint8_t *ind;                       /* one page a slot, the caller's: its indirect segments */
+    unsigned slots;                     /* slots in use */
+    unsigned segs;                      /* pages a request at most (11, more when indirect) */
+    uint16_t slot_segs[BLKFRONT_SLOTS]; /* each slot's granted data refs */
     uint64_t pend_sector;               /* the request being built, in slot pend_slot */
     unsigned npend, pend_sects;
     int pend_slot;
-    uint8_t pend_nsect[BLKFRONT_SEGS];
+    unsigned long pend_mfn[BLKFRONT_MAX_SEGS];
+    uint8_t pend_nsect[BLKFRONT_MAX_SEGS];
     uint64_t requests, notifies, leaked;
+    uint64_t wait_ns;                   /* time spent waiting for the backend's answers */
     int failed;                         /* first error: the disk is given up */
     char err[200];
 };
@@ -52,18 +58,20 @@ int xen_blkfront_reset(uint16_t devid, char *err, size_t errlen);
 /* Handshake and connect; bf is zeroed first.  0 or -errno (bf->err). */
 int xen_blkfront_open(struct blkfront *bf, uint16_t devid);
 /*
- * Before the first put: slots x 11 pages (zeroed, page-aligned, ours until
- * close) into which each page is copied before it is granted, so the disk
- * gets the page as it was at the put even if something writes it later.
- * slots (1-32) is how many requests may be in flight.
+ * After open, before the first put: slots (1-32) requests may be in flight;
+ * pages (slots pages, page-aligned, ours until close; NULL: 11-page
+ * requests only) hold each slot's indirect segments; a request takes up to
+ * max_segs pages (at least 11; the backend's offer caps it).
  */
-void xen_blkfront_set_bounce(struct blkfront *bf, void *pages, unsigned slots);
+void xen_blkfront_set_pages(struct blkfront *bf, void *pages, unsigned slots, unsigned max_segs);
 /*
- * Write nsect (1-8) sectors from the start of page (copied at once) at disk
- * sector `sector`: queued into the request being built, sent when it is full
- * or the next page is not contiguous.  0 or bf->failed.
+ * Write nsect (1-8) sectors from the start of frame mfn at disk sector
+ * `sector`: queued into the request being built, sent when it is full or
+ * the next page is not contiguous.  The frame is granted as it is, read
+ * when the backend gets to it: it must not change until sync.  0 or
+ * bf->failed.
  */
-int xen_blkfront_put(struct blkfront *bf, uint64_t sector, const void *page, unsigned nsect);
+int xen_blkfront_put(struct blkfront *bf, uint64_t sector, unsigned long mfn, unsigned nsect);
 /* Send what is queued and wait for every answer; then FLUSH_DISKCACHE if flush and offered. */
 int xen_blkfront_sync(struct blkfront *bf, bool flush);
 /* Closing -> Closed with the backend, grants and channel given back.  0 or -errno. */

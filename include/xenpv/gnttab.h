@@ -13,7 +13,7 @@
 
 /* Refs 0-7 are reserved (console, xenstore, tools); ours start in frame 2. */
 #define GNTTAB_DUMP_FIRST 1024u
-#define GNTTAB_DUMP_REFS  512u
+#define GNTTAB_DUMP_REFS  8704u        /* the ring, then 32 slots of 256 + 1 (xen/blkfront.c) */
 /* Frames set up: enough to hold the dump range (512 v1 entries a frame). */
 #define GNTTAB_FRAMES     ((GNTTAB_DUMP_FIRST + GNTTAB_DUMP_REFS + 511) / 512)
 

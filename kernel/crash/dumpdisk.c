@@ -127,35 +127,32 @@ static void pause_half_way(const char *name)
 
 static struct blkfront bf;
 static uint8_t tpage[PAGE_SIZE] __aligned(PAGE_SIZE);
-static uint64_t sum;                    /* vmcore_sum of what was put so far */
+static uint64_t sum;                    /* vmcore_sum of the whole core */
 
 static int put_trailer(uint32_t state, const struct kdump_disk_src *src, uint64_t ns)
 {
     vmcore_trailer_make((struct vmcore_trailer *)tpage, state, src->total,
                         state == VMCORE_DISK_COMPLETE ? sum : 0, bf.sectors, ns, src->generation);
-    xen_blkfront_put(&bf, bf.sectors - 1, tpage, 1);
+    xen_blkfront_put(&bf, bf.sectors - 1, virt_to_mfn(tpage), 1);
     return xen_blkfront_sync(&bf, true);
 }
 
-static int put_page(uint64_t sector, const void *p)
-{
-    sum = vmcore_sum(sum, p, PAGE_SIZE);
-    return xen_blkfront_put(&bf, sector, p, 8);
-}
 
 /*
- * Each page is copied before it is granted (the backend reads it later):
- * 11 pages a request in flight, as many requests as the crash kernel's
- * memory allows (the ring's 32 at most: 1.4 MiB).
+ * Requests in flight: the ring's 32, each of up to kdump_disk_segs pages
+ * (11 in the request itself, more through an indirect page when the backend
+ * offers them).  The indirect pages are the crash kernel's: one a slot.
  */
-#define BOUNCE_SLOTS 32
-static void *bounce;
-static unsigned bounce_slots;
+static uint64_t opt_segs = BLKFRONT_MAX_SEGS;
+KOPT_UINT(kdump_disk_segs, "kdump_disk_segs", opt_segs, BLKFRONT_SEGS, BLKFRONT_MAX_SEGS,
+          "pages a dump disk request takes at most (11: no indirect requests)");
+static void *ind;
+static unsigned ind_slots;
 
-static int take_bounce(void)
+static int take_ind(void)
 {
-    for (bounce_slots = BOUNCE_SLOTS; bounce_slots; bounce_slots /= 2)
-        if ((bounce = page_alloc(bounce_slots * BLKFRONT_SEGS)))
+    for (ind_slots = BLKFRONT_SLOTS; ind_slots; ind_slots /= 2)
+        if ((ind = page_alloc(ind_slots)))
             return 0;
     return -ENOMEM;
 }
@@ -176,15 +173,16 @@ static int usable(const char *name, int id, uint64_t need)
     return 0;
 }
 
-static void report(const char *name, int id, uint64_t bytes, uint64_t ns)
+static void report(const char *name, int id, uint64_t bytes, uint64_t ns, uint64_t waited)
 {
     uint64_t ms = ns / NS_PER_MS, kbs = ns ? bytes * 1000000 / ns : 0;     /* KB/s = B/ms */
     printk("kdump: vmcore on disk %s (vbd %d): %llu bytes in %llu ms, %llu.%03llu MB/s "
-           "(%llu requests, %u in flight at most, %llu notifies, flush %s)", name, id,
-           (unsigned long long)bytes,
-           (unsigned long long)ms, (unsigned long long)(kbs / 1000),
-           (unsigned long long)(kbs % 1000), (unsigned long long)bf.requests, bounce_slots,
-           (unsigned long long)bf.notifies, bf.flush ? "yes" : "not offered");
+           "(%llu requests of %u pages at most, %u in flight at most, %llu notifies, flush %s; "
+           "%llu ms of it waiting for the backend)", name, id,
+           (unsigned long long)bytes, (unsigned long long)ms, (unsigned long long)(kbs / 1000),
+           (unsigned long long)(kbs % 1000), (unsigned long long)bf.requests, bf.segs, ind_slots,
+           (unsigned long long)bf.notifies, bf.flush ? "yes" : "not offered",
+           (unsigned long long)(waited / NS_PER_MS));
     unsigned g = xen_gnttab_granted(GNTTAB_DUMP_FIRST, GNTTAB_DUMP_REFS);
     printk("kdump: dump disk closed: %u grants still given, %llu could not be taken back", g,
            (unsigned long long)bf.leaked);
@@ -203,20 +201,20 @@ int kdump_disk_write(const struct kdump_disk_src *src)
     int id = disk_devid();
     const char *name = disk_name(q, sizeof(q));
     uint64_t t0 = xen_system_time();
-    if (take_bounce()) {
-        pr_warn("kdump: dump disk %s (vbd %d): no memory for a request's pages: vmcore to the "
+    if (take_ind()) {
+        pr_warn("kdump: dump disk %s (vbd %d): no memory for a request's page: vmcore to the "
                 "console", name, id);
         return -ENODEV;
     }
     int rc = write_it(src, name, id, t0);
-    page_free(bounce, bounce_slots * BLKFRONT_SEGS);
+    page_free(ind, ind_slots);
     return rc;
 }
 
 static int write_it(const struct kdump_disk_src *src, const char *name, int id, uint64_t t0)
 {
     int rc = xen_blkfront_open(&bf, (uint16_t)id);
-    xen_blkfront_set_bounce(&bf, bounce, bounce_slots);
+    xen_blkfront_set_pages(&bf, ind, ind_slots, (unsigned)opt_segs);
     if (rc) {
         pr_warn("kdump: dump disk %s (vbd %d): %s (%d): vmcore to the console", name, id, bf.err, rc);
         xen_blkfront_close(&bf);
@@ -234,15 +232,23 @@ static int write_it(const struct kdump_disk_src *src, const char *name, int id, 
     rc = put_trailer(VMCORE_DISK_WRITING, src, 0);
     uint64_t sector = 0;
     sum = 0;
+    /*
+     * Each page's own frame is granted, no copy, no look: nothing writes a
+     * page the dump takes while it is in flight (vmcore.c leaves out the
+     * ones Xen or the crash kernel write), so the sum vmcore.c took of the
+     * data pages when it planned the dump is of what the backend reads.
+     */
+    sum = vmcore_sum(0, src->head, src->head_len);
     for (size_t off = 0; !rc && off < src->head_len; off += PAGE_SIZE, sector += 8)
-        rc = put_page(sector, src->head + off);
-    for (const void *p; !rc && (p = src->next_page(src->ctx)); sector += 8) {
+        rc = xen_blkfront_put(&bf, sector, virt_to_mfn(src->head + off), 8);
+    sum = vmcore_sum_join(sum, src->data_sum, src->total - src->head_len);
+    for (unsigned long mfn; !rc && (mfn = src->next_mfn(src->ctx)); sector += 8) {
         if (opt_pause_ms && sector == (src->total / 512 / 16) * 8)
             pause_half_way(name);
-        rc = put_page(sector, p);
+        rc = xen_blkfront_put(&bf, sector, mfn, 8);
     }
     rc = rc ? rc : xen_blkfront_sync(&bf, true);
-    uint64_t ns = xen_system_time() - t0;
+    uint64_t ns = xen_system_time() - t0, waited = bf.wait_ns;
     rc = rc ? rc : put_trailer(VMCORE_DISK_COMPLETE, src, ns);
     if (rc) {
         pr_err("kdump: dump disk %s (vbd %d) failed after %llu of %llu bytes: %s: the disk holds a "
@@ -253,6 +259,6 @@ static int write_it(const struct kdump_disk_src *src, const char *name, int id, 
     }
     if (xen_blkfront_close(&bf))
         pr_warn("kdump: dump disk %s: closing: %s", name, bf.err);
-    report(name, id, src->total, ns);
+    report(name, id, src->total, ns, waited);
     return 0;
 }

@@ -28,7 +28,8 @@ struct kdump_disk_src {
     size_t head_len;
     uint64_t total;                 /* the whole core's bytes */
     uint32_t generation;
-    const void *(*next_page)(void *ctx);    /* each data page in file order; NULL: the end */
+    unsigned long (*next_mfn)(void *ctx);   /* each data page's frame in file order; 0: the end */
+    uint64_t data_sum;              /* vmcore_sum of the data pages, in that order */
     void *ctx;
 };
 void kdump_disk_boot(void);

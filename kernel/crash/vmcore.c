@@ -80,13 +80,18 @@ static int map_array(unsigned long **out, const uint64_t *mfns, unsigned n)
 }
 
 /*
- * Old frames that change while we dump: the console and xenstore rings and
+ * Old frames that change while we dump: the console and xenstore rings,
  * every vcpu_info (Xen writes the time there; it never lets one move, so
- * ours may sit in old memory).  On the disk they are left out: the dump is
- * of the old kernel, not of what the crash kernel does meanwhile.  Sorted,
- * for a binary search per page.
+ * ours may sit in old memory) and shared_info, which the old kernel mapped
+ * in its VMAP (Xen sets an event's pending bit there at every answer of the
+ * dump disk's backend, the crash kernel clears it: a page that changed
+ * between its sum and the backend's read made the disk's sum disagree now
+ * and then).  On the disk they are left out, so every other page can be
+ * granted to the backend as it is, without a copy: the dump is of the old
+ * kernel, not of what the crash kernel does meanwhile.  Sorted, for a
+ * binary search per page.
  */
-static uint64_t live_mfn[NR_CPUS + 2];
+static uint64_t live_mfn[NR_CPUS + 3];
 static unsigned nlive;
 
 static void find_live(void)
@@ -94,6 +99,7 @@ static void find_live(void)
     nlive = 0;
     live_mfn[nlive++] = H->console_mfn;
     live_mfn[nlive++] = H->store_mfn;
+    live_mfn[nlive++] = xen_start_info->shared_info >> PAGE_SHIFT;  /* a machine address */
     for (unsigned c = 0; c < nr_cpus; c++)
         if (per_cpu(c)->vcpu_info_maddr)
             live_mfn[nlive++] = per_cpu(c)->vcpu_info_maddr >> PAGE_SHIFT;
@@ -206,9 +212,18 @@ static void find_linear_l1s(unsigned long l4_mfn)
             lin_l1[nlin_l1++] = (t[i] & PTE_ADDR) >> PAGE_SHIFT;
 }
 
+/*
+ * The plan reads every page once (zeros are left out); for the disk it also
+ * takes their sum in file order then, so the write only grants frames: the
+ * pages it takes do not change (find_live), so the sum holds for what the
+ * backend reads later.
+ */
+static uint64_t data_sum;
+
 static int plan(bool full)
 {
     nsegs = nvleaf = nzero = 0;
+    data_sum = 0;
     if (!full)
         return 0;
     find_linear_l1s(H->old_l4_mfn);
@@ -222,6 +237,8 @@ static int plan(bool full)
             nzero++;
             continue;                   /* a page of zeros tells gdb nothing */
         }
+        if (to_disk)
+            data_sum = vmcore_sum(data_sum, p, PAGE_SIZE);
         add_seg(KERNEL_VIRT_BASE + (pfn << PAGE_SHIFT), pfn << PAGE_SHIFT, PAGE_SIZE);
     }
     walk_vmap(H->old_l4_mfn);
@@ -232,6 +249,8 @@ static int plan(bool full)
             nzero++;
             continue;
         }
+        if (to_disk)
+            data_sum = vmcore_sum(data_sum, p, PAGE_SIZE);
         add_seg(vleaf[i].va, 0, PAGE_SIZE);
     }
     return nsegs == MAX_SEGS ? -E2BIG : 0;
@@ -315,14 +334,11 @@ static unsigned long next_page(void)
     return 0;
 }
 
-/* The next data page, mapped (valid until the next call), or NULL after the last. */
-static const void *next_data(void *ctx)
+/* The next data page's frame (granted to the backend as it is), or 0 after the last. */
+static unsigned long next_data(void *ctx)
 {
     (void)ctx;
-    static const uint8_t zero_page[PAGE_SIZE];
-    unsigned long mfn = next_page();
-    const void *p = mfn ? peek(mfn) : NULL;
-    return mfn && !p ? zero_page : p;
+    return next_page();
 }
 
 static int write_disk(const uint8_t *hdr, size_t hl, const uint8_t *notes, size_t nl,
@@ -341,7 +357,7 @@ static int write_disk(const uint8_t *hdr, size_t hl, const uint8_t *notes, size_
         next_pfn = next_vleaf = ~0UL;
     struct kdump_disk_src src = {
         .head = head, .head_len = pages * PAGE_SIZE, .total = total,
-        .generation = H->generation - 1, .next_page = next_data,
+        .generation = H->generation - 1, .next_mfn = next_data, .data_sum = data_sum,
     };
     int rc = kdump_disk_write(&src);
     page_free(head, pages);
