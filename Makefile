@@ -80,7 +80,7 @@ run: deps all
 # image (scripts/xl/mkdom0.sh, also locked), the Linux peer, the host tools;
 # so no two tests ever build a cache at the same time.  mttcg.t runs last, on
 # its own: it gives its two vCPUs a host core each.
-CHECK_FIRST := xl host kdump matrix dumpdisk saverestore kexec smp sched fault migrate
+CHECK_FIRST := xl host kdump matrix dumpdisk saverestore dumpdisk-drills kexec smp sched fault migrate
 CHECK_ALONE := tests/check/mttcg.t
 CHECK_LANES := $(wildcard $(CHECK_FIRST:%=tests/check/%.t)) \
                $(filter-out $(CHECK_FIRST:%=tests/check/%.t) $(CHECK_ALONE),$(wildcard tests/check/*.t))
