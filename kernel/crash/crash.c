@@ -123,12 +123,16 @@ static bool stopped_or_ran(void *arg)
  * A crash loop: this generation follows a dump (its old kernel was a crash
  * kernel: the handoff's reason says so) and crashes the same way, at the
  * same RIP, before it is ready.  A second dump would show the same again,
- * and the next generation would too, until kdump_max=.
+ * and the next generation would too, until kdump_max=.  A dump asked for
+ * (a drill, an external NMI with nmi=kdump) is never one: an NMI finds an
+ * idle vCPU at the same RIP every time, so `xl trigger DOM nmi V` twice
+ * after an NMI's dump looked like a loop and ended in SHUTDOWN_crash.
  */
-static void stop_if_loop(const struct cpu_regs *r, const char *reason)
+static void stop_if_loop(const struct cpu_regs *r, const char *reason, bool asked)
 {
     const struct handoff *h = kexec_handoff();
-    if (drill || !h || h->kind != HANDOFF_KEXEC || strncmp(h->reason, "after a dump: ", 14) ||
+    if (drill || asked || !h || h->kind != HANDOFF_KEXEC ||
+        strncmp(h->reason, "after a dump: ", 14) ||
         xen_system_time() - h->jump_time_ns > BOUND_CRASH_LOOP_READY_NS)
         return;
     char sig[HANDOFF_REASON];
@@ -145,7 +149,8 @@ static void stop_if_loop(const struct cpu_regs *r, const char *reason)
     kernel_shutdown(SHUTDOWN_crash);
 }
 
-static void __noreturn crash(const struct cpu_regs *r, const char *reason)
+/* asked: the dump was asked for from outside (nmi=kdump), not a crash of this kernel's own. */
+static void __noreturn crash(const struct cpu_regs *r, const char *reason, bool asked)
 {
     struct percpu *me = this_cpu();
     irq_disable();
@@ -165,7 +170,7 @@ static void __noreturn crash(const struct cpu_regs *r, const char *reason)
         kernel_shutdown(SHUTDOWN_crash);
     }
     kexec_crash_time_ns = xen_system_time();
-    stop_if_loop(r, reason);
+    stop_if_loop(r, reason, asked);
     if (kdump_path_test_hook)
         kdump_path_test_hook();             /* test=crash crash_how=double faults right here */
     strlcpy(crash_reason, reason, sizeof(crash_reason));
@@ -201,7 +206,7 @@ static void __noreturn crash(const struct cpu_regs *r, const char *reason)
 static void crash_op(const struct cpu_regs *r, const char *reason)
 {
     if (armed())
-        crash(r, reason);
+        crash(r, reason, false);
 }
 
 static void kdump_report_state(void)
@@ -256,11 +261,11 @@ static bool nmi_op(struct cpu_regs *r)
     if (atomic_load(&watchdog_victim) == (int)pc->cpu && armed()) {
         char why[64];
         snprintf(why, sizeof(why), "watchdog: cpu %u (vcpu %u) stuck", pc->cpu, pc->vcpu_id);
-        crash(r, why);
+        crash(r, why, false);       /* a hang of its own: it can loop */
     }
     if (opt_nmi == NMI_KDUMP && armed()) {
         printk_level(LOG_EMERG, "NMI received on cpu %u (vcpu %u): nmi=kdump", pc->cpu, pc->vcpu_id);
-        crash(r, "NMI");
+        crash(r, "NMI", true);
     }
     return false;                   /* logged by the caller */
 }

@@ -2,7 +2,8 @@
 # a domU with a dump disk (kdump_disk=) that crashes on crash_vcpu= with
 # crash_how=; its "# dumpdisk-expect: KIND [DRILLS]" line says what must
 # happen (a third word "console": every drill is `crash HOW 1` on the
-# console, none an NMI from xl):
+# console, none an NMI from xl; "mixed": drills 2, 5, 8 ... are `crash HOW 1`,
+# the others `xl trigger DOM nmi V`, so an NMI also follows an NMI's dump):
 #   disk    the crash kernel runs there with every vCPU back, writes the
 #           vmcore to the disk (not the console), names disk, bytes, time
 #           and rate, gives every grant back; the trailer says complete; a
@@ -37,9 +38,11 @@ crash_once() {
     t0=$(uptime_s)
     # The console's `crash HOW N` names a logical cpu, which a fresh kernel numbers anew: after
     # the first drill the vCPU is named to Xen (nmi=kdump), unless the cfg says "console".
-    if [ "$VIA" = console ]; then
+    via_=$VIA
+    [ "$VIA" = mixed ] && via_=$([ $(($2 % 3)) -eq 2 ] && echo console || echo nmi)
+    if [ "$via_" = console ]; then
         console_cmd "$DOMID" "crash $HOW 1"
-    elif [ "$HOW" = nmi ] || [ "$2" -gt 1 ]; then
+    elif [ "$via_" = nmi ] || [ "$HOW" = nmi ] || [ "$2" -gt 1 ]; then
         xl trigger "$DOMID" nmi "$V"
     else
         console_cmd "$DOMID" "crash $HOW $V"
@@ -64,7 +67,7 @@ crash_once() {
     ready_ms=$(ms_since "$t0")
     after "$DOMNAME" "$m" >/tmp/drill.log
     ck=$(grep -m1 'kdump: crash kernel on vcpu' /tmp/drill.log)
-    if [ "$VIA" = console ]; then
+    if [ "$via_" = console ]; then
         check "$1: the crash kernel runs on the crashed cpu 1's vcpu, $N of $N back" "$ck" \
             grep -q "crash kernel on vcpu [0-9]* (crashed cpu 1, .*): $N of $N vCPUs back" /tmp/drill.log
     else
