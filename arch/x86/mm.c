@@ -249,6 +249,56 @@ static int flush_all(void)
     return (int)hypercall_mmuext_op(&op, 1, NULL, DOMID_SELF);
 }
 
+static int flush_local(void)
+{
+    struct mmuext_op op = { .cmd = MMUEXT_TLB_FLUSH_LOCAL };
+    return (int)hypercall_mmuext_op(&op, 1, NULL, DOMID_SELF);
+}
+
+int arch_map_window_local(unsigned long va, const unsigned long *mfn, unsigned n,
+                          unsigned long flags, bool *ok)
+{
+    static struct mmu_update batch[ARCH_WINDOW_MAX];
+    static spinlock_t batch_lock = SPINLOCK_INIT;
+    if (n > ARCH_WINDOW_MAX)
+        return -EINVAL;
+    spin_lock(&batch_lock);
+    for (unsigned i = 0; i < n; i++) {
+        unsigned long a = va + i * PAGE_SIZE;
+        spin_lock(&pt_lock);
+        uint64_t *l1 = ensure_l1(a);
+        spin_unlock(&pt_lock);
+        if (!l1) {
+            spin_unlock(&batch_lock);
+            return -ENOMEM;
+        }
+        batch[i].ptr = virt_to_maddr(&l1[pt_index(a, 1)]) | MMU_NORMAL_PT_UPDATE;
+        batch[i].val = ((uint64_t)mfn[i] << PAGE_SHIFT) | flags;
+        ok[i] = true;
+    }
+    /*
+     * Xen: mmu_update stops at the first entry it refuses and says how many
+     * went in before it (x86/mm.c do_mmu_update's pdone).  That entry is
+     * made not present, so its page cannot be read through what an earlier
+     * batch left there, and the rest go on.
+     */
+    for (unsigned i = 0; i < n;) {
+        unsigned done = 0;
+        if (!hypercall_mmu_update(&batch[i], n - i, &done, DOMID_SELF))
+            break;
+        i += done;
+        if (i >= n)
+            break;
+        ok[i] = false;
+        batch[i].val = 0;
+        hypercall_mmu_update(&batch[i], 1, NULL, DOMID_SELF);
+        i++;
+    }
+    spin_unlock(&batch_lock);
+    /* mmu_update does not flush: the window is read on this cpu only, so one local flush. */
+    return flush_local();
+}
+
 /* Entry i of a run of leaf entries: where it maps and what it holds. */
 typedef void (*leaf_fn)(const void *ctx, unsigned long i, unsigned long *va, uint64_t *val);
 

@@ -74,6 +74,15 @@ void arch_mm_set_page_source(void *(*alloc_page)(void));
 
 /* Map one page at a VMAP address.  Returns 0 or a negative Xen error. */
 int arch_map_page(unsigned long va, unsigned long mfn, unsigned long flags);
+/*
+ * Map n (at most ARCH_WINDOW_MAX) pages at va, va + PAGE_SIZE, ... to mfn[i]
+ * with flags, in one mmu_update, then flush this cpu's TLB only: the caller
+ * reads the window on this cpu alone.  ok[i] is false for a frame Xen
+ * refused (left not present).  Returns 0 or a negative Xen error.
+ */
+#define ARCH_WINDOW_MAX 256
+int arch_map_window_local(unsigned long va, const unsigned long *mfn, unsigned n,
+                          unsigned long flags, bool *ok);
 /* Machine frame of the L4 every cpu runs on. */
 unsigned long arch_pt_base_mfn(void);
 /* Make a linear-map page read-only/writable again (page-table pages must be RO). */

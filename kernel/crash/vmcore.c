@@ -3,9 +3,10 @@
  * The crash kernel's half of kdump: it runs in the region, leaves the old
  * kernel's memory as it was, writes the vmcore to the console
  * (include/kernel/vmcore.h), then does what kdump_then= says.  The old
- * memory is read through read-only mappings, one page at a time: mapping an
- * old frame read-only is always allowed, even while it is still a page
- * table of the old kernel's.
+ * memory is read through read-only mappings, a batch of pages at a time
+ * (one hypercall a page was most of the time from the crash to the dump):
+ * mapping an old frame read-only is always allowed, even while it is still
+ * a page table of the old kernel's.
  */
 #include "internal.h"
 #include <kernel/kernel.h>
@@ -46,7 +47,8 @@ KOPT_ENUM(kdump_then, "kdump_then", opt_then, then_names,
 static const struct handoff *H;
 static unsigned long *old_p2m;          /* the old kernel's pfn -> mfn, mapped read-only */
 static unsigned long *old_bitmap;       /* its allocator's bitmap */
-static unsigned long win;               /* one page: the old frame being read */
+static unsigned long win;               /* one page: the old page table being walked */
+static unsigned long bwin;              /* READ_BATCH pages: the old pages being dumped */
 static unsigned long *zero_bits;        /* old pfns found all zero (left out) */
 static struct elfcore_seg *segs;
 static unsigned nsegs;
@@ -65,6 +67,47 @@ static int map_ro(unsigned long va, unsigned long mfn)
 static const void *peek(unsigned long mfn)
 {
     return map_ro(win, mfn) ? NULL : (const void *)win;
+}
+
+/*
+ * Old pages read in file order, READ_BATCH at a time: one mmu_update and one
+ * local TLB flush a batch.  use(idx, p, ctx) sees each in the order given,
+ * p NULL for a frame Xen would not map.
+ */
+#define READ_BATCH ARCH_WINDOW_MAX
+typedef void (*page_fn)(unsigned long idx, const void *p, void *ctx);
+static struct {
+    unsigned long idx[READ_BATCH], mfn[READ_BATCH];
+    bool ok[READ_BATCH];
+    unsigned n;
+    page_fn use;
+    void *ctx;
+} rd;
+
+static void read_begin(page_fn use, void *ctx)
+{
+    rd.n = 0;
+    rd.use = use;
+    rd.ctx = ctx;
+}
+
+static void read_queued(void)
+{
+    if (!rd.n)
+        return;
+    if (arch_map_window_local(bwin, rd.mfn, rd.n, PTE_P | PTE_A | PTE_NX, rd.ok))
+        memset(rd.ok, 0, sizeof(rd.ok));        /* no flush: no page of the window is sure */
+    for (unsigned i = 0; i < rd.n; i++)
+        rd.use(rd.idx[i], rd.ok[i] ? (const void *)(bwin + i * PAGE_SIZE) : NULL, rd.ctx);
+    rd.n = 0;
+}
+
+static void read_page(unsigned long idx, unsigned long mfn)
+{
+    rd.idx[rd.n] = idx;
+    rd.mfn[rd.n] = mfn;
+    if (++rd.n == READ_BATCH)
+        read_queued();
 }
 
 static int map_array(unsigned long **out, const uint64_t *mfns, unsigned n)
@@ -220,6 +263,32 @@ static void find_linear_l1s(unsigned long l4_mfn)
  */
 static uint64_t data_sum;
 
+static void plan_linear(unsigned long pfn, const void *p, void *ctx)
+{
+    (void)ctx;
+    if (!p || all_zero(p)) {
+        zero_bits[pfn / 64] |= 1UL << (pfn % 64);
+        nzero++;
+        return;                         /* a page of zeros tells gdb nothing */
+    }
+    if (to_disk)
+        data_sum = vmcore_sum(data_sum, p, PAGE_SIZE);
+    add_seg(KERNEL_VIRT_BASE + (pfn << PAGE_SHIFT), pfn << PAGE_SHIFT, PAGE_SIZE);
+}
+
+static void plan_vleaf(unsigned long i, const void *p, void *ctx)
+{
+    (void)ctx;
+    if (!p || all_zero(p)) {
+        vleaf[i].mfn = 0;
+        nzero++;
+        return;
+    }
+    if (to_disk)
+        data_sum = vmcore_sum(data_sum, p, PAGE_SIZE);
+    add_seg(vleaf[i].va, 0, PAGE_SIZE);
+}
+
 static int plan(bool full)
 {
     nsegs = nvleaf = nzero = 0;
@@ -228,31 +297,20 @@ static int plan(bool full)
         return 0;
     find_linear_l1s(H->old_l4_mfn);
     unsigned long n = MIN(H->old_nr_pages, (uint64_t)LINEAR_MAX_PAGES);
-    for (unsigned long pfn = 0; pfn < n; pfn++) {
-        if (!old_used(pfn))
-            continue;
-        const void *p = peek(old_p2m[pfn]);
-        if (!p || all_zero(p)) {
-            zero_bits[pfn / 64] |= 1UL << (pfn % 64);
-            nzero++;
-            continue;                   /* a page of zeros tells gdb nothing */
-        }
-        if (to_disk)
-            data_sum = vmcore_sum(data_sum, p, PAGE_SIZE);
-        add_seg(KERNEL_VIRT_BASE + (pfn << PAGE_SHIFT), pfn << PAGE_SHIFT, PAGE_SIZE);
-    }
+    read_begin(plan_linear, NULL);
+    for (unsigned long pfn = 0; pfn < n; pfn++)
+        if (old_used(pfn))
+            read_page(pfn, old_p2m[pfn]);
+    read_queued();                      /* the linear map's segments before the VMAP's */
     walk_vmap(H->old_l4_mfn);
+    read_begin(plan_vleaf, NULL);
     for (unsigned i = 0; i < nvleaf; i++) {
-        const void *p = to_disk && live(vleaf[i].mfn) ? NULL : peek(vleaf[i].mfn);
-        if (!p || all_zero(p)) {
-            vleaf[i].mfn = 0;
-            nzero++;
-            continue;
-        }
-        if (to_disk)
-            data_sum = vmcore_sum(data_sum, p, PAGE_SIZE);
-        add_seg(vleaf[i].va, 0, PAGE_SIZE);
+        if (to_disk && live(vleaf[i].mfn))
+            plan_vleaf(i, NULL, NULL);  /* left out: adds no segment, so out of turn is fine */
+        else
+            read_page(i, vleaf[i].mfn);
     }
+    read_queued();
     return nsegs == MAX_SEGS ? -E2BIG : 0;
 }
 
@@ -364,6 +422,13 @@ static int write_disk(const uint8_t *hdr, size_t hl, const uint8_t *notes, size_
     return rc;
 }
 
+static void put_page(unsigned long idx, const void *p, void *ctx)
+{
+    (void)idx;
+    static const uint8_t zero_page[PAGE_SIZE];
+    vmcore_stream_put(ctx, p ? p : zero_page, PAGE_SIZE);
+}
+
 static void write_core(bool full)
 {
     uint64_t t0 = xen_system_time();
@@ -412,20 +477,14 @@ static void write_core(bool full)
     if (full) {
         /* The same pages in the same order as planned: linear map, then VMAP. */
         unsigned long n = MIN(H->old_nr_pages, (uint64_t)LINEAR_MAX_PAGES);
-        for (unsigned long pfn = 0; pfn < n; pfn++) {
-            if (!old_used(pfn) || (zero_bits[pfn / 64] >> (pfn % 64) & 1))
-                continue;
-            const void *p = peek(old_p2m[pfn]);
-            static const uint8_t zero_page[PAGE_SIZE];
-            vmcore_stream_put(&w, p ? p : zero_page, PAGE_SIZE);
-        }
-        for (unsigned i = 0; i < nvleaf; i++) {
-            if (!vleaf[i].mfn)
-                continue;
-            static const uint8_t zero_page[PAGE_SIZE];
-            const void *p = peek(vleaf[i].mfn);
-            vmcore_stream_put(&w, p ? p : zero_page, PAGE_SIZE);
-        }
+        read_begin(put_page, &w);
+        for (unsigned long pfn = 0; pfn < n; pfn++)
+            if (old_used(pfn) && !(zero_bits[pfn / 64] >> (pfn % 64) & 1))
+                read_page(pfn, old_p2m[pfn]);
+        for (unsigned i = 0; i < nvleaf; i++)
+            if (vleaf[i].mfn)
+                read_page(i, vleaf[i].mfn);
+        read_queued();
     }
     int rc = vmcore_stream_end(&w);
     flush_out();
@@ -445,8 +504,9 @@ void kdump_write_vmcore(void)
     }
     bool full = opt_vmcore == VMCORE_FULL;
     /*
-     * peek() invalidates its window on this cpu only (UVMF_LOCAL): a dump
-     * that moved to another cpu could read a stale translation there.
+     * peek() and read_queued() invalidate their windows on this cpu only
+     * (UVMF_LOCAL, a local TLB flush): a dump that moved to another cpu
+     * could read a stale translation there.
      */
     static struct cpumask mask;
     cpumask_zero(&mask);
@@ -456,12 +516,13 @@ void kdump_write_vmcore(void)
     if (to_disk)
         find_live();
     win = arch_vmap_reserve(1);
+    bwin = arch_vmap_reserve(READ_BATCH);
     segs = page_alloc(DIV_ROUND_UP(MAX_SEGS * sizeof(*segs), PAGE_SIZE));
     vleaf = page_alloc(DIV_ROUND_UP(8192 * sizeof(*vleaf), PAGE_SIZE));
     unsigned long zb = DIV_ROUND_UP(DIV_ROUND_UP(LINEAR_MAX_PAGES, 64) * 8, PAGE_SIZE);
     zero_bits = page_alloc(zb);
     int rc = -ENOMEM;
-    if (win && segs && vleaf && zero_bits) {
+    if (win && bwin && segs && vleaf && zero_bits) {
         rc = map_array(&old_p2m, H->old_p2m, H->nr_old_p2m);
         if (!rc && H->old_bitmap_end) {
             unsigned nb = (unsigned)DIV_ROUND_UP(DIV_ROUND_UP(H->old_bitmap_end, 64) * 8, PAGE_SIZE);
