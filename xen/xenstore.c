@@ -295,13 +295,6 @@ int xs_rewatch_finish(void)
     return rc;
 }
 
-int xs_rewatch(void)
-{
-    int rc = xs_rewatch_send();
-    int done = xs_rewatch_finish();
-    return rc ? rc : done;
-}
-
 int xs_directory(uint32_t tx, const char *path, char *buf, size_t size)
 {
     const char *parts[1] = { path };

@@ -116,16 +116,15 @@ void xs_resume_from(const struct xs_stream *st);
 /*
  * A suspend: nothing of ours in flight, the client locked (0, or -EBUSY:
  * a holder did not finish in its bound); xs_resume unlocks, and in a new
- * domain first takes the new port from start_info.  xs_rewatch then sets
- * every watch again (xenstored of a new domain knows none): 0 or -errno.
+ * domain first takes the new port from start_info.
  */
 int xs_suspend(void);
 void xs_resume(bool new_domain);
-int xs_rewatch(void);
 /*
- * xs_rewatch in two halves, so the round trip overlaps other work: send
- * every watch (the client stays locked), then take the answers (unlocks).
- * A finish without a send does nothing.  0 or -errno each.
+ * Every watch set again after a new domain (xenstored there knows none), in
+ * two halves so the round trip overlaps other work: send every watch (the
+ * client stays locked), then take the answers (unlocks).  A finish without
+ * a send does nothing.  0 or -errno each.
  */
 int xs_rewatch_send(void);
 int xs_rewatch_finish(void);
