@@ -2,7 +2,7 @@
 # Boot minipv as dom0 under Xen 4.17 in QEMU (TCG) and turn the run into an outcome.
 #
 #   run-dom0.sh [--vcpus N] [--mem MiB] [--timeout S] [--log FILE] [--kernel ELF]
-#               [--xen-args STR] [--module FILE] [--mttcg] -- ARGS...
+#               [--xen-args STR] [--module FILE] [--mttcg] [--pcpus N] -- ARGS...
 #
 # --mttcg: QEMU's multi-threaded TCG (-accel tcg,thread=multi) with one
 # emulated CPU per host core (-smp $(nproc)), so Xen's pCPUs really run in
@@ -13,6 +13,12 @@
 # --xen-args sched=credit 6 of 6 passed): keep vCPUs <= pCPUs (tests/check/mttcg.t)
 # or pass sched=credit when a run must not stall.
 # Without it: one host thread runs every emulated CPU, and -smp is --vcpus.
+#
+# --pcpus N: Xen gets N physical CPUs (QEMU -smp N) whatever dom0's vCPU
+# count, as a real host with more vCPUs than cores.  scripts/matrix uses it:
+# Xen bringing up one pCPU per vCPU (up to 255) under TCG once panicked in
+# its own boot, before dom0 existed (credit's csched_tick on a pCPU not yet
+# in a pool: FATAL PAGE FAULT at 0x1c, 1 of 5 make check runs, 230 pCPUs).
 #
 # --module: a boot module for dom0 (Xen's second multiboot module): minipv
 # loads it as its kexec image.
@@ -43,12 +49,12 @@ usage() { echo "run-dom0: $*" >&2; exit 7; }
 # A whole number >= 1, no sign, no leading zero (so 0, 00, -1, 4x, "" are refused).
 posint() { case "$2" in ''|*[!0-9]*|0*) usage "bad $1 '$2' (want a whole number, 1 or more)" ;; esac; }
 
-vcpus=4 mem=256 timeout=120 log="" kernel=build/minipv.stripped xenargs="" module="" mttcg=0
+vcpus=4 mem=256 timeout=120 log="" kernel=build/minipv.stripped xenargs="" module="" mttcg=0 pcpus=
 while [ $# -gt 0 ]; do
     case "$1" in
         --) shift; break ;;
         --mttcg) mttcg=1; shift; continue ;;
-        --vcpus|--mem|--timeout|--log|--kernel|--xen-args|--module)
+        --vcpus|--mem|--timeout|--log|--kernel|--xen-args|--module|--pcpus)
             [ $# -ge 2 ] && [ "$2" != -- ] || usage "$1 needs a value" ;;
         *) usage "unknown argument '$1'" ;;
     esac
@@ -60,12 +66,14 @@ while [ $# -gt 0 ]; do
         --kernel) kernel=$2 ;;
         --xen-args) xenargs=$2 ;;
         --module) module=$2 ;;
+        --pcpus) pcpus=$2 ;;
     esac
     shift 2
 done
 posint --vcpus "$vcpus"
 posint --mem "$mem"
 posint --timeout "$timeout"
+[ -z "$pcpus" ] || posint --pcpus "$pcpus"
 QEMU=${QEMU:-qemu-system-x86_64}
 [ -f build/deps/xen-4.17 ] || usage "build/deps/xen-4.17 missing (make deps)"
 [ -f "$kernel" ] || usage "$kernel missing (make)"
@@ -84,6 +92,10 @@ accel=single smp=$vcpus
 if [ "$mttcg" = 1 ]; then
     accel=multi smp=$(nproc)
     echo "run-dom0: QEMU TCG thread=multi, -smp $smp (host cores $(nproc)), dom0 vCPUs $vcpus" | tee "$log"
+fi
+if [ -n "$pcpus" ]; then
+    smp=$pcpus
+    echo "run-dom0: Xen pCPUs $smp (QEMU -smp), dom0 vCPUs $vcpus" | tee -a "$log"
 fi
 # serial_tx_buffer: Xen drops dom0 console output once its serial buffer (16 KiB by
 # default) is full (drivers/char/serial.c __serial_putc); a vmcore is megabytes.

@@ -299,6 +299,27 @@ int arch_map_window_local(unsigned long va, const unsigned long *mfn, unsigned n
     return flush_local();
 }
 
+int arch_map_l2_ro(unsigned long va, unsigned long l2_mfn)
+{
+    if (va & ((1UL << 30) - 1))
+        return -EINVAL;
+    spin_lock(&pt_lock);
+    uint64_t e4 = l4[pt_index(va, 4)];
+    uint64_t *l3 = (e4 & PTE_P) ? entry_table(e4) : NULL;
+    uint64_t *e = l3 ? &l3[pt_index(va, 3)] : NULL;
+    int rc = !e ? -ENOMEM : (l2_mfn && (*e & PTE_P)) ? -EBUSY : 0;
+    /*
+     * Xen takes a type reference on the L2 (get_page_from_l3e): an old
+     * kernel's tables stay pinned while we read them, and this entry must
+     * be gone before they are unpinned and their frames reused.
+     */
+    if (!rc)
+        rc = pt_write(e, l2_mfn ? ((uint64_t)l2_mfn << PAGE_SHIFT) | PTE_P | PTE_US | PTE_A | nx_bit
+                                : 0);
+    spin_unlock(&pt_lock);
+    return rc ? rc : flush_all();
+}
+
 /* Entry i of a run of leaf entries: where it maps and what it holds. */
 typedef void (*leaf_fn)(const void *ctx, unsigned long i, unsigned long *va, uint64_t *val);
 

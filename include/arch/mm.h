@@ -21,6 +21,7 @@
 #define VMAP_BASE        0xffffffffc0000000UL   /* L3 slot 511 */
 #define VMAP_END         0xffffffffff000000UL
 #define P2M_VIRT_BASE    0xffffff8040000000UL   /* after the kexec window's slot */
+#define OLD_VIEW_BASE    0xffffff8080000000UL   /* L4 slot 511, L3 slot 2: arch_map_l2_ro */
 
 /* Leaf flags we use; Xen forces _PAGE_USER for a 64-bit PV guest. */
 #define PTE_P   0x001UL
@@ -83,6 +84,15 @@ int arch_map_page(unsigned long va, unsigned long mfn, unsigned long flags);
 #define ARCH_WINDOW_MAX 256
 int arch_map_window_local(unsigned long va, const unsigned long *mfn, unsigned n,
                           unsigned long flags, bool *ok);
+/*
+ * Put another tree's L2 table (l2_mfn: an old kernel's, still a validated
+ * L2 to Xen) under our L3 entry for the 1 GiB slot at va, or take it away
+ * (l2_mfn 0); flushes every vCPU's TLB.  The L3 entry has no RW bit and
+ * has NX: every page under it is read-only and no-execute to us, whatever
+ * its own entries say.  One hypercall maps a whole old linear map.
+ * Returns 0, -EBUSY (the slot is in use), or a negative Xen error.
+ */
+int arch_map_l2_ro(unsigned long va, unsigned long l2_mfn);
 /* Machine frame of the L4 every cpu runs on. */
 unsigned long arch_pt_base_mfn(void);
 /* Make a linear-map page read-only/writable again (page-table pages must be RO). */

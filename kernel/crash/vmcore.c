@@ -57,7 +57,10 @@ static unsigned long lin_l1[512];               /* the old linear map's L1 table
 static unsigned nlin_l1;
 static unsigned nvleaf, nzero;
 static bool to_disk;                    /* kdump_disk= */
+static const uint8_t *view;             /* the old linear map, whole (view_open) */
+static unsigned long *view_ok;          /* old pfns read through it */
 uint64_t kdump_vmcore_bytes, kdump_vmcore_ns;
+static unsigned lost_vcpus(void);
 
 static int map_ro(unsigned long va, unsigned long mfn)
 {
@@ -108,6 +111,72 @@ static void read_page(unsigned long idx, unsigned long mfn)
     rd.mfn[rd.n] = mfn;
     if (++rd.n == READ_BATCH)
         read_queued();
+}
+
+/*
+ * The old kernel's own linear map, seen whole: its L2 table under our L3
+ * slot OLD_VIEW_BASE, read-only and no-execute (arch_map_l2_ro), so a page
+ * is read with no hypercall at all (the window's mapping hypercall, one per
+ * 256 pages, was most of the plan's time).  Only pages whose old L1 entry
+ * is present and names the frame the old p2m gives are read there
+ * (view_ok); the rest go through the window, as before.  Not with a LOST
+ * vCPU: it may still run the old kernel and change those tables.
+ */
+static void view_open(unsigned long n)
+{
+    if (lost_vcpus())
+        return;
+    const uint64_t *t = peek(H->old_l4_mfn);
+    uint64_t e = t ? t[511] : 0;
+    if (!(e & PTE_P) || !(t = peek((e & PTE_ADDR) >> PAGE_SHIFT)))
+        return;
+    e = t[510];                         /* L3 slot 510: the linear map */
+    if (!(e & PTE_P) || !(t = peek((e & PTE_ADDR) >> PAGE_SHIFT)))
+        return;
+    unsigned long l2_mfn = (e & PTE_ADDR) >> PAGE_SHIFT, good = 0;
+    static uint64_t l2e[512];
+    memcpy(l2e, t, sizeof(l2e));
+    for (unsigned long i = 0; i < 512 && i * 512 < n; i++) {
+        if (!(l2e[i] & PTE_P) || (l2e[i] & 0x80 /* PSE */) ||
+            !(t = peek((l2e[i] & PTE_ADDR) >> PAGE_SHIFT)))
+            continue;
+        for (unsigned long j = 0, pfn = i * 512; j < 512 && pfn < n; j++, pfn++)
+            if ((t[j] & PTE_P) && ((t[j] & PTE_ADDR) >> PAGE_SHIFT) == old_p2m[pfn]) {
+                view_ok[pfn / 64] |= 1UL << (pfn % 64);
+                good++;
+            }
+    }
+    int rc = arch_map_l2_ro(OLD_VIEW_BASE, l2_mfn);
+    if (rc) {
+        pr_warn("kdump: the old linear map cannot be seen whole (%d): every page through the "
+                "window", rc);
+        return;
+    }
+    view = (const uint8_t *)OLD_VIEW_BASE;
+    printk("kdump: old memory read through its own linear map: %lu of %lu pages (the others "
+           "through a window)", good, n);
+}
+
+/* Before the old tables are unpinned (kdump_then): our entry holds a reference to one. */
+static void view_close(void)
+{
+    if (!view)
+        return;
+    view = NULL;
+    int rc = arch_map_l2_ro(OLD_VIEW_BASE, 0);
+    if (rc)
+        pr_err("kdump: unmapping the old linear map failed: %d", rc);
+}
+
+/* Old linear-map page pfn, in file order: through the view when it holds that frame. */
+static void read_pfn(unsigned long pfn)
+{
+    if (!view || !(view_ok[pfn / 64] >> (pfn % 64) & 1)) {
+        read_page(pfn, old_p2m[pfn]);
+        return;
+    }
+    read_queued();                      /* the pages before it first */
+    rd.use(pfn, view + (pfn << PAGE_SHIFT), rd.ctx);
 }
 
 static int map_array(unsigned long **out, const uint64_t *mfns, unsigned n)
@@ -297,10 +366,11 @@ static int plan(bool full)
         return 0;
     find_linear_l1s(H->old_l4_mfn);
     unsigned long n = MIN(H->old_nr_pages, (uint64_t)LINEAR_MAX_PAGES);
+    view_open(n);
     read_begin(plan_linear, NULL);
     for (unsigned long pfn = 0; pfn < n; pfn++)
         if (old_used(pfn))
-            read_page(pfn, old_p2m[pfn]);
+            read_pfn(pfn);
     read_queued();                      /* the linear map's segments before the VMAP's */
     walk_vmap(H->old_l4_mfn);
     read_begin(plan_vleaf, NULL);
@@ -480,7 +550,7 @@ static void write_core(bool full)
         read_begin(put_page, &w);
         for (unsigned long pfn = 0; pfn < n; pfn++)
             if (old_used(pfn) && !(zero_bits[pfn / 64] >> (pfn % 64) & 1))
-                read_page(pfn, old_p2m[pfn]);
+                read_pfn(pfn);
         for (unsigned i = 0; i < nvleaf; i++)
             if (vleaf[i].mfn)
                 read_page(i, vleaf[i].mfn);
@@ -521,8 +591,11 @@ void kdump_write_vmcore(void)
     vleaf = page_alloc(DIV_ROUND_UP(8192 * sizeof(*vleaf), PAGE_SIZE));
     unsigned long zb = DIV_ROUND_UP(DIV_ROUND_UP(LINEAR_MAX_PAGES, 64) * 8, PAGE_SIZE);
     zero_bits = page_alloc(zb);
+    view_ok = page_alloc(zb);
     int rc = -ENOMEM;
-    if (win && bwin && segs && vleaf && zero_bits) {
+    if (win && bwin && segs && vleaf && zero_bits && view_ok) {
+        memset(zero_bits, 0, zb * PAGE_SIZE);
+        memset(view_ok, 0, zb * PAGE_SIZE);
         rc = map_array(&old_p2m, H->old_p2m, H->nr_old_p2m);
         if (!rc && H->old_bitmap_end) {
             unsigned nb = (unsigned)DIV_ROUND_UP(DIV_ROUND_UP(H->old_bitmap_end, 64) * 8, PAGE_SIZE);
@@ -542,6 +615,7 @@ void kdump_write_vmcore(void)
         nsegs = 0;
     }
     write_core(full);
+    view_close();
     cpumask_fill(&mask, nr_cpus);
     thread_set_affinity(thread_current(), &mask);
     /* Nothing below is needed again: a fresh kernel or a shutdown follows. */

@@ -12,7 +12,12 @@ uint64_t vmcore_sum(uint64_t h, const void *p, size_t n)
     const uint8_t *b = p;
     for (size_t i = 0; i + 8 <= n; i += 8) {
         uint64_t w;
-        memcpy(&w, b + i, 8);
+        /*
+         * The builtin: one load.  -ffreestanding makes a plain memcpy a call
+         * (a rep movsb of 8 bytes), which was most of the plan's time: 1.1 s
+         * of 128 MiB, about 33 us a page under TCG.
+         */
+        __builtin_memcpy(&w, b + i, 8);
         h = h * SUM_K + w;
     }
     return h;

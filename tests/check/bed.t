@@ -66,6 +66,12 @@ bed multiple 6 'OUTCOME=MULTIPLE \(2 result lines\)' 10 multiple -- x
 bed timeout 5 'OUTCOME=TIMEOUT \(no result line within 2s\)' 15 hang --timeout 2 -- x
 bed no-result 11 'OUTCOME=NO_RESULT \(QEMU exited with status 0: no result line' 10 noresult -- x
 
+# --pcpus: Xen gets that many pCPUs whatever dom0's vCPU count (scripts/matrix).
+bed pcpus 0 'OUTCOME=SUCCESS$' 0 real --vcpus 8 --pcpus 2 -- test=boot
+grep -q '(XEN) Brought up 2 CPUs' "$LOGS/bed-pcpus.log" && grep -q 'smp: 8 of 8 vCPUs online' "$LOGS/bed-pcpus.log"
+ok $? "pcpus: Xen brought up 2 pCPUs, dom0 has 8 of 8 vCPUs online" \
+    "$(grep -a 'Brought up\|vCPUs online' "$LOGS/bed-pcpus.log")"
+
 # Usage errors name the bad value and never start QEMU (was: --vcpus 0 gave 1 vCPU).
 for v in 0 00 -1 4x '' 1.5; do
     bed "usage-vcpus-'$v'" 7 "run-dom0: bad --vcpus '$v' \(want a whole number, 1 or more\)" 0 \
@@ -74,6 +80,7 @@ done
 bed usage-mem 7 "bad --mem 'lots'" 0 hang --mem lots -- x
 bed usage-timeout 7 "bad --timeout '0'" 0 hang --timeout 0 -- x
 bed usage-missing 7 "run-dom0: --vcpus needs a value" 0 hang --vcpus -- x
+bed usage-pcpus 7 "run-dom0: bad --pcpus '0'" 0 hang --pcpus 0 -- x
 bed usage-unknown 7 "run-dom0: unknown argument '--cpus'" 0 hang --cpus 4 -- x
 
 done_testing
