@@ -10,10 +10,11 @@
 # 4 CRASH, 5 TIMEOUT, ...); the serial log is in LOG.
 # QSLOT, if set, is a command that each boot runs under (e.g. one that holds a QEMU slot);
 # KERNEL, if set, is the image to boot (e.g. an older build, to show a check fails there).
+# PCPUS, if set, is Xen's pCPU count (run-dom0.sh --pcpus; default one per vCPU).
 boot_dom0() {
     _log=$1 _n=$2 _t=$3
     shift 3
-    ${QSLOT:+$QSLOT} sh scripts/run-dom0.sh --vcpus "$_n" --timeout "$_t" \
+    ${QSLOT:+$QSLOT} sh scripts/run-dom0.sh --vcpus "$_n" ${PCPUS:+--pcpus "$PCPUS"} --timeout "$_t" \
         --kernel "${KERNEL:-build/minipv.stripped}" --log "$_log" -- "$@" >/dev/null 2>&1
 }
 

@@ -130,6 +130,14 @@ static int find_backend(uint16_t devid, char *fe, size_t felen, char *be, size_t
     char p[64];
     path(p, sizeof(p), fe, "backend");
     int n = xs_read(0, p, be, belen);
+    int id_rc = n > 0 ? read_u64(fe, "backend-id", be_id) : 0;
+    /*
+     * libxl takes a detached disk's keys away one by one: backend-id gone
+     * and then backend too is a disk removed while we looked (seen once
+     * right after an xl block-detach), the same outcome as no disk at all.
+     */
+    if (id_rc == -ENOENT)
+        n = xs_read(0, p, be, belen);
     if (n == -ENOENT) {
         say(err, len, "no disk ", fe, 0, false);
         xs_msg_str(err, len, " in the domain's config");
@@ -139,7 +147,7 @@ static int find_backend(uint16_t devid, char *fe, size_t felen, char *be, size_t
         say(err, len, p, ": unreadable: ", (uint64_t)-n, true);
         return n < 0 ? n : -EINVAL;
     }
-    if (read_u64(fe, "backend-id", be_id) || *be_id >= DOMID_FIRST_RESERVED) {
+    if (id_rc || *be_id >= DOMID_FIRST_RESERVED) {
         say(err, len, fe, "/backend-id: missing or not a domain id", 0, false);
         return -EINVAL;
     }

@@ -263,12 +263,12 @@ int arch_map_window_local(unsigned long va, const unsigned long *mfn, unsigned n
     if (n > ARCH_WINDOW_MAX)
         return -EINVAL;
     spin_lock(&batch_lock);
+    spin_lock(&pt_lock);                /* once a batch: ensure_l1 for each entry */
     for (unsigned i = 0; i < n; i++) {
         unsigned long a = va + i * PAGE_SIZE;
-        spin_lock(&pt_lock);
         uint64_t *l1 = ensure_l1(a);
-        spin_unlock(&pt_lock);
         if (!l1) {
+            spin_unlock(&pt_lock);
             spin_unlock(&batch_lock);
             return -ENOMEM;
         }
@@ -276,6 +276,7 @@ int arch_map_window_local(unsigned long va, const unsigned long *mfn, unsigned n
         batch[i].val = ((uint64_t)mfn[i] << PAGE_SHIFT) | flags;
         ok[i] = true;
     }
+    spin_unlock(&pt_lock);
     /*
      * Xen: mmu_update stops at the first entry it refuses and says how many
      * went in before it (x86/mm.c do_mmu_update's pdone).  That entry is

@@ -84,6 +84,8 @@ bool cpu_nmi_offline(struct percpu *pc);
  * descheduling it does not use the bound up.
  */
 uint64_t vcpu_ran_ns(unsigned vcpu_id);
+/* Xen's runstate of any vCPU of ours, in words ("Xen: runnable, 3 ms running, ..."). */
+void vcpu_runstate_text(unsigned vcpu, char *buf, size_t len);
 /*
  * Wait until vcpu_id is down in Xen, at most until it has run run_ns of its
  * own time since the call, or wall_ns passed (a vCPU Xen never runs).  true:

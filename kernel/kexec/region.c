@@ -588,6 +588,11 @@ static void region_resume(enum life_resume how)
     if (!rearm)
         return;
     rearm = false;
+    /*
+     * seq_cst: a full fence between this store and sched_wakeup's unlocked
+     * look at the queue, as the sleeper queues itself before its look at
+     * resumed (volatile: read again on each look); else both could miss.
+     */
     atomic_store(&resumed, true);
     if (rearm_thread)
         sched_wakeup(&resumed_wq);

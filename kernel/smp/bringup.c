@@ -228,8 +228,7 @@ bool smp_memory_fits(void)
     return false;
 }
 
-/* Xen's runstate of any vCPU of ours, in words. */
-static void runstate_text(unsigned vcpu, char *buf, size_t len)
+void vcpu_runstate_text(unsigned vcpu, char *buf, size_t len)
 {
     static const char *const names[] = {
         [RUNSTATE_running] = "running", [RUNSTATE_runnable] = "runnable",
@@ -240,8 +239,9 @@ static void runstate_text(unsigned vcpu, char *buf, size_t len)
         snprintf(buf, len, "Xen: runstate unknown");
         return;
     }
-    snprintf(buf, len, "Xen: %s, %llu ms running, %llu ms blocked", names[rs.state],
-             (unsigned long long)(rs.time[RUNSTATE_running] / 1000000),
+    snprintf(buf, len, "Xen: %s, %llu ms running, %llu ms runnable, %llu ms blocked",
+             names[rs.state], (unsigned long long)(rs.time[RUNSTATE_running] / 1000000),
+             (unsigned long long)(rs.time[RUNSTATE_runnable] / 1000000),
              (unsigned long long)(rs.time[RUNSTATE_blocked] / 1000000));
 }
 
@@ -337,11 +337,11 @@ static void wait_aps(uint64_t start, struct ap_wait *w)
 static void report_timeout(unsigned c, struct percpu *pc)
 {
     char xen[96], starter[128] = "";
-    runstate_text(pc->vcpu_id, xen, sizeof(xen));
+    vcpu_runstate_text(pc->vcpu_id, xen, sizeof(xen));
     int by = pc->started_by;
     if (pc->bringup_step && by >= 0 && (unsigned)by < nr_cpus) {
         char sx[96];
-        runstate_text(per_cpu((unsigned)by)->vcpu_id, sx, sizeof(sx));
+        vcpu_runstate_text(per_cpu((unsigned)by)->vcpu_id, sx, sizeof(sx));
         snprintf(starter, sizeof(starter), "; its starter cpu %d %s: %s", by,
                  cpu_state_name(cpu_state(per_cpu((unsigned)by))), sx);
     }

@@ -32,8 +32,14 @@ check_map() {   # NAME N ORDER
     rm -f "$LOGS/want.$$"
 }
 
+# From 128 vCPUs on, Xen gets 16 pCPUs (scripts/matrix says why): with one
+# pCPU per vCPU a 255-vCPU run once left one vCPU 5 s without the IPIs of
+# the others under a loaded CI run (Xen's own boot of 255 pCPUs is 30 s here).
 for n in ${SMP_COUNTS:-1 2 3 8 31 32 33 64 128 255}; do
+    PCPUS=""
+    [ "$n" -lt 128 ] || PCPUS=16
     boot smp-$n "$n" test=smp
+    PCPUS=""
     expect_outcome "smp $n" 0
     ktap "smp $n"
     expect_line "smp $n: $n of $n vCPUs online" "smp: $n of $n vCPUs online in [0-9]+ us"

@@ -59,6 +59,36 @@ static bool pings_complete(void *arg)
     return k->n == k->online;
 }
 
+/* Xen's running time of each cpu's vCPU when the pings went out. */
+static uint64_t ran_at_ping[NR_CPUS];
+
+/*
+ * The first cpu short of pings: how many it heard, the first sender it
+ * missed, how long Xen ran its vCPU meanwhile and its runstate now
+ * (runnable and unrun: Xen's doing; blocked: an IPI was lost).
+ */
+static void ping_shortfall(unsigned online)
+{
+    for_each_cpu(d, &cpu_online_mask) {
+        unsigned heard = cpumask_weight(&ping_seen[d]);
+        if (heard == online - 1)
+            continue;
+        int first = -1;
+        for_each_cpu(s, &cpu_online_mask)
+            if (s != d && !cpumask_test(&ping_seen[d], s)) {
+                first = (int)s;
+                break;
+            }
+        unsigned v = cpu_to_vcpu(d);
+        char rs[96];
+        vcpu_runstate_text(v, rs, sizeof(rs));
+        printk("smp: cpu %u (vcpu %u) heard %u of %u pings, not cpu %d's; Xen ran it %llu ms "
+               "since they were sent (%s)", d, v, heard, online - 1, first,
+               (unsigned long long)((vcpu_ran_ns(v) - ran_at_ping[d]) / 1000000), rs);
+        return;
+    }
+}
+
 static void smp_suite(void)
 {
     unsigned online = cpumask_weight(&cpu_online_mask);
@@ -105,6 +135,8 @@ static void smp_suite(void)
     /* 5: every cpu pings every other. */
     for (unsigned c = 0; c < NR_CPUS; c++)
         cpumask_zero(&ping_seen[c]);
+    for_each_cpu(c, &cpu_online_mask)
+        ran_at_ping[c] = vcpu_ran_ns(cpu_to_vcpu(c));
     int missing = call_on_all(machine_ping_all, NULL);
     struct count complete = { 0, online };
     start = xen_system_time();
@@ -114,6 +146,8 @@ static void smp_suite(void)
           missing);
     printk("smp: %u x %u IPIs delivered in %llu us", online, online - 1,
            (unsigned long long)((xen_system_time() - start) / 1000));
+    if (complete.n != online)
+        ping_shortfall(online);
 
     /* 6: the reverse map agrees with the forward one. */
     unsigned bad = 0;
