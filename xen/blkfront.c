@@ -329,22 +329,24 @@ void xen_blkfront_set_pages(struct blkfront *bf, void *pages, unsigned slots, un
  * writable, always under the same refs, pool plus indirect pages within
  * that limit.
  */
-unsigned xen_blkfront_set_pool(struct blkfront *bf, void *pool, unsigned pages)
+unsigned xen_blkfront_set_pool(struct blkfront *bf, void *const *blocks, unsigned nblocks,
+                               unsigned block_pages)
 {
-    if (!bf->persistent || !pool)
+    if (!bf->persistent)
         return 0;
-    if (!bf->ind || bf->segs > pages)
-        bf->segs = MIN(bf->segs, (unsigned)BLKFRONT_SEGS);
-    bf->slots = MIN(bf->slots, pages / bf->segs);
-    if (!bf->slots) {
-        bf->persistent = false;
+    /* The backend said yes: it maps every grant writable now, so put's read-only ones fail. */
+    if (!nblocks || block_pages < BLKFRONT_SEGS) {
+        say(bf->err, sizeof(bf->err), bf->be, ": persistent grants agreed, no pool given", 0, false);
+        bf->failed = -EINVAL;
         return 0;
     }
-    bf->pool = pool;
+    bf->segs = MIN(bf->segs, block_pages);
+    bf->slots = MIN(bf->slots, nblocks);
     for (unsigned s = 0; s < bf->slots; s++) {
+        bf->pool[s] = blocks[s];
         for (unsigned j = 0; j < bf->segs; j++)
             xen_gnttab_grant(SLOT_REF(s, j), bf->be_id,
-                             virt_to_mfn(bf->pool + ((size_t)s * bf->segs + j) * PAGE_SIZE), false);
+                             virt_to_mfn(bf->pool[s] + (size_t)j * PAGE_SIZE), false);
         if (bf->segs > BLKFRONT_SEGS)
             xen_gnttab_grant(IND_REF(s), bf->be_id, virt_to_mfn(bf->ind + (size_t)s * PAGE_SIZE),
                              false);
@@ -568,5 +570,5 @@ void *xen_blkfront_page(struct blkfront *bf, uint64_t sector, unsigned nsect)
 {
     if (!bf->persistent || queue(bf, sector, 0, nsect))
         return NULL;
-    return bf->pool + ((size_t)bf->pend_slot * bf->segs + bf->npend - 1) * PAGE_SIZE;
+    return bf->pool[bf->pend_slot] + (size_t)(bf->npend - 1) * PAGE_SIZE;
 }

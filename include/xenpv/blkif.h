@@ -33,7 +33,7 @@ struct blkfront {
     uint32_t sector_size, info;
     bool ro, flush;                     /* VDISK_READONLY / mode r; feature-flush-cache */
     bool want_persistent, persistent;   /* feature-persistent: offered; the backend's yes */
-    uint8_t *pool;                      /* persistent: slots x segs pages, granted once */
+    uint8_t *pool[BLKFRONT_SLOTS];      /* persistent: each slot's segs pages, granted once */
     uint32_t port;
     blkif_front_ring_t ring;
     uint32_t busy;                      /* slots in flight, one bit each (id = slot) */
@@ -81,11 +81,13 @@ void xen_blkfront_set_pages(struct blkfront *bf, void *pages, unsigned slots, un
  */
 int xen_blkfront_put(struct blkfront *bf, uint64_t sector, unsigned long mfn, unsigned nsect);
 /*
- * With persistent grants (after set_pages): pages (page-aligned, ours
- * until close) become the pool, granted once; slots and segs shrink to fit
- * it.  The pool's pages in use, or 0 (no persistent grants: use put).
+ * With persistent grants (after set_pages): nblocks blocks of block_pages
+ * pages each (page-aligned, ours until close), one a slot, become the pool,
+ * granted once; slots and segs shrink to fit it.  The pool's pages in use,
+ * or 0 (no persistent grants: use put).
  */
-unsigned xen_blkfront_set_pool(struct blkfront *bf, void *pool, unsigned pages);
+unsigned xen_blkfront_set_pool(struct blkfront *bf, void *const *blocks, unsigned nblocks,
+                               unsigned block_pages);
 /*
  * With the pool: the page to fill now with nsect (1-8) sectors for disk
  * sector `sector`, queued as put queues a frame; NULL on failure

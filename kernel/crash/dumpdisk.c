@@ -179,18 +179,33 @@ static uint64_t opt_pool = 1024;
 KOPT_UINT(kdump_disk_pool, "kdump_disk_pool", opt_pool, BLKFRONT_MAX_SEGS / 4, 1024,
           "pages the dump disk's persistent grants copy through (requests in flight: this "
           "over kdump_disk_segs)");
-static void *pool;
-static unsigned pool_pages, pool_used;
+static void *pool[BLKFRONT_SLOTS];      /* one block a slot, of block pages */
+static unsigned nblocks, block, pool_used;
+
+/* Blocks of a request's pages, as many as kdump_disk_pool holds and memory gives (two at least). */
+static void take_pool(void)
+{
+    for (block = (unsigned)opt_segs; opt_persistent && block >= BLKFRONT_SEGS; block /= 2) {
+        for (nblocks = 0; nblocks < BLKFRONT_SLOTS && (nblocks + 1) * block <= opt_pool; nblocks++)
+            if (!(pool[nblocks] = page_alloc(block)))
+                break;
+        if (nblocks >= 2)
+            return;
+        while (nblocks)
+            page_free(pool[--nblocks], block);
+    }
+    nblocks = 0;
+}
+
+static void drop_pool(void)
+{
+    while (nblocks)
+        page_free(pool[--nblocks], block);
+}
 
 static int take_ind(void)
 {
-    pool = NULL;
-    pool_pages = 0;
-    for (unsigned n = (unsigned)opt_pool; opt_persistent && n >= BLKFRONT_SEGS; n /= 2)
-        if ((pool = page_alloc(n))) {
-            pool_pages = n;
-            break;
-        }
+    take_pool();
     for (ind_slots = BLKFRONT_SLOTS; ind_slots; ind_slots /= 2)
         if ((ind = page_alloc(ind_slots)))
             return 0;
@@ -232,7 +247,7 @@ static void report(const char *name, int id, uint64_t bytes, uint64_t ns, uint64
            (unsigned long long)(waited / NS_PER_MS), (unsigned long long)(sp->mark / NS_PER_MS),
            (unsigned long long)(sp->data / NS_PER_MS), (unsigned long long)(sp->flush / NS_PER_MS),
            bf.persistent ? "yes" : !opt_persistent ? "no (kdump_disk_persistent=no)"
-           : !pool ? "no (no memory for the pool)" : "not offered", pool_used);
+           : !nblocks ? "no (no memory for the pool)" : "not offered", pool_used);
     unsigned g = xen_gnttab_granted(GNTTAB_DUMP_FIRST, GNTTAB_DUMP_REFS);
     printk("kdump: dump disk closed: %u grants still given, %llu could not be taken back", g,
            (unsigned long long)bf.leaked);
@@ -254,14 +269,12 @@ int kdump_disk_write(const struct kdump_disk_src *src)
     if (take_ind()) {
         pr_warn("kdump: dump disk %s (vbd %d): no memory for a request's page: vmcore to the "
                 "console", name, id);
-        if (pool)
-            page_free(pool, pool_pages);
+        drop_pool();
         return -ENODEV;
     }
     int rc = write_it(src, name, id, t0);
     page_free(ind, ind_slots);
-    if (pool)
-        page_free(pool, pool_pages);
+    drop_pool();
     return rc;
 }
 
@@ -309,9 +322,9 @@ static int put_copied(const struct kdump_disk_src *src, const char *name, uint64
 
 static int write_it(const struct kdump_disk_src *src, const char *name, int id, uint64_t t0)
 {
-    int rc = xen_blkfront_open(&bf, (uint16_t)id, pool != NULL);
+    int rc = xen_blkfront_open(&bf, (uint16_t)id, nblocks > 0);
     xen_blkfront_set_pages(&bf, ind, ind_slots, (unsigned)opt_segs);
-    pool_used = rc ? 0 : xen_blkfront_set_pool(&bf, pool, pool_pages);
+    pool_used = rc ? 0 : xen_blkfront_set_pool(&bf, pool, nblocks, block);
     if (rc) {
         pr_warn("kdump: dump disk %s (vbd %d): %s (%d): vmcore to the console", name, id, bf.err, rc);
         xen_blkfront_close(&bf);
