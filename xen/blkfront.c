@@ -4,7 +4,9 @@
  * under device/vbd/<devid>, one ring page, write requests of up to 11
  * pages (or up to BLKFRONT_MAX_SEGS through an indirect page when the
  * backend offers feature-max-indirect-segments) from read-only grants of
- * the caller's frames themselves.  It needs no interrupt: it reads the ring and naps in
+ * the caller's frames themselves, or, with persistent grants, from a pool
+ * of the caller's pages granted once for the connection, which the caller
+ * fills.  It needs no interrupt: it reads the ring and naps in
  * SCHEDOP_poll on its own masked channel, so the crash kernel can use it
  * with nothing else running.
  */
@@ -232,6 +234,12 @@ static int publish(struct blkfront *bf)
         /* Without it blkback takes the 32-bit layout (BLKIF_PROTOCOL_DEFAULT on x86). */
         path(p, sizeof(p), bf->fe, "protocol");
         rc = rc ? rc : xs_write(tx, p, XEN_IO_PROTO_ABI_X86_64);
+        /*
+         * Linux blkback writes its own feature-persistent only as it connects,
+         * after reading ours: we offer, the backend's key then says yes or no.
+         */
+        path(p, sizeof(p), bf->fe, "feature-persistent");
+        rc = rc || !bf->want_persistent ? rc : xs_write(tx, p, "1");
         path(p, sizeof(p), bf->fe, "state");
         rc = rc ? rc : xs_write(tx, p, "3");            /* Initialised */
         int end = xs_transaction_end(tx, rc == 0);
@@ -258,6 +266,8 @@ static int read_disk(struct blkfront *bf)
     xs_read(0, p, mode, sizeof(mode));
     bf->ro = (info & VDISK_READONLY) || !strcmp(mode, "r");
     bf->flush = !read_u64(bf->be, "feature-flush-cache", &fl) && fl;
+    uint64_t pg = 0;
+    bf->persistent = bf->want_persistent && !read_u64(bf->be, "feature-persistent", &pg) && pg;
     /* blkif.h: a backend that offers it takes BLKIF_OP_INDIRECT with up to this many segments. */
     uint64_t ind = 0;
     bf->segs = BLKFRONT_SEGS;
@@ -272,10 +282,11 @@ static int read_disk(struct blkfront *bf)
     return 0;
 }
 
-int xen_blkfront_open(struct blkfront *bf, uint16_t devid)
+int xen_blkfront_open(struct blkfront *bf, uint16_t devid, bool persistent)
 {
     memset(bf, 0, sizeof(*bf));
     bf->devid = devid;
+    bf->want_persistent = persistent;
     uint64_t be_id;
     int rc = find_backend(devid, bf->fe, sizeof(bf->fe), bf->be, sizeof(bf->be), &be_id, bf->err,
                           sizeof(bf->err));
@@ -317,6 +328,41 @@ void xen_blkfront_set_pages(struct blkfront *bf, void *pages, unsigned slots, un
     bf->segs = MIN(bf->segs, MAX(max_segs, (unsigned)BLKFRONT_SEGS));
 }
 
+/*
+ * blkif.h: with persistent grants the backend maps every grant writable
+ * (Linux blkback drops GNTMAP_readonly then) and keeps it mapped for the
+ * connection, keyed by its ref, as long as it holds fewer than
+ * max_persistent_grants (1056 by default; past that it maps and unmaps each
+ * request's again).  So: each slot's pages and indirect page granted once,
+ * writable, always under the same refs, pool plus indirect pages within
+ * that limit.
+ */
+unsigned xen_blkfront_set_pool(struct blkfront *bf, void *const *blocks, unsigned nblocks,
+                               unsigned block_pages)
+{
+    if (!bf->persistent)
+        return 0;
+    /* The backend said yes: it maps every grant writable now, so put's read-only ones fail. */
+    if (!nblocks || block_pages < BLKFRONT_SEGS) {
+        say(bf->err, sizeof(bf->err), bf->be, ": persistent grants agreed, no pool given", 0, false);
+        bf->failed = -EINVAL;
+        return 0;
+    }
+    bf->segs = MIN(bf->segs, block_pages);
+    bf->slots = MIN(bf->slots, nblocks);
+    for (unsigned s = 0; s < bf->slots; s++) {
+        bf->pool[s] = blocks[s];
+        for (unsigned j = 0; j < bf->segs; j++)
+            xen_gnttab_grant(SLOT_REF(s, j), bf->be_id,
+                             virt_to_mfn(bf->pool[s] + (size_t)j * PAGE_SIZE), false);
+        if (bf->segs > BLKFRONT_SEGS)
+            xen_gnttab_grant(IND_REF(s), bf->be_id, virt_to_mfn(bf->ind + (size_t)s * PAGE_SIZE),
+                             false);
+        bf->slot_segs[s] = (uint16_t)bf->segs;      /* given back at close only */
+    }
+    return bf->slots * bf->segs;
+}
+
 static uint32_t usable_slots(const struct blkfront *bf)
 {
     return bf->slots == 32 ? 0xffffffffu : (1u << bf->slots) - 1;
@@ -347,7 +393,8 @@ static void reap(struct blkfront *bf)
                 continue;
             }
             /* blkback unmaps a request's grants before it answers: they are ours again. */
-            end_grants(bf, (unsigned)slot);
+            if (!bf->persistent)
+                end_grants(bf, (unsigned)slot);
             bf->busy &= ~(1u << slot);
             if (r->status != BLKIF_RSP_OKAY && !bf->failed) {
                 say(bf->err, sizeof(bf->err), bf->be, ": request failed, operation ", r->operation, true);
@@ -407,11 +454,13 @@ static void fill_segs(struct blkfront *bf, int slot, struct blkif_request_segmen
 {
     for (unsigned j = 0; j < bf->npend; j++) {
         /* Read-only: the backend maps a write's pages GNTMAP_readonly (no feature-persistent). */
-        xen_gnttab_grant(SLOT_REF(slot, j), bf->be_id, bf->pend_mfn[j], true);
+        if (!bf->persistent)
+            xen_gnttab_grant(SLOT_REF(slot, j), bf->be_id, bf->pend_mfn[j], true);
         seg[j] = (struct blkif_request_segment){ .gref = SLOT_REF(slot, j), .first_sect = 0,
                                                  .last_sect = (uint8_t)(bf->pend_nsect[j] - 1) };
     }
-    bf->slot_segs[slot] = (uint16_t)bf->npend;
+    if (!bf->persistent)
+        bf->slot_segs[slot] = (uint16_t)bf->npend;
 }
 
 static void build(struct blkfront *bf, int slot, uint8_t op, RING_IDX idx)
@@ -421,7 +470,8 @@ static void build(struct blkfront *bf, int slot, uint8_t op, RING_IDX idx)
         blkif_request_indirect_t *r = (void *)RING_GET_REQUEST(&bf->ring, idx);
         struct blkif_request_segment *seg = (void *)(bf->ind + (size_t)slot * PAGE_SIZE);
         fill_segs(bf, slot, seg);
-        xen_gnttab_grant(IND_REF(slot), bf->be_id, virt_to_mfn(seg), true);
+        if (!bf->persistent)
+            xen_gnttab_grant(IND_REF(slot), bf->be_id, virt_to_mfn(seg), true);
         *r = (blkif_request_indirect_t){ .operation = BLKIF_OP_INDIRECT, .indirect_op = op,
                                          .nr_segments = (uint16_t)bf->npend, .id = (uint64_t)slot,
                                          .sector_number = bf->pend_sector, .handle = bf->devid };
@@ -459,7 +509,8 @@ static int send(struct blkfront *bf, uint8_t op)
     return 0;
 }
 
-int xen_blkfront_put(struct blkfront *bf, uint64_t sector, unsigned long mfn, unsigned nsect)
+/* Queue a page at sector: the request being built takes it, or a new one starts. */
+static int queue(struct blkfront *bf, uint64_t sector, unsigned long mfn, unsigned nsect)
 {
     if (bf->npend && (bf->npend == bf->segs || bf->pend_nsect[bf->npend - 1] != 8 ||
                       bf->pend_sector + bf->pend_sects != sector))
@@ -516,4 +567,16 @@ int xen_blkfront_close(struct blkfront *bf)
     drop_nap_port();
     bf->port = 0;
     return rc;
+}
+
+int xen_blkfront_put(struct blkfront *bf, uint64_t sector, unsigned long mfn, unsigned nsect)
+{
+    return bf->persistent ? -EINVAL : queue(bf, sector, mfn, nsect);
+}
+
+void *xen_blkfront_page(struct blkfront *bf, uint64_t sector, unsigned nsect)
+{
+    if (!bf->persistent || queue(bf, sector, 0, nsect))
+        return NULL;
+    return bf->pool[bf->pend_slot] + (size_t)(bf->npend - 1) * PAGE_SIZE;
 }

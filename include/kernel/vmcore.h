@@ -126,6 +126,8 @@ _Static_assert(sizeof(struct vmcore_trailer) == 512, "one sector");
 
 /* The core's checksum: h = h * K + w over its 64-bit little-endian words (n a multiple of 8). */
 uint64_t vmcore_sum(uint64_t h, const void *p, size_t n);
+/* vmcore_sum of src, taken as it is copied to dst (n a multiple of 8; no overlap). */
+uint64_t vmcore_sum_copy(uint64_t h, void *dst, const void *src, size_t n);
 /* The sum of A followed by B, from each one's sum and B's length (a multiple of 8). */
 uint64_t vmcore_sum_join(uint64_t sum_a, uint64_t sum_b, uint64_t len_b);
 void vmcore_trailer_make(struct vmcore_trailer *t, uint32_t state, uint64_t bytes, uint64_t sum,

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A small polling PV block frontend (xen/blkfront.c) for the crash kernel's
- * dump disk: one blkif ring of one page (up to 32 requests of 11 pages),
- * writes from read-only grants of bounce pages, no interrupts (it polls the
+ * dump disk: one blkif ring of one page (up to 32 requests, of up to 256
+ * pages through indirect pages), writes from read-only grants of the
+ * caller's frames or, with persistent grants, from a pool of pages granted
+ * once that the caller fills; no interrupts (it polls the
  * ring and sleeps in SCHEDOP_poll on its own channel).  Errors leave words
  * in bf->err.
  */
@@ -30,6 +32,8 @@ struct blkfront {
     uint64_t sectors;                   /* the disk's size, 512-byte sectors */
     uint32_t sector_size, info;
     bool ro, flush;                     /* VDISK_READONLY / mode r; feature-flush-cache */
+    bool want_persistent, persistent;   /* feature-persistent: offered; the backend's yes */
+    uint8_t *pool[BLKFRONT_SLOTS];      /* persistent: each slot's segs pages, granted once */
     uint32_t port;
     blkif_front_ring_t ring;
     uint32_t busy;                      /* slots in flight, one bit each (id = slot) */
@@ -55,8 +59,12 @@ struct blkfront {
  * there was nothing to do), or -errno with words in err.
  */
 int xen_blkfront_reset(uint16_t devid, char *err, size_t errlen);
-/* Handshake and connect; bf is zeroed first.  0 or -errno (bf->err). */
-int xen_blkfront_open(struct blkfront *bf, uint16_t devid);
+/*
+ * Handshake and connect; bf is zeroed first.  persistent: offer
+ * feature-persistent (bf->persistent says whether the backend took it).
+ * 0 or -errno (bf->err).
+ */
+int xen_blkfront_open(struct blkfront *bf, uint16_t devid, bool persistent);
 /*
  * After open, before the first put: slots (1-32) requests may be in flight;
  * pages (slots pages, page-aligned, ours until close; NULL: 11-page
@@ -72,6 +80,20 @@ void xen_blkfront_set_pages(struct blkfront *bf, void *pages, unsigned slots, un
  * bf->failed.
  */
 int xen_blkfront_put(struct blkfront *bf, uint64_t sector, unsigned long mfn, unsigned nsect);
+/*
+ * With persistent grants (after set_pages): nblocks blocks of block_pages
+ * pages each (page-aligned, ours until close), one a slot, become the pool,
+ * granted once; slots and segs shrink to fit it.  The pool's pages in use,
+ * or 0 (no persistent grants: use put).
+ */
+unsigned xen_blkfront_set_pool(struct blkfront *bf, void *const *blocks, unsigned nblocks,
+                               unsigned block_pages);
+/*
+ * With the pool: the page to fill now with nsect (1-8) sectors for disk
+ * sector `sector`, queued as put queues a frame; NULL on failure
+ * (bf->failed).  It is sent at a later page, sync or a full request.
+ */
+void *xen_blkfront_page(struct blkfront *bf, uint64_t sector, unsigned nsect);
 /* Send what is queued and wait for every answer; then FLUSH_DISKCACHE if flush and offered. */
 int xen_blkfront_sync(struct blkfront *bf, bool flush);
 /* Closing -> Closed with the backend, grants and channel given back.  0 or -errno. */

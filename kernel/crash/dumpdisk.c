@@ -129,11 +129,25 @@ static struct blkfront bf;
 static uint8_t tpage[PAGE_SIZE] __aligned(PAGE_SIZE);
 static uint64_t sum;                    /* vmcore_sum of the whole core */
 
+/* With persistent grants: p's first nsect sectors into the next pool page, summed on the way. */
+static int put_copy(uint64_t sector, const void *p, unsigned nsect, uint64_t *h)
+{
+    uint8_t *d = xen_blkfront_page(&bf, sector, nsect);
+    if (!d)
+        return bf.failed ? bf.failed : -EIO;
+    *h = vmcore_sum_copy(*h, d, p, nsect * 512);
+    return 0;
+}
+
 static int put_trailer(uint32_t state, const struct kdump_disk_src *src, uint64_t ns)
 {
+    uint64_t unused = 0;
     vmcore_trailer_make((struct vmcore_trailer *)tpage, state, src->total,
                         state == VMCORE_DISK_COMPLETE ? sum : 0, bf.sectors, ns, src->generation);
-    xen_blkfront_put(&bf, bf.sectors - 1, virt_to_mfn(tpage), 1);
+    if (bf.persistent)
+        put_copy(bf.sectors - 1, tpage, 1, &unused);
+    else
+        xen_blkfront_put(&bf, bf.sectors - 1, virt_to_mfn(tpage), 1);
     return xen_blkfront_sync(&bf, true);
 }
 
@@ -149,8 +163,49 @@ KOPT_UINT(kdump_disk_segs, "kdump_disk_segs", opt_segs, BLKFRONT_SEGS, BLKFRONT_
 static void *ind;
 static unsigned ind_slots;
 
+/*
+ * Persistent grants (when the backend takes them): the data is copied into
+ * a pool of kdump_disk_pool pages granted once, so the backend maps each
+ * pool page once for the connection instead of mapping and unmapping every
+ * page of the dump (one grant op each way, and a TLB flush at each unmap).
+ * Linux blkback keeps at most max_persistent_grants (1056 by default)
+ * mapped: 1024 pool pages plus at most 32 indirect pages stay within it.
+ */
+static bool opt_persistent = true;
+KOPT_BOOL(kdump_disk_persistent, "kdump_disk_persistent", opt_persistent,
+          "dump disk: offer persistent grants (copy into pages granted once); no: grant each "
+          "page of the dump itself");
+static uint64_t opt_pool = 1024;
+KOPT_UINT(kdump_disk_pool, "kdump_disk_pool", opt_pool, BLKFRONT_MAX_SEGS / 4, 1024,
+          "pages the dump disk's persistent grants copy through (requests in flight: this "
+          "over kdump_disk_segs)");
+static void *pool[BLKFRONT_SLOTS];      /* one block a slot, of block pages */
+static unsigned nblocks, block, pool_used;
+
+/* Blocks of a request's pages, as many as kdump_disk_pool holds and memory gives (two at least). */
+static void take_pool(void)
+{
+    for (block = (unsigned)opt_segs; opt_persistent && block >= BLKFRONT_SEGS; block /= 2) {
+        for (nblocks = 0; nblocks < BLKFRONT_SLOTS && (nblocks + 1) * block <= opt_pool; nblocks++)
+            if (!(pool[nblocks] = page_alloc(block)))
+                break;
+        if (nblocks >= 2)
+            return;
+        while (nblocks)
+            page_free(pool[--nblocks], block);
+    }
+    nblocks = 0;
+}
+
+static void drop_pool(void)
+{
+    while (nblocks)
+        page_free(pool[--nblocks], block);
+}
+
 static int take_ind(void)
 {
+    take_pool();
     for (ind_slots = BLKFRONT_SLOTS; ind_slots; ind_slots /= 2)
         if ((ind = page_alloc(ind_slots)))
             return 0;
@@ -185,12 +240,14 @@ static void report(const char *name, int id, uint64_t bytes, uint64_t ns, uint64
     printk("kdump: vmcore on disk %s (vbd %d): %llu bytes in %llu ms, %llu.%03llu MB/s "
            "(%llu requests of %u pages at most, %u in flight at most, %llu notifies, flush %s; "
            "%llu ms of it waiting for the backend; the mark %llu ms, the data %llu ms, the flush "
-           "%llu ms)", name, id,
+           "%llu ms; persistent grants %s, %u pages)", name, id,
            (unsigned long long)bytes, (unsigned long long)ms, (unsigned long long)(kbs / 1000),
-           (unsigned long long)(kbs % 1000), (unsigned long long)bf.requests, bf.segs, ind_slots,
+           (unsigned long long)(kbs % 1000), (unsigned long long)bf.requests, bf.segs, bf.slots,
            (unsigned long long)bf.notifies, bf.flush ? "yes" : "not offered",
            (unsigned long long)(waited / NS_PER_MS), (unsigned long long)(sp->mark / NS_PER_MS),
-           (unsigned long long)(sp->data / NS_PER_MS), (unsigned long long)(sp->flush / NS_PER_MS));
+           (unsigned long long)(sp->data / NS_PER_MS), (unsigned long long)(sp->flush / NS_PER_MS),
+           bf.persistent ? "yes" : !opt_persistent ? "no (kdump_disk_persistent=no)"
+           : !nblocks ? "no (no memory for the pool)" : "not offered", pool_used);
     unsigned g = xen_gnttab_granted(GNTTAB_DUMP_FIRST, GNTTAB_DUMP_REFS);
     printk("kdump: dump disk closed: %u grants still given, %llu could not be taken back", g,
            (unsigned long long)bf.leaked);
@@ -212,17 +269,62 @@ int kdump_disk_write(const struct kdump_disk_src *src)
     if (take_ind()) {
         pr_warn("kdump: dump disk %s (vbd %d): no memory for a request's page: vmcore to the "
                 "console", name, id);
+        drop_pool();
         return -ENODEV;
     }
     int rc = write_it(src, name, id, t0);
     page_free(ind, ind_slots);
+    drop_pool();
+    return rc;
+}
+
+static bool half_way(const struct kdump_disk_src *src, uint64_t sector)
+{
+    return opt_pause_ms && sector == (src->total / 512 / 16) * 8;
+}
+
+/*
+ * Each page's own frame is granted, no copy, no look: nothing writes a
+ * page the dump takes while it is in flight (vmcore.c leaves out the ones
+ * Xen or the crash kernel write), so the sum vmcore.c took of the data
+ * pages when it planned the dump is of what the backend reads.
+ */
+static int put_frames(const struct kdump_disk_src *src, const char *name, uint64_t *sector)
+{
+    int rc = 0;
+    sum = vmcore_sum(0, src->head, src->head_len);
+    for (size_t off = 0; !rc && off < src->head_len; off += PAGE_SIZE, *sector += 8)
+        rc = xen_blkfront_put(&bf, *sector, virt_to_mfn(src->head + off), 8);
+    sum = vmcore_sum_join(sum, src->data_sum, src->total - src->head_len);
+    for (unsigned long mfn; !rc && (mfn = src->next_mfn(src->ctx)); *sector += 8) {
+        if (half_way(src, *sector))
+            pause_half_way(name);
+        rc = xen_blkfront_put(&bf, *sector, mfn, 8);
+    }
+    return rc;
+}
+
+/* Persistent grants: every page copied into the pool, the sum over the bytes sent. */
+static int put_copied(const struct kdump_disk_src *src, const char *name, uint64_t *sector)
+{
+    int rc = 0;
+    uint64_t h = 0;
+    for (size_t off = 0; !rc && off < src->head_len; off += PAGE_SIZE, *sector += 8)
+        rc = put_copy(*sector, src->head + off, 8, &h);
+    for (const void *p; !rc && (p = src->next_page(src->ctx)); *sector += 8) {
+        if (half_way(src, *sector))
+            pause_half_way(name);
+        rc = put_copy(*sector, p, 8, &h);
+    }
+    sum = h;
     return rc;
 }
 
 static int write_it(const struct kdump_disk_src *src, const char *name, int id, uint64_t t0)
 {
-    int rc = xen_blkfront_open(&bf, (uint16_t)id);
+    int rc = xen_blkfront_open(&bf, (uint16_t)id, nblocks > 0);
     xen_blkfront_set_pages(&bf, ind, ind_slots, (unsigned)opt_segs);
+    pool_used = rc ? 0 : xen_blkfront_set_pool(&bf, pool, nblocks, block);
     if (rc) {
         pr_warn("kdump: dump disk %s (vbd %d): %s (%d): vmcore to the console", name, id, bf.err, rc);
         xen_blkfront_close(&bf);
@@ -241,21 +343,8 @@ static int write_it(const struct kdump_disk_src *src, const char *name, int id, 
     struct write_split sp = { .mark = xen_system_time() - t0 };
     uint64_t sector = 0;
     sum = 0;
-    /*
-     * Each page's own frame is granted, no copy, no look: nothing writes a
-     * page the dump takes while it is in flight (vmcore.c leaves out the
-     * ones Xen or the crash kernel write), so the sum vmcore.c took of the
-     * data pages when it planned the dump is of what the backend reads.
-     */
-    sum = vmcore_sum(0, src->head, src->head_len);
-    for (size_t off = 0; !rc && off < src->head_len; off += PAGE_SIZE, sector += 8)
-        rc = xen_blkfront_put(&bf, sector, virt_to_mfn(src->head + off), 8);
-    sum = vmcore_sum_join(sum, src->data_sum, src->total - src->head_len);
-    for (unsigned long mfn; !rc && (mfn = src->next_mfn(src->ctx)); sector += 8) {
-        if (opt_pause_ms && sector == (src->total / 512 / 16) * 8)
-            pause_half_way(name);
-        rc = xen_blkfront_put(&bf, sector, mfn, 8);
-    }
+    if (!rc)
+        rc = bf.persistent ? put_copied(src, name, &sector) : put_frames(src, name, &sector);
     rc = rc ? rc : xen_blkfront_sync(&bf, false);
     sp.data = xen_system_time() - t0 - sp.mark;
     rc = rc ? rc : xen_blkfront_sync(&bf, true);

@@ -30,6 +30,8 @@ struct kdump_disk_src {
     uint32_t generation;
     unsigned long (*next_mfn)(void *ctx);   /* each data page's frame in file order; 0: the end */
     uint64_t data_sum;              /* vmcore_sum of the data pages, in that order */
+    /* The same pages' bytes, in the same order (until the next call); NULL: the end. */
+    const void *(*next_page)(void *ctx);
     void *ctx;
 };
 void kdump_disk_boot(void);

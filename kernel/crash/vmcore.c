@@ -94,10 +94,13 @@ static void read_begin(page_fn use, void *ctx)
     rd.ctx = ctx;
 }
 
+static unsigned long window_maps;      /* how often read_queued mapped the window */
+
 static void read_queued(void)
 {
     if (!rd.n)
         return;
+    window_maps++;
     if (arch_map_window_local(bwin, rd.mfn, rd.n, PTE_P | PTE_A | PTE_NX, rd.ok))
         memset(rd.ok, 0, sizeof(rd.ok));        /* no flush: no page of the window is sure */
     for (unsigned i = 0; i < rd.n; i++)
@@ -447,26 +450,67 @@ static size_t pad_to_page(char *mp, size_t ml, size_t before)
     return ml;
 }
 
-/* The data pages in file order (as planned: linear map, then VMAP), for the disk. */
+/*
+ * The data pages in file order (as planned: linear map, then VMAP), for the
+ * disk: the next one's pfn, or n plus its vleaf index (n: the linear map's
+ * pages), or -1 after the last.
+ */
 static unsigned long next_pfn, next_vleaf;
 
-static unsigned long next_page(void)
+static long next_index(unsigned long n)
 {
-    unsigned long n = MIN(H->old_nr_pages, (uint64_t)LINEAR_MAX_PAGES);
     for (; next_pfn < n; next_pfn++)
         if (old_used(next_pfn) && !(zero_bits[next_pfn / 64] >> (next_pfn % 64) & 1))
-            return old_p2m[next_pfn++];
+            return (long)next_pfn++;
     for (; next_vleaf < nvleaf; next_vleaf++)
         if (vleaf[next_vleaf].mfn)
-            return vleaf[next_vleaf++].mfn;
-    return 0;
+            return (long)(n + next_vleaf++);
+    return -1;
 }
 
 /* The next data page's frame (granted to the backend as it is), or 0 after the last. */
 static unsigned long next_data(void *ctx)
 {
     (void)ctx;
-    return next_page();
+    unsigned long n = MIN(H->old_nr_pages, (uint64_t)LINEAR_MAX_PAGES);
+    long k = next_index(n);
+    return k < 0 ? 0 : (unsigned long)k < n ? old_p2m[k] : vleaf[(unsigned long)k - n].mfn;
+}
+
+static const uint8_t zero_page[PAGE_SIZE];
+static struct {
+    const void *p[READ_BATCH];
+    unsigned n, i;
+} nx;                                   /* the next pages' bytes, for next_bytes */
+
+static void collect(unsigned long idx, const void *p, void *ctx)
+{
+    (void)idx, (void)ctx;
+    nx.p[nx.n++] = p ? p : zero_page;   /* as the console stream does */
+}
+
+/*
+ * The next data page's bytes (to copy: the same pages as next_data) until
+ * the next call, or NULL after the last.  A batch through the view, and at
+ * most one window mapping, whose pages stay until the next batch.
+ */
+static const void *next_bytes(void *ctx)
+{
+    (void)ctx;
+    unsigned long n = MIN(H->old_nr_pages, (uint64_t)LINEAR_MAX_PAGES), maps = window_maps;
+    if (nx.i == nx.n) {
+        nx.i = nx.n = 0;
+        read_begin(collect, NULL);
+        long k;
+        while (window_maps == maps && nx.n + rd.n < READ_BATCH && (k = next_index(n)) >= 0) {
+            if ((unsigned long)k < n)
+                read_pfn((unsigned long)k);
+            else
+                read_page((unsigned long)k - n, vleaf[(unsigned long)k - n].mfn);
+        }
+        read_queued();                  /* nothing left to map if the window was mapped */
+    }
+    return nx.i < nx.n ? nx.p[nx.i++] : NULL;
 }
 
 static int write_disk(const uint8_t *hdr, size_t hl, const uint8_t *notes, size_t nl,
@@ -481,11 +525,13 @@ static int write_disk(const uint8_t *hdr, size_t hl, const uint8_t *notes, size_
     memcpy(head, hdr, hl);
     memcpy(head + hl, notes, nl);
     next_pfn = next_vleaf = 0;
+    nx.i = nx.n = 0;
     if (!full)
         next_pfn = next_vleaf = ~0UL;
     struct kdump_disk_src src = {
         .head = head, .head_len = pages * PAGE_SIZE, .total = total,
         .generation = H->generation - 1, .next_mfn = next_data, .data_sum = data_sum,
+        .next_page = next_bytes,
     };
     int rc = kdump_disk_write(&src);
     page_free(head, pages);
@@ -495,7 +541,6 @@ static int write_disk(const uint8_t *hdr, size_t hl, const uint8_t *notes, size_
 static void put_page(unsigned long idx, const void *p, void *ctx)
 {
     (void)idx;
-    static const uint8_t zero_page[PAGE_SIZE];
     vmcore_stream_put(ctx, p ? p : zero_page, PAGE_SIZE);
 }
 

@@ -9,7 +9,8 @@
 #           first), 9 (xl trigger nmi) and 40 vCPUs; a read-only, a too small
 #           and a missing dump disk (the console takes the vmcore)
 #   fill    a 256 MiB domU with 128 MiB of pattern (kdump_fill=128) read back
-#           through gdb, with the rate; xl block-detach -f mid-dump (cut)
+#           through gdb, with the rate (through persistent grants; the 9-vCPU
+#           drill without); xl block-detach -f mid-dump (cut)
 . "$(dirname "$0")/lib.sh"
 
 D=$LOGS/dumpdisk
@@ -59,6 +60,13 @@ want=$(printf '$1 = 128\n$2 = 0x%x\n$3 = 0x%x\n$4 = 0x%x' $((M)) $((M ^ (64 << 1
 ok $? "gdb reads the 128 MiB pattern back from the disk image" "$(echo "$g" | tail -n 4)"
 rate=$(sed -n "s/^DUMPDISK-RATE dumpdisk-fill .*kdump: vmcore on disk/disk/p" "$D/fill.log" | head -n 1)
 echo "# 256 MiB guest, 128 MiB filled: $rate"
+# Both paths: the copy through persistent grants (the default, when blkback offers them) and
+# each page's own frame granted (kdump_disk_persistent=no, the 9-vCPU drill).
+echo "$rate" | grep -q 'persistent grants yes, [1-9][0-9]* pages)'
+ok $? "the 128 MiB dump went through persistent grants" "$rate"
+r9=$(grep -h '^DUMPDISK-RATE dumpdisk-9 ' "$D"/drills.log | head -n 1)
+echo "$r9" | grep -q 'persistent grants no (kdump_disk_persistent=no), 0 pages)'
+ok $? "kdump_disk_persistent=no: the 9-vCPU dump granted its pages' own frames" "$r9"
 out=$(sh scripts/vmcore-extract --disk "$D/fill-vdb.img" 2>&1)
 echo "$out" | grep -q ': cut: '
 ok $? "xl block-detach mid-dump: vmcore-extract --disk says cut" "$out"

@@ -18,7 +18,7 @@ static uint8_t data[3 * 4096 + 512];
 
 int main(void)
 {
-    ktap_plan(9);
+    ktap_plan(10);
     for (size_t i = 0; i < sizeof(data); i++)
         data[i] = (uint8_t)(i * 7 + i / 251);
     uint64_t whole = vmcore_sum(0, data, sizeof(data));
@@ -35,6 +35,12 @@ int main(void)
         data[i] ^= 1;
     }
     CASE(moves, "sum: one flipped bit anywhere changes it", "a flip went unseen");
+    static uint8_t copy[sizeof(data)];
+    memset(copy, 0xa5, sizeof(copy));
+    uint64_t csum = vmcore_sum_copy(7, copy, data, sizeof(data) - 8);
+    CASE(csum == vmcore_sum(7, data, sizeof(data) - 8) && !memcmp(copy, data, sizeof(data) - 8) &&
+         copy[sizeof(data) - 8] == 0xa5, "sum_copy: the sum of what it copies, n bytes exactly",
+         "sum or copy differs");
     /* Two words swapped: a plain sum would not see it. */
     uint64_t w[2] = { 1, 2 }, v[2] = { 2, 1 };
     CASE(vmcore_sum(0, w, 16) != vmcore_sum(0, v, 16), "sum: word order counts", "swap unseen");
