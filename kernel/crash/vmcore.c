@@ -62,6 +62,12 @@ static unsigned long *view_ok;          /* old pfns read through it */
 uint64_t kdump_vmcore_bytes, kdump_vmcore_ns;
 static unsigned lost_vcpus(void);
 
+/* The old linear map's pages: the ones the plan, the stream and the disk walk by pfn. */
+static unsigned long linear_n(void)
+{
+    return MIN(H->old_nr_pages, (uint64_t)LINEAR_MAX_PAGES);
+}
+
 static int map_ro(unsigned long va, unsigned long mfn)
 {
     return arch_map_page(va, mfn, PTE_P | PTE_A | PTE_NX);
@@ -261,6 +267,12 @@ static bool old_used(unsigned long pfn)
     return (old_bitmap[pfn / 64] >> (pfn % 64)) & 1;
 }
 
+/* An old linear-map page the core holds: used, and not found all zero by the plan. */
+static bool is_data(unsigned long pfn)
+{
+    return old_used(pfn) && !(zero_bits[pfn / 64] >> (pfn % 64) & 1);
+}
+
 static bool all_zero(const void *p)
 {
     const uint64_t *q = p;
@@ -368,7 +380,7 @@ static int plan(bool full)
     if (!full)
         return 0;
     find_linear_l1s(H->old_l4_mfn);
-    unsigned long n = MIN(H->old_nr_pages, (uint64_t)LINEAR_MAX_PAGES);
+    unsigned long n = linear_n();
     view_open(n);
     read_begin(plan_linear, NULL);
     for (unsigned long pfn = 0; pfn < n; pfn++)
@@ -460,7 +472,7 @@ static unsigned long next_pfn, next_vleaf;
 static long next_index(unsigned long n)
 {
     for (; next_pfn < n; next_pfn++)
-        if (old_used(next_pfn) && !(zero_bits[next_pfn / 64] >> (next_pfn % 64) & 1))
+        if (is_data(next_pfn))
             return (long)next_pfn++;
     for (; next_vleaf < nvleaf; next_vleaf++)
         if (vleaf[next_vleaf].mfn)
@@ -472,7 +484,7 @@ static long next_index(unsigned long n)
 static unsigned long next_data(void *ctx)
 {
     (void)ctx;
-    unsigned long n = MIN(H->old_nr_pages, (uint64_t)LINEAR_MAX_PAGES);
+    unsigned long n = linear_n();
     long k = next_index(n);
     return k < 0 ? 0 : (unsigned long)k < n ? old_p2m[k] : vleaf[(unsigned long)k - n].mfn;
 }
@@ -497,7 +509,7 @@ static void collect(unsigned long idx, const void *p, void *ctx)
 static const void *next_bytes(void *ctx)
 {
     (void)ctx;
-    unsigned long n = MIN(H->old_nr_pages, (uint64_t)LINEAR_MAX_PAGES), maps = window_maps;
+    unsigned long n = linear_n(), maps = window_maps;
     if (nx.i == nx.n) {
         nx.i = nx.n = 0;
         read_begin(collect, NULL);
@@ -591,10 +603,10 @@ static void write_core(bool full)
     vmcore_stream_put(&w, notes, nl);
     if (full) {
         /* The same pages in the same order as planned: linear map, then VMAP. */
-        unsigned long n = MIN(H->old_nr_pages, (uint64_t)LINEAR_MAX_PAGES);
+        unsigned long n = linear_n();
         read_begin(put_page, &w);
         for (unsigned long pfn = 0; pfn < n; pfn++)
-            if (old_used(pfn) && !(zero_bits[pfn / 64] >> (pfn % 64) & 1))
+            if (is_data(pfn))
                 read_pfn(pfn);
         for (unsigned i = 0; i < nvleaf; i++)
             if (vleaf[i].mfn)
@@ -639,8 +651,6 @@ void kdump_write_vmcore(void)
     view_ok = page_alloc(zb);
     int rc = -ENOMEM;
     if (win && bwin && segs && vleaf && zero_bits && view_ok) {
-        memset(zero_bits, 0, zb * PAGE_SIZE);
-        memset(view_ok, 0, zb * PAGE_SIZE);
         rc = map_array(&old_p2m, H->old_p2m, H->nr_old_p2m);
         if (!rc && H->old_bitmap_end) {
             unsigned nb = (unsigned)DIV_ROUND_UP(DIV_ROUND_UP(H->old_bitmap_end, 64) * 8, PAGE_SIZE);
