@@ -14,9 +14,10 @@
 # planted op with and without its lock, medians of paired speedups) is
 # judged: seen with the lock, not seen with scale_plant=nolock, a SKIP naming
 # the parallelism the host gave when under the gate.  Each op the latency
-# suite also times (test=bench's floor, taken again in the same boot beside
-# the k=1 step) must cost within 20% of it.  Short budgets: a few seconds of
-# guest time per boot.
+# suite also times (test=bench's floor, taken again in the k=1 step, in runs
+# paired with its batches) must cost within 20% of it, and must not with
+# scale_floor=twice (each floor sample two calls).  Short budgets: a few
+# seconds of guest time per boot.
 . "$(dirname "$0")/lib.sh"
 
 OPS="guest_loop xen_version vcpu_is_up singleshot_timer evtchn_send_self evtchn_send_other
@@ -66,19 +67,19 @@ verdict() {
     fi
 }
 
-# serial NAME OP: the op's serial line is there with numbers (judged), and its
-# serial cost within 20% of the latency suite's floor of the same call: a
-# TODO when not (at load 4 one dom0 boot of about ten gave 0.63 and 0.72:
-# reported, and FLAGGED by bench/scale, not judged here).
+# serial NAME OP WANT: the op's serial line is there with numbers, and its
+# serial cost within 20% of the latency suite's floor of the same call
+# (WANT yes), or not (no: scale_floor=twice).  Judged since the floor is
+# taken in runs paired with the k=1 step's batches (2026-12-03: 0.84-0.99 in
+# every boot; before, a floor taken after the step missed by 1.3-1.7x in
+# about one boot of eight, so this was a TODO).
 serial() {
     l=$(grep -m1 "^scale: serial op=$2 " "$LOG")
-    echo "$l" | grep -Eq ' serial_ns=[0-9]+ floor_ns=[0-9]+ clock_ns=[0-9]+ call_ns=[0-9]+ ratio=[0-9]+\.[0-9]+ within_20pct=(yes|no) reps=3$'
+    echo "$l" | grep -Eq ' serial_ns=[0-9]+ floor_ns=[0-9]+ clock_ns=[0-9]+ call_ns=[0-9]+ pairs=[0-9]+ ratio=[0-9]+\.[0-9]+ within_20pct=(yes|no) reps=3$'
     ok $? "$1: $2's serial cost and its latency floor (same boot, same call)" "line: ${l:-none} in $LOG"
-    if echo "$l" | grep -q ' within_20pct=yes '; then
-        ok 0 "$1: $2's serial cost within 20% of the latency floor"
-    else
-        todo "$1: $2's serial cost within 20% of the latency floor" "noisy shared host: $(echo "$l" | kv ratio) (serial/floor)"
-    fi
+    if [ "$3" = yes ]; then what="within 20% of"; else what="not within 20% of (the floor made dear)"; fi
+    echo "$l" | grep -q " within_20pct=$3 "
+    ok $? "$1: $2's serial cost $what the latency floor" "ratio $(echo "$l" | kv ratio) (serial/floor): $l"
 }
 
 # completed NAME: SUCCESS, or FAILURE of the planted check alone; every op's case ok
@@ -114,13 +115,15 @@ for v in 2; do
     method "scale $v: planted knee at 1" '^scale: knee op=xen_version_locked knee=1 '
     method "scale $v: plain xen_version has no knee" '^scale: knee op=xen_version knee=none '
     verdict "scale $v: planted rounds: lock knee 1, the same op without the lock none" yes
-    for op in xen_version vcpu_is_up evtchn_send_self; do serial "scale $v" $op; done
+    for op in xen_version vcpu_is_up evtchn_send_self; do serial "scale $v" $op yes; done
 done
 
-# The check can fail: without the lock the planted op scales and the run is FAILURE.
-mboot scale-nolock 2 $ARGS scale_plant=nolock
+# The checks can fail: without the lock the planted op scales and the run is
+# FAILURE; a floor sample of two calls is not the serial cost.
+mboot scale-nolock 2 $ARGS scale_plant=nolock scale_floor=twice
 method "scale nolock: the planted check failed" '^not ok 14 planted contention seen'
 method "scale nolock: planted contention not seen" '^scale: planted knee=0 plain_knee=0 .*seen=no'
 verdict "scale nolock: planted rounds without the lock: not seen" no
+serial "scale twice" xen_version no
 
 done_testing

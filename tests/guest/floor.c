@@ -6,15 +6,25 @@
 #include <xenpv/xenstore.h>
 #include <minipv/errno.h>
 
+uint64_t floor_batch(floor_call_fn call, void *arg, unsigned n, long *err)
+{
+    uint64_t t0 = xen_system_time();
+    for (unsigned i = 0; i < n; i++) {
+        long rc = call(arg);
+        if (rc && !*err)
+            *err = rc;
+    }
+    return xen_system_time() - t0;
+}
+
 unsigned floor_sample(floor_call_fn call, void *arg, uint64_t *out, unsigned n)
 {
     unsigned got = 0;
     for (unsigned i = 0; i < n; i++) {
-        uint64_t t0 = xen_system_time();
-        long rc = call(arg);
-        uint64_t t1 = xen_system_time();
-        if (!rc)
-            out[got++] = t1 - t0;
+        long err = 0;
+        uint64_t t = floor_batch(call, arg, 1, &err);
+        if (!err)
+            out[got++] = t;
     }
     return got;
 }

@@ -11,6 +11,13 @@
 /* One call; 0 when it did what it should (only those are timed). */
 typedef long (*floor_call_fn)(void *arg);
 
+/*
+ * n calls between two clock reads: the time; *err keeps the first failure.
+ * The floor's samples (n = 1) and test=scale's batches are both made here:
+ * under TCG the same call made from two places settled at different costs
+ * in one boot (tests/guest/scale.c, serial_batch).
+ */
+uint64_t floor_batch(floor_call_fn call, void *arg, unsigned n, long *err);
 /* n calls, each between two clock reads: t1 - t0 of each that succeeded into out. */
 unsigned floor_sample(floor_call_fn call, void *arg, uint64_t *out, unsigned n);
 /* n back-to-back clock reads: the one read each floor sample holds besides its call. */

@@ -23,14 +23,16 @@
  *
  * Serial cost against the latency suite's floor: xen_version, vcpu_is_up,
  * evtchn_send_self and xenstore_read are the calls test=bench times alone
- * (one call between two clock reads, p50).  Right after each k = 1 step the
- * suite takes that floor again with test=bench's own code (floor.c), on the
- * same vCPU, so both see the same moment of the host:
+ * (one call between two clock reads, p50).  In each k = 1 step the suite
+ * takes that floor again with test=bench's own code (floor.c), in runs
+ * between the step's batches, each run paired with the batches just before
+ * it (serial_batch says why):
  *   scale: serial op=NAME floor=BENCHNAME serial_ns=.. floor_ns=.. clock_ns=..
- *          call_ns=.. ratio=.. within_20pct=yes|no reps=..
- * serial_ns the p50 of the step's batch costs (not the budget's mean, which
- * holds every interruption the floor's p50 leaves out), call_ns the floor
- * less one clock read.
+ *          call_ns=.. pairs=.. ratio=.. within_20pct=yes|no reps=..
+ * serial_ns the batches' cost per call, floor_ns the runs', clock_ns a
+ * clock read's, call_ns the floor less one clock read (p50s); ratio the
+ * p50 of the pairs' serial / call.  scale_floor=twice is a test aid: each
+ * floor sample makes two calls, so the ratio falls to about half.
  *
  * Planted contention (scale_plant=lock, the default): xen_version_locked is
  * 8 xen_version calls (one op) with every vCPU serialised on one guest
@@ -81,6 +83,10 @@ KOPT_UINT(scale_rounds, "scale_rounds", opt_rounds, 1, MAX_ROUNDS,
           "test=scale: rounds of the planted check (guest_loop, lock, nolock at k=1 and 2)");
 KOPT_ENUM(scale_plant, "scale_plant", opt_plant, plant_names,
           "test=scale: the planted contention: lock, nolock (test aid: must fail), off");
+static const char *const floor_names[] = { "once", "twice", NULL };
+static int opt_floor;
+KOPT_ENUM(scale_floor, "scale_floor", opt_floor, floor_names,
+          "test=scale: calls per floor sample: once, twice (test aid: the floor check must fail)");
 
 /* Past this many vCPUs a step's k stops growing (each mmu_update worker owns 2 MiB of VMAP). */
 #define SCALE_MAX_CPUS 64
@@ -289,22 +295,77 @@ static uint64_t own_running_ns(unsigned cpu)
 }
 
 /*
- * The serial cost: at k = 1, each batch's cost per operation on the clock
- * the latency suite times its floor with (Xen system time, read once before
- * and once after the batch: a clock read per 64 calls at most), p50 over the
- * batches.  A p50 like the floor's: the mean of the whole budget also holds
- * every tick and every moment the host took the pCPU's thread away, which
- * the floor's p50 leaves out (on a loaded host the two then disagree by far
- * more than 20%).
+ * The serial cost against the floor, in pairs.  At k = 1, every
+ * FLOOR_EVERY batches, the worker takes a run of FLOOR_RUN floor samples
+ * (test=bench's one call between two clock reads) and as many clock reads;
+ * each run is paired with the batches before it (each one's time per call,
+ * on the same clock; FLOOR_EVERY batches, or more till they hold FLOOR_RUN
+ * calls).  Per pair: serial / (floor - clock), each a p50 of the pair's
+ * own; per repetition the p50 of the pairs.  The run's calls are
+ * operations of the step and counted as such.  A slow call (xenstore_read,
+ * about 1 ms, spread 0.4-4 ms by dom0's xenstored) fills few pairs in the
+ * budget: the k = 1 step runs on past it until PAIRS_MIN are taken.
+ *
+ * Why pairs: under TCG a call's cost sits at one of two levels about 1.6x
+ * apart and moves between them within a step (2026-12-03, one dom0 boot at
+ * k = 1: xen_version batches p25 275 ns, p50 439; a clock read 40 or 60 ns
+ * by the stretch; the host's own loops steady to 0.1%: QEMU's doing, not
+ * the host's), so two p50s, each of a mix of the levels, missed each other
+ * by 1.3-1.7x whenever one mix fell on the other side of half, even when
+ * taken side by side.  A run and the batches just before it share a level.
+ * And why through floor_batch, both: the same call made from two places
+ * settled at different levels in one boot (serial 408 ns, floor 320).
  */
-#define SERIAL_MAX 8192
-static uint64_t serial_ns[SERIAL_MAX];
-static unsigned serial_n;
+#define PAIR_MAX    256
+#define PAIRS_MIN   8       /* per repetition */
+#define FLOOR_EVERY 4       /* batches between two runs, at least */
+#define FLOOR_RUN   16      /* samples in a run: its first, after a batch, costs more under TCG */
+static uint64_t run_floor[PAIR_MAX][FLOOR_RUN], run_clock[PAIR_MAX][FLOOR_RUN];
+/* the batches before each run: FLOOR_RUN at most, as each holds a call at least */
+static uint64_t run_serial[PAIR_MAX][FLOOR_RUN];
+static unsigned run_batches[PAIR_MAX];
+static unsigned pair_n, batches, calls; /* batches, calls: of the pair being filled */
 
-static void serial_batch(uint64_t ns, unsigned batch)
+static long call_cur_op(void *w)
 {
-    if (cur_k == 1 && serial_n < SERIAL_MAX)
-        serial_ns[serial_n++] = ns / batch;
+    return cur_op->call(w);
+}
+
+/* scale_floor=twice: a floor sample that costs two calls (the serial check must then fail) */
+static long call_cur_op_twice(void *w)
+{
+    long rc = cur_op->call(w);
+    return rc ? rc : cur_op->call(w);
+}
+
+/* A run of floor samples and clock reads, paired with the batches since the last; its calls. */
+static unsigned floor_run(struct worker *w)
+{
+    if (pair_n >= PAIR_MAX || !batches)
+        return 0;
+    unsigned got = floor_sample(opt_floor ? call_cur_op_twice : call_cur_op, w,
+                                run_floor[pair_n], FLOOR_RUN);
+    floor_clock(run_clock[pair_n], FLOOR_RUN);
+    run_batches[pair_n] = batches;
+    pair_n += got == FLOOR_RUN;
+    batches = calls = 0;
+    return FLOOR_RUN << opt_floor;
+}
+
+/* After each batch of the k = 1 step: its time; a run of the floor every FLOOR_EVERY. */
+static unsigned serial_batch(struct worker *w, uint64_t ns, unsigned batch)
+{
+    if (cur_k != 1 || !cur_op->floor || pair_n >= PAIR_MAX)
+        return 0;
+    run_serial[pair_n][batches++] = ns / batch;
+    calls += batch;
+    return batches < FLOOR_EVERY || calls < FLOOR_RUN ? 0 : floor_run(w);
+}
+
+/* The k = 1 step of an op with a floor runs on past its budget till it has PAIRS_MIN pairs. */
+static bool pairs_short(void)
+{
+    return cur_k == 1 && cur_op->floor && pair_n < PAIRS_MIN;
 }
 
 static bool all_arrived(void *arg)
@@ -325,21 +386,15 @@ static void measure(struct worker *w)
     unsigned batch = 1;
     /* at least one batch: a vCPU Xen ran late (more vCPUs than pCPUs) still has a rate */
     do {
-        uint64_t t0 = xen_system_time();
-        for (unsigned i = 0; i < batch; i++) {
-            long rc = cur_op->call(w);
-            if (rc && !w->err)
-                w->err = rc;
-        }
-        serial_batch(xen_system_time() - t0, batch);
-        ops += batch;
+        uint64_t ns = floor_batch(call_cur_op, w, batch, &w->err);
+        ops += batch + serial_batch(w, ns, batch);
         uint64_t was = run;
         run = own_running_ns(w->cpu) - run0;
         /* longer batches while one takes under 1/64 of the budget: the look costs a hypercall */
         if (batch < BATCH_MAX && run - was < budget / 64)
             batch *= 2;
         bool overrun = xen_system_time() - wall0 > BOUND_SCALE_RUN_NS(budget, cur_k);
-        if (run >= budget || w->err || overrun)
+        if ((run >= budget && !pairs_short()) || w->err || overrun)
             WRITE_ONCE(stop_all, true);
     } while (!READ_ONCE(stop_all));
     if (cur_op->masked)
@@ -399,7 +454,7 @@ static int run_step(unsigned k)
 {
     struct thread *t[SCALE_MAX_CPUS];
     cur_k = k;
-    serial_n = 0;
+    pair_n = batches = calls = 0;
     arrived = stopped = 0;
     stop_all = false;
     int bad = 0;
@@ -496,9 +551,10 @@ struct op_stats {
     unsigned n_tput[MAX_STEPS];
     long err;
     const char *skip;                   /* why it does not run here */
-    /* ops with a floor: per repetition, p50s of the serial cost, the floor, a clock read */
-    uint64_t serial[MAX_REPS], floor[MAX_REPS], clock[MAX_REPS];
-    unsigned n_serial;
+    /* ops with a floor: per repetition, p50s over its pairs of the serial cost, the floor,
+     * a clock read and serial / (floor - clock) x100 (0: none judged) */
+    uint64_t serial[MAX_REPS], floor[MAX_REPS], clock[MAX_REPS], ratio[MAX_REPS];
+    unsigned n_serial, pairs;
 };
 
 static struct op_stats stats[NOPS];
@@ -523,34 +579,39 @@ static uint64_t p50_sorted(uint64_t *a, unsigned n)
     return p50(a, n);
 }
 
-#define FLOOR_N 200     /* floor samples per repetition: 1000 over 5, as many as test=bench's */
-static uint64_t floor_buf[FLOOR_N];
-
-static long call_cur_op(void *w)
-{
-    return cur_op->call(w);
-}
-
 /*
- * Right after the k = 1 step, on the same cpu, with events masked or not
- * as the op runs: the latency suite's floor of the same call (floor.c), so
- * a busy stretch of the host hits both alike.
+ * After the k = 1 step: the p50s over its pairs of the serial cost, the
+ * floor, the clock read and the ratio (x100).  A slow call (xenstore_read,
+ * ms each) may end the step before its first run: that run is taken right
+ * after, on the same cpu, with events masked or not as the op runs.
  */
 static void serial_and_floor(struct op_stats *st)
 {
     unsigned r = st->n_serial;
-    uint64_t s = p50_sorted(serial_ns, serial_n);
-    unsigned long flags = cur_op->masked ? irq_save() : 0;
-    unsigned n = floor_sample(call_cur_op, &workers[0], floor_buf, FLOOR_N);
-    if (cur_op->masked)
-        irq_restore(flags);
-    uint64_t f = p50_sorted(floor_buf, n);
-    uint64_t c = p50_sorted(floor_buf, floor_clock(floor_buf, FLOOR_N));
-    if (!s || !f || r >= MAX_REPS)
+    if (!pair_n) {
+        unsigned long flags = cur_op->masked ? irq_save() : 0;
+        floor_run(&workers[0]);
+        if (cur_op->masked)
+            irq_restore(flags);
+    }
+    static uint64_t s[PAIR_MAX], f[PAIR_MAX], c[PAIR_MAX], ratio[PAIR_MAX];
+    unsigned n = 0;
+    for (unsigned i = 0; i < pair_n; i++) {
+        uint64_t fi = p50_sorted(run_floor[i], FLOOR_RUN), ci = p50_sorted(run_clock[i], FLOOR_RUN);
+        uint64_t si = p50_sorted(run_serial[i], run_batches[i]);
+        s[i] = si;
+        f[i] = fi;
+        c[i] = ci;
+        if (fi > ci)    /* else the clock read outweighs the call: no ratio */
+            ratio[n++] = (si * 100 + (fi - ci) / 2) / (fi - ci);
+    }
+    if (!pair_n || r >= MAX_REPS)
         return;
-    st->serial[r] = s;
-    st->floor[r] = f;
-    st->clock[r] = c;
+    st->serial[r] = p50_sorted(s, pair_n);
+    st->floor[r] = p50_sorted(f, pair_n);
+    st->clock[r] = p50_sorted(c, pair_n);
+    st->ratio[r] = n ? p50_sorted(ratio, n) : 0;
+    st->pairs += pair_n;
     st->n_serial = r + 1;
 }
 
@@ -616,11 +677,13 @@ static unsigned report(const struct scale_op *op, struct op_stats *st)
 /*
  * The serial cost against the floor less its clock read (the floor times
  * one read besides the call; the serial cost a read per batch at most):
- * p50 over repetitions of each one's p50.
+ * p50 over repetitions of each one's p50s; the ratio is the p50 of the
+ * repetitions' paired ratios, not serial_ns / call_ns of this line (those
+ * are each a mix of TCG's two levels, see serial_batch).
  */
 static void report_serial(const struct scale_op *op, struct op_stats *st)
 {
-    unsigned n = st->n_serial;
+    unsigned n = st->n_serial, nr = 0;
     if (!op->floor)
         return;
     if (!n) {
@@ -630,13 +693,16 @@ static void report_serial(const struct scale_op *op, struct op_stats *st)
     }
     uint64_t s = p50_sorted(st->serial, n), f = p50_sorted(st->floor, n);
     uint64_t c = p50_sorted(st->clock, n), call = f > c ? f - c : 0;
-    uint64_t r100 = call ? (s * 100 + call / 2) / call : 0;
+    for (unsigned i = 0; i < n; i++)
+        if (st->ratio[i])
+            st->ratio[nr++] = st->ratio[i];
+    uint64_t r100 = p50_sorted(st->ratio, nr);
     printk_raw("scale: serial op=%s floor=%s serial_ns=%llu floor_ns=%llu clock_ns=%llu "
-               "call_ns=%llu ratio=%llu.%02llu within_20pct=%s reps=%u\n", op->name, op->floor,
-               (unsigned long long)s, (unsigned long long)f, (unsigned long long)c,
-               (unsigned long long)call, (unsigned long long)(r100 / 100),
-               (unsigned long long)(r100 % 100),
-               !call ? "missing" : (r100 >= 80 && r100 <= 120 ? "yes" : "no"), n);
+               "call_ns=%llu pairs=%u ratio=%llu.%02llu within_20pct=%s reps=%u\n", op->name,
+               op->floor, (unsigned long long)s, (unsigned long long)f, (unsigned long long)c,
+               (unsigned long long)call, st->pairs, X100(r100),
+               /* a clock read dearer than the call (Xen trapping rdtsc): the floor is the clock's */
+               !r100 || c > call ? "missing" : (r100 >= 80 && r100 <= 120 ? "yes" : "no"), n);
 }
 
 static void report_missing(const struct scale_op *op, const char *why)
