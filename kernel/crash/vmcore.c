@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The crash kernel's half of kdump: it runs in the region, leaves the old
- * kernel's memory as it was, writes the vmcore to the console
- * (include/kernel/vmcore.h), then does what kdump_then= says.  The old
- * memory is read through read-only mappings, a batch of pages at a time
- * (one hypercall a page was most of the time from the crash to the dump):
- * mapping an old frame read-only is always allowed, even while it is still
- * a page table of the old kernel's.
+ * kernel's memory as it was (read-only, oldmem.c), plans the core (which
+ * pages, which are zeros), writes the vmcore to the dump disk (dumpdisk.c)
+ * or the console (include/kernel/vmcore.h), then does what kdump_then=
+ * says (then.c).
  */
 #include "internal.h"
 #include <kernel/kernel.h>
@@ -23,32 +21,16 @@
 #include <minipv/errno.h>
 #include <minipv/string.h>
 
-/* Each option's values: one list gives the enum and the names. */
-#define ENUM_(id, name) id,
-#define NAME_(id, name) name,
 #define VMCORE_MODES(X) X(VMCORE_FULL, "full") X(VMCORE_REGS, "regs") X(VMCORE_OFF, "off")
 enum { VMCORE_MODES(ENUM_) };
 static const char *const vmcore_names[] = { VMCORE_MODES(NAME_) NULL };
 static int opt_vmcore = VMCORE_FULL;
 KOPT_ENUM(vmcore, "vmcore", opt_vmcore, vmcore_names,
           "what the crash kernel writes: full (the core), regs (its notes only) or off");
-#define THENS(X) X(THEN_KEXEC, "kexec") X(THEN_REBOOT, "reboot") X(THEN_POWEROFF, "poweroff") \
-    X(THEN_CRASH, "crash")
-enum { THENS(ENUM_) };
-static const char *const then_names[] = { THENS(NAME_) NULL };
-static int opt_then = THEN_KEXEC;
-KOPT_ENUM(kdump_then, "kdump_then", opt_then, then_names,
-          "after the dump: kexec (a fresh minipv on all the memory, region armed again) | reboot "
-          "| poweroff | crash");
-
 #define MAX_SEGS 2048
-#define PTE_ADDR 0x000ffffffffff000ULL
 
 static const struct handoff *H;
-static unsigned long *old_p2m;          /* the old kernel's pfn -> mfn, mapped read-only */
 static unsigned long *old_bitmap;       /* its allocator's bitmap */
-static unsigned long win;               /* one page: the old page table being walked */
-static unsigned long bwin;              /* READ_BATCH pages: the old pages being dumped */
 static unsigned long *zero_bits;        /* old pfns found all zero (left out) */
 static struct elfcore_seg *segs;
 static unsigned nsegs;
@@ -57,147 +39,12 @@ static unsigned long lin_l1[512];               /* the old linear map's L1 table
 static unsigned nlin_l1;
 static unsigned nvleaf, nzero;
 static bool to_disk;                    /* kdump_disk= */
-static const uint8_t *view;             /* the old linear map, whole (view_open) */
-static unsigned long *view_ok;          /* old pfns read through it */
 uint64_t kdump_vmcore_bytes, kdump_vmcore_ns;
-static unsigned lost_vcpus(void);
 
 /* The old linear map's pages: the ones the plan, the stream and the disk walk by pfn. */
 static unsigned long linear_n(void)
 {
     return MIN(H->old_nr_pages, (uint64_t)LINEAR_MAX_PAGES);
-}
-
-static int map_ro(unsigned long va, unsigned long mfn)
-{
-    return arch_map_page(va, mfn, PTE_P | PTE_A | PTE_NX);
-}
-
-static const void *peek(unsigned long mfn)
-{
-    return map_ro(win, mfn) ? NULL : (const void *)win;
-}
-
-/*
- * Old pages read in file order, READ_BATCH at a time: one mmu_update and one
- * local TLB flush a batch.  use(idx, p, ctx) sees each in the order given,
- * p NULL for a frame Xen would not map.
- */
-#define READ_BATCH ARCH_WINDOW_MAX
-typedef void (*page_fn)(unsigned long idx, const void *p, void *ctx);
-static struct {
-    unsigned long idx[READ_BATCH], mfn[READ_BATCH];
-    bool ok[READ_BATCH];
-    unsigned n;
-    page_fn use;
-    void *ctx;
-} rd;
-
-static void read_begin(page_fn use, void *ctx)
-{
-    rd.n = 0;
-    rd.use = use;
-    rd.ctx = ctx;
-}
-
-static unsigned long window_maps;      /* how often read_queued mapped the window */
-
-static void read_queued(void)
-{
-    if (!rd.n)
-        return;
-    window_maps++;
-    if (arch_map_window_local(bwin, rd.mfn, rd.n, PTE_P | PTE_A | PTE_NX, rd.ok))
-        memset(rd.ok, 0, sizeof(rd.ok));        /* no flush: no page of the window is sure */
-    for (unsigned i = 0; i < rd.n; i++)
-        rd.use(rd.idx[i], rd.ok[i] ? (const void *)(bwin + i * PAGE_SIZE) : NULL, rd.ctx);
-    rd.n = 0;
-}
-
-static void read_page(unsigned long idx, unsigned long mfn)
-{
-    rd.idx[rd.n] = idx;
-    rd.mfn[rd.n] = mfn;
-    if (++rd.n == READ_BATCH)
-        read_queued();
-}
-
-/*
- * The old kernel's own linear map, seen whole: its L2 table under our L3
- * slot OLD_VIEW_BASE, read-only and no-execute (arch_map_l2_ro), so a page
- * is read with no hypercall at all (the window's mapping hypercall, one per
- * 256 pages, was most of the plan's time).  Only pages whose old L1 entry
- * is present and names the frame the old p2m gives are read there
- * (view_ok); the rest go through the window, as before.  Not with a LOST
- * vCPU: it may still run the old kernel and change those tables.
- */
-static void view_open(unsigned long n)
-{
-    if (lost_vcpus())
-        return;
-    const uint64_t *t = peek(H->old_l4_mfn);
-    uint64_t e = t ? t[511] : 0;
-    if (!(e & PTE_P) || !(t = peek((e & PTE_ADDR) >> PAGE_SHIFT)))
-        return;
-    e = t[510];                         /* L3 slot 510: the linear map */
-    if (!(e & PTE_P) || !(t = peek((e & PTE_ADDR) >> PAGE_SHIFT)))
-        return;
-    unsigned long l2_mfn = (e & PTE_ADDR) >> PAGE_SHIFT, good = 0;
-    static uint64_t l2e[512];
-    memcpy(l2e, t, sizeof(l2e));
-    for (unsigned long i = 0; i < 512 && i * 512 < n; i++) {
-        if (!(l2e[i] & PTE_P) || (l2e[i] & 0x80 /* PSE */) ||
-            !(t = peek((l2e[i] & PTE_ADDR) >> PAGE_SHIFT)))
-            continue;
-        for (unsigned long j = 0, pfn = i * 512; j < 512 && pfn < n; j++, pfn++)
-            if ((t[j] & PTE_P) && ((t[j] & PTE_ADDR) >> PAGE_SHIFT) == old_p2m[pfn]) {
-                view_ok[pfn / 64] |= 1UL << (pfn % 64);
-                good++;
-            }
-    }
-    int rc = arch_map_l2_ro(OLD_VIEW_BASE, l2_mfn);
-    if (rc) {
-        pr_warn("kdump: the old linear map cannot be seen whole (%d): every page through the "
-                "window", rc);
-        return;
-    }
-    view = (const uint8_t *)OLD_VIEW_BASE;
-    printk("kdump: old memory read through its own linear map: %lu of %lu pages (the others "
-           "through a window)", good, n);
-}
-
-/* Before the old tables are unpinned (kdump_then): our entry holds a reference to one. */
-static void view_close(void)
-{
-    if (!view)
-        return;
-    view = NULL;
-    int rc = arch_map_l2_ro(OLD_VIEW_BASE, 0);
-    if (rc)
-        pr_err("kdump: unmapping the old linear map failed: %d", rc);
-}
-
-/* Old linear-map page pfn, in file order: through the view when it holds that frame. */
-static void read_pfn(unsigned long pfn)
-{
-    if (!view || !(view_ok[pfn / 64] >> (pfn % 64) & 1)) {
-        read_page(pfn, old_p2m[pfn]);
-        return;
-    }
-    read_queued();                      /* the pages before it first */
-    rd.use(pfn, view + (pfn << PAGE_SHIFT), rd.ctx);
-}
-
-static int map_array(unsigned long **out, const uint64_t *mfns, unsigned n)
-{
-    unsigned long va = arch_vmap_reserve(n);
-    if (!va)
-        return -ENOMEM;
-    for (unsigned i = 0; i < n; i++)
-        if (map_ro(va + i * PAGE_SIZE, mfns[i]))
-            return -EINVAL;
-    *out = (unsigned long *)va;
-    return 0;
 }
 
 /*
@@ -296,19 +143,19 @@ static void add_seg(uint64_t vaddr, uint64_t paddr, uint64_t size)
 /* The old kernel's VMAP area (stacks, its window pages): walk its page tables, read-only. */
 static void walk_vmap(unsigned long l4_mfn)
 {
-    const uint64_t *t = peek(l4_mfn);
+    const uint64_t *t = old_peek(l4_mfn);
     uint64_t e = t ? t[511] : 0;
-    if (!(e & PTE_P) || !(t = peek((e & PTE_ADDR) >> PAGE_SHIFT)))
+    if (!(e & PTE_P) || !(t = old_peek((e & PTE_ADDR_MASK) >> PAGE_SHIFT)))
         return;
     e = t[511];                         /* L3 slot 511: VMAP_BASE */
     if (!(e & PTE_P))
         return;
-    unsigned long l2_mfn = (e & PTE_ADDR) >> PAGE_SHIFT;
+    unsigned long l2_mfn = (e & PTE_ADDR_MASK) >> PAGE_SHIFT;
     for (unsigned i2 = 0; i2 < 512; i2++) {
-        const uint64_t *l2 = peek(l2_mfn);      /* again each time: the window is reused */
+        const uint64_t *l2 = old_peek(l2_mfn);  /* again each time: the window is reused */
         if (!l2 || !(l2[i2] & PTE_P))
             continue;
-        const uint64_t *l1 = peek((l2[i2] & PTE_ADDR) >> PAGE_SHIFT);
+        const uint64_t *l1 = old_peek((l2[i2] & PTE_ADDR_MASK) >> PAGE_SHIFT);
         if (!l1)
             continue;
         static uint64_t l1e[512];
@@ -317,7 +164,7 @@ static void walk_vmap(unsigned long l4_mfn)
             if (!(l1e[i1] & PTE_P))
                 continue;
             vleaf[nvleaf].va = VMAP_BASE + ((uint64_t)i2 << 21) + ((uint64_t)i1 << 12);
-            vleaf[nvleaf].mfn = (l1e[i1] & PTE_ADDR) >> PAGE_SHIFT;
+            vleaf[nvleaf].mfn = (l1e[i1] & PTE_ADDR_MASK) >> PAGE_SHIFT;
             nvleaf++;
         }
     }
@@ -327,16 +174,16 @@ static void walk_vmap(unsigned long l4_mfn)
 static void find_linear_l1s(unsigned long l4_mfn)
 {
     nlin_l1 = 0;
-    const uint64_t *t = peek(l4_mfn);
+    const uint64_t *t = old_peek(l4_mfn);
     uint64_t e = t ? t[511] : 0;
-    if (!(e & PTE_P) || !(t = peek((e & PTE_ADDR) >> PAGE_SHIFT)))
+    if (!(e & PTE_P) || !(t = old_peek((e & PTE_ADDR_MASK) >> PAGE_SHIFT)))
         return;
     e = t[510];
-    if (!(e & PTE_P) || !(t = peek((e & PTE_ADDR) >> PAGE_SHIFT)))
+    if (!(e & PTE_P) || !(t = old_peek((e & PTE_ADDR_MASK) >> PAGE_SHIFT)))
         return;
     for (unsigned i = 0; i < 512; i++)
         if (t[i] & PTE_P)
-            lin_l1[nlin_l1++] = (t[i] & PTE_ADDR) >> PAGE_SHIFT;
+            lin_l1[nlin_l1++] = (t[i] & PTE_ADDR_MASK) >> PAGE_SHIFT;
 }
 
 /*
@@ -381,21 +228,21 @@ static int plan(bool full)
         return 0;
     find_linear_l1s(H->old_l4_mfn);
     unsigned long n = linear_n();
-    view_open(n);
-    read_begin(plan_linear, NULL);
+    old_view_open(H->old_l4_mfn, n);
+    old_read_begin(plan_linear, NULL);
     for (unsigned long pfn = 0; pfn < n; pfn++)
         if (old_used(pfn))
-            read_pfn(pfn);
-    read_queued();                      /* the linear map's segments before the VMAP's */
+            old_read_pfn(pfn);
+    old_read_flush();                   /* the linear map's segments before the VMAP's */
     walk_vmap(H->old_l4_mfn);
-    read_begin(plan_vleaf, NULL);
+    old_read_begin(plan_vleaf, NULL);
     for (unsigned i = 0; i < nvleaf; i++) {
         if (to_disk && live(vleaf[i].mfn))
             plan_vleaf(i, NULL, NULL);  /* left out: adds no segment, so out of turn is fine */
         else
-            read_page(i, vleaf[i].mfn);
+            old_read_page(i, vleaf[i].mfn);
     }
-    read_queued();
+    old_read_flush();
     return nsegs == MAX_SEGS ? -E2BIG : 0;
 }
 
@@ -491,7 +338,7 @@ static unsigned long next_data(void *ctx)
 
 static const uint8_t zero_page[PAGE_SIZE];
 static struct {
-    const void *p[READ_BATCH];
+    const void *p[OLD_BATCH];
     unsigned n, i;
 } nx;                                   /* the next pages' bytes, for next_bytes */
 
@@ -509,18 +356,19 @@ static void collect(unsigned long idx, const void *p, void *ctx)
 static const void *next_bytes(void *ctx)
 {
     (void)ctx;
-    unsigned long n = linear_n(), maps = window_maps;
+    unsigned long n = linear_n(), maps = old_window_maps;
     if (nx.i == nx.n) {
         nx.i = nx.n = 0;
-        read_begin(collect, NULL);
+        old_read_begin(collect, NULL);
         long k;
-        while (window_maps == maps && nx.n + rd.n < READ_BATCH && (k = next_index(n)) >= 0) {
+        while (old_window_maps == maps && nx.n + old_read_pending() < OLD_BATCH &&
+               (k = next_index(n)) >= 0) {
             if ((unsigned long)k < n)
-                read_pfn((unsigned long)k);
+                old_read_pfn((unsigned long)k);
             else
-                read_page((unsigned long)k - n, vleaf[(unsigned long)k - n].mfn);
+                old_read_page((unsigned long)k - n, vleaf[(unsigned long)k - n].mfn);
         }
-        read_queued();                  /* nothing left to map if the window was mapped */
+        old_read_flush();               /* nothing left to map if the window was mapped */
     }
     return nx.i < nx.n ? nx.p[nx.i++] : NULL;
 }
@@ -604,14 +452,14 @@ static void write_core(bool full)
     if (full) {
         /* The same pages in the same order as planned: linear map, then VMAP. */
         unsigned long n = linear_n();
-        read_begin(put_page, &w);
+        old_read_begin(put_page, &w);
         for (unsigned long pfn = 0; pfn < n; pfn++)
             if (is_data(pfn))
-                read_pfn(pfn);
+                old_read_pfn(pfn);
         for (unsigned i = 0; i < nvleaf; i++)
             if (vleaf[i].mfn)
-                read_page(i, vleaf[i].mfn);
-        read_queued();
+                old_read_page(i, vleaf[i].mfn);
+        old_read_flush();
     }
     int rc = vmcore_stream_end(&w);
     flush_out();
@@ -631,7 +479,7 @@ void kdump_write_vmcore(void)
     }
     bool full = opt_vmcore == VMCORE_FULL;
     /*
-     * peek() and read_queued() invalidate their windows on this cpu only
+     * old_peek() and old_read_flush() invalidate their windows on this cpu only
      * (UVMF_LOCAL, a local TLB flush): a dump that moved to another cpu
      * could read a stale translation there.
      */
@@ -642,22 +490,19 @@ void kdump_write_vmcore(void)
     to_disk = kdump_disk_wanted();
     if (to_disk)
         find_live();
-    win = arch_vmap_reserve(1);
-    bwin = arch_vmap_reserve(READ_BATCH);
     segs = page_alloc(DIV_ROUND_UP(MAX_SEGS * sizeof(*segs), PAGE_SIZE));
     vleaf = page_alloc(DIV_ROUND_UP(8192 * sizeof(*vleaf), PAGE_SIZE));
     unsigned long zb = DIV_ROUND_UP(DIV_ROUND_UP(LINEAR_MAX_PAGES, 64) * 8, PAGE_SIZE);
     zero_bits = page_alloc(zb);
-    view_ok = page_alloc(zb);
     int rc = -ENOMEM;
-    if (win && bwin && segs && vleaf && zero_bits && view_ok) {
-        rc = map_array(&old_p2m, H->old_p2m, H->nr_old_p2m);
+    if (segs && vleaf && zero_bits && !old_mem_open(zb)) {
+        rc = old_map_array(&old_p2m, H->old_p2m, H->nr_old_p2m);
         if (!rc && H->old_bitmap_end) {
             unsigned nb = (unsigned)DIV_ROUND_UP(DIV_ROUND_UP(H->old_bitmap_end, 64) * 8, PAGE_SIZE);
             static uint64_t mfns[64];
             for (unsigned i = 0; i < nb && i < 64; i++)
                 mfns[i] = old_p2m[H->old_bitmap_pfn + i];
-            rc = map_array(&old_bitmap, mfns, MIN(nb, 64u));
+            rc = old_map_array(&old_bitmap, mfns, MIN(nb, 64u));
         }
     }
     if (!rc)
@@ -670,68 +515,10 @@ void kdump_write_vmcore(void)
         nsegs = 0;
     }
     write_core(full);
-    view_close();
+    old_view_close();
     cpumask_fill(&mask, nr_cpus);
     thread_set_affinity(thread_current(), &mask);
     /* Nothing below is needed again: a fresh kernel or a shutdown follows. */
-}
-
-/* ---- after the dump ---- */
-
-static bool keep_none(unsigned long pfn)
-{
-    (void)pfn;
-    return false;
-}
-
-/* A LOST vCPU keeps the old page tables alive: every old frame stays writable to them,
- * so none can become a page table of a fresh kernel (Xen mm.c _get_page_type). */
-static unsigned lost_vcpus(void)
-{
-    unsigned n = 0;
-    for (unsigned c = 0; c < nr_cpus; c++)
-        n += cpu_state(per_cpu(c)) == CPU_LOST;
-    return n;
-}
-
-void __noreturn kdump_then(void)
-{
-    const struct handoff *h = kexec_handoff();
-    if (opt_then == THEN_KEXEC && lost_vcpus()) {
-        pr_warn("kdump: kdump_then=kexec: %u LOST vCPU(s) hold the old page tables, so no old "
-                "frame can become a page table of a fresh kernel: rebooting instead", lost_vcpus());
-        kernel_finish_with(SHUTDOWN_reboot);
-    }
-    switch (opt_then) {
-    case THEN_REBOOT:
-        kernel_finish_with(SHUTDOWN_reboot);
-    case THEN_POWEROFF:
-        kernel_finish_with(SHUTDOWN_poweroff);
-    case THEN_CRASH:
-        kernel_finish_with(SHUTDOWN_crash);
-    default:
-        break;
-    }
-    /* kexec: the old memory is dumped; take it, arm a region in it, jump into a fresh minipv. */
-    int rc = arch_unpin(h->old_l4_mfn);
-    if (rc)
-        pr_err("kdump: unpinning the old page tables failed: %d", rc);
-    unsigned long n = h->nr_pages - h->usable_pages;
-    mm_p2m_change_begin();
-    rc = arch_m2p_set(p2m + h->usable_pages, h->usable_pages, n);
-    unsigned long got = rc ? 0 : mm_reclaim(h->usable_pages, h->nr_pages, keep_none);
-    mm_p2m_change_end();
-    printk("kdump: reclaimed %lu of the crashed kernel's %lu pages (%lu left out%s); %lu pages free",
-           got, n, n - got, n - got ? ": still page tables of a LOST vCPU" : "", pages_free());
-    kdump_arm();
-    rc = kexec_start(smp_processor_id(), NULL, "kdump_then=kexec");
-    pr_err("kdump: kdump_then=kexec could not jump (%d): rebooting", rc);
-    kernel_finish_with(SHUTDOWN_reboot);
-}
-
-bool kdump_then_kexec(void)
-{
-    return opt_then == THEN_KEXEC && !lost_vcpus();
 }
 
 bool kdump_is_crash_kernel(void)
