@@ -177,7 +177,8 @@ static int parse_note(struct xcore *x)
     return refuse(x, "section .note.Xen: no dump-core header note");
 }
 
-static int cmp_frame(const void *a, const void *b)
+/* By the first 64-bit field: a by_frame entry's frame, a mapping's address (qsort, bsearch). */
+static int cmp_first_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? -1 : x > y;
@@ -205,7 +206,7 @@ static int parse_p2m(struct xcore *x)
         x->by_frame[x->n_by_frame++].idx = i;
     }
     if (x->n_by_frame)
-        qsort(x->by_frame, x->n_by_frame, sizeof(*x->by_frame), cmp_frame);
+        qsort(x->by_frame, x->n_by_frame, sizeof(*x->by_frame), cmp_first_u64);
     for (size_t i = 1; i < x->n_by_frame; i++)
         if (x->by_frame[i].frame == x->by_frame[i - 1].frame)
             return refuse(x, "section %s: frame %#llx is there twice", n,
@@ -245,20 +246,13 @@ void xcore_close(struct xcore *x)
 /* The dumped page of a machine frame, or NULL if the dump does not hold it. */
 static const uint8_t *frame_page(const struct xcore *x, uint64_t frame, uint64_t *idx)
 {
-    size_t lo = 0, hi = x->n_by_frame;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (x->by_frame[mid].frame == frame) {
-            if (idx)
-                *idx = x->by_frame[mid].idx;
-            return x->buf + x->pages.off + x->by_frame[mid].idx * PAGE_SIZE;
-        }
-        if (x->by_frame[mid].frame < frame)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    __typeof__(x->by_frame) e = x->n_by_frame ?
+        bsearch(&frame, x->by_frame, x->n_by_frame, sizeof(*e), cmp_first_u64) : NULL;
+    if (!e)
+        return NULL;
+    if (idx)
+        *idx = e->idx;
+    return x->buf + x->pages.off + e->idx * PAGE_SIZE;
 }
 
 
@@ -340,18 +334,9 @@ static void sort_maps(struct xc_maps *ms)
 
 static const uint8_t *va_page(const struct xcore *x, const struct xc_maps *ms, uint64_t va)
 {
-    size_t lo = 0, hi = ms->n;
     va &= ~(uint64_t)(PAGE_SIZE - 1);
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (ms->m[mid].va == va)
-            return x->buf + x->pages.off + ms->m[mid].idx * PAGE_SIZE;
-        if (ms->m[mid].va < va)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    const struct xc_map *m = ms->n ? bsearch(&va, ms->m, ms->n, sizeof(*m), cmp_first_u64) : NULL;
+    return m ? x->buf + x->pages.off + m->idx * PAGE_SIZE : NULL;
 }
 
 /* ---- the vCPUs ---- */

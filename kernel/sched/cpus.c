@@ -83,13 +83,21 @@ void sched_init(void (*idle_fn)(void *))
            fault_order_name(), fault_affinity_note());
 }
 
-void sched_cpu_up(unsigned cpu)
+/* Both run on the cpu they name (its own run queue, its own timer); elsewhere: ignored. */
+static struct percpu *on_own_cpu(const char *what, unsigned cpu)
 {
     struct percpu *pc = this_cpu();
-    if (cpu != pc->cpu) {
-        pr_err("sched: sched_cpu_up(%u) called on cpu %u: ignored", cpu, pc->cpu);
+    if (cpu == pc->cpu)
+        return pc;
+    pr_err("sched: %s(%u) called on cpu %u: ignored", what, cpu, pc->cpu);
+    return NULL;
+}
+
+void sched_cpu_up(unsigned cpu)
+{
+    struct percpu *pc = on_own_cpu("sched_cpu_up", cpu);
+    if (!pc)
         return;
-    }
     struct rq *rq = pc->rq;
     unsigned long flags = irq_save();
     build_order(cpu);
@@ -107,11 +115,9 @@ void sched_cpu_up(unsigned cpu)
 
 void sched_cpu_down(unsigned cpu)
 {
-    struct percpu *pc = this_cpu();
-    if (cpu != pc->cpu) {
-        pr_err("sched: sched_cpu_down(%u) called on cpu %u: ignored", cpu, pc->cpu);
+    struct percpu *pc = on_own_cpu("sched_cpu_down", cpu);
+    if (!pc)
         return;
-    }
     struct rq *rq = pc->rq;
     unsigned long flags = irq_save();
     if (!cur()->is_idle)
