@@ -123,6 +123,21 @@ static int wait_be(const char *be, unsigned lo, unsigned hi, char *err, size_t l
 
 /* ---- reset: what an older kernel left ---- */
 
+static int no_disk(const char *fe, char *err, size_t len)
+{
+    say(err, len, "no disk ", fe, 0, false);
+    xs_msg_str(err, len, " in the domain's config");
+    return -ENOENT;
+}
+
+/* Our own key gone: the disk was taken away. */
+static bool fe_gone(void *fe)
+{
+    char p[64], b[96];
+    path(p, sizeof(p), fe, "backend");
+    return xs_read(0, p, b, sizeof(b)) == -ENOENT;
+}
+
 static int find_backend(uint16_t devid, char *fe, size_t felen, char *be, size_t belen,
                         uint64_t *be_id, char *err, size_t len)
 {
@@ -140,11 +155,8 @@ static int find_backend(uint16_t devid, char *fe, size_t felen, char *be, size_t
      */
     if (id_rc == -ENOENT)
         n = xs_read(0, p, be, belen);
-    if (n == -ENOENT) {
-        say(err, len, "no disk ", fe, 0, false);
-        xs_msg_str(err, len, " in the domain's config");
-        return n;
-    }
+    if (n == -ENOENT)
+        return no_disk(fe, err, len);
     if (n <= 0) {
         say(err, len, p, ": unreadable: ", (uint64_t)-n, true);
         return n < 0 ? n : -EINVAL;
@@ -210,6 +222,18 @@ int xen_blkfront_reset(uint16_t devid, char *err, size_t len)
         return rc;
     rc = reset_steps(fe, be, err, len);
     drop_nap_port();
+    /*
+     * The backend's keys gone under us (-ENOENT; -EACCES once xenstored
+     * finds no node it lets us read; a wait for its state that timed out),
+     * seen in the unplug drill while libxl took a force-detached disk away:
+     * backend first, our keys after.  When ours go too, it is the no-disk
+     * outcome.
+     */
+    if ((rc == -ENOENT || rc == -EACCES || rc == -ETIMEDOUT) &&
+        wait_until(fe_gone, fe, BOUND_BLK_GONE_NS, wait_idle_yield))
+        return no_disk(fe, err, len);
+    if (rc && !err[0])
+        say(err, len, be, "/state: unreadable: ", (uint64_t)-rc, true);
     return rc;
 }
 

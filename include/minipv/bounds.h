@@ -109,5 +109,7 @@
 #define BOUND_BLK_IO_NS             (20 * NS_PER_S)
 /* A look at the ring between sleeps on its channel (the backend may not signal). */
 #define BOUND_BLK_NAP_NS            (10 * NS_PER_MS)
+/* A detached disk's frontend keys, after its backend's went (libxl: milliseconds apart). */
+#define BOUND_BLK_GONE_NS           (5 * NS_PER_S)
 
 #endif
